@@ -1,0 +1,302 @@
+//! Configuration: named connections, engine defaults, UI settings and keymap.
+//!
+//! The file is TOML at the platform config path (`directories`), overridden by
+//! `S3FERRY_CONFIG`. Data (journal, logs) lives in the platform data dir,
+//! overridden by `S3FERRY_DATA`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The embedded defaults; the user's file is merged over them.
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
+
+/// How to reach an S3 endpoint. Credentials normally come from the AWS chain
+/// (profile, env, SSO, instance metadata); static keys are accepted for local
+/// servers and are never printed (see the `Debug` impl).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// Name of the `[connections.NAME]` entry this came from, for display.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Defaults to true with a custom endpoint.
+    pub path_style: Option<bool>,
+    /// `--no-sign-request`.
+    pub anonymous: bool,
+    pub access_key_id: Option<String>,
+    #[serde(skip_serializing)]
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionSettings")
+            .field("name", &self.name)
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("path_style", &self.path_style)
+            .field("anonymous", &self.anonymous)
+            .field("static_keys", &self.access_key_id.is_some())
+            .finish()
+    }
+}
+
+impl ConnectionSettings {
+    pub fn uses_path_style(&self) -> bool {
+        self.path_style.unwrap_or(self.endpoint_url.is_some())
+    }
+
+    /// A short label for headers and logs: the name, else endpoint or profile.
+    pub fn label(&self) -> String {
+        if let Some(n) = &self.name {
+            return n.clone();
+        }
+        if let Some(e) = &self.endpoint_url {
+            return e.clone();
+        }
+        if let Some(p) = &self.profile {
+            return format!("profile {p}");
+        }
+        "aws".to_string()
+    }
+
+    /// Two settings reach the same store with the same identity, so a
+    /// server-side copy between them can work.
+    pub fn same_store(&self, other: &ConnectionSettings) -> bool {
+        self.endpoint_url == other.endpoint_url
+            && self.profile == other.profile
+            && self.anonymous == other.anonymous
+            && self.access_key_id == other.access_key_id
+            && self.secret_access_key == other.secret_access_key
+    }
+
+    /// Fill unset fields from `base` (explicit flags win over named connections).
+    pub fn or(mut self, base: &ConnectionSettings) -> ConnectionSettings {
+        if self.name.is_none() {
+            self.name.clone_from(&base.name);
+        }
+        if self.profile.is_none() {
+            self.profile.clone_from(&base.profile);
+        }
+        if self.region.is_none() {
+            self.region.clone_from(&base.region);
+        }
+        if self.endpoint_url.is_none() {
+            self.endpoint_url.clone_from(&base.endpoint_url);
+        }
+        if self.path_style.is_none() {
+            self.path_style = base.path_style;
+        }
+        self.anonymous |= base.anonymous;
+        if self.access_key_id.is_none() {
+            self.access_key_id.clone_from(&base.access_key_id);
+            self.secret_access_key.clone_from(&base.secret_access_key);
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineDefaults {
+    pub concurrency: usize,
+    pub multipart_threshold: String,
+    pub part_size: String,
+}
+
+impl Default for EngineDefaults {
+    fn default() -> Self {
+        EngineDefaults { concurrency: 64, multipart_threshold: "64MiB".into(), part_size: "64MiB".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSettings {
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub connections: BTreeMap<String, ConnectionSettings>,
+    pub engine: EngineDefaults,
+    pub ui: UiSettings,
+    /// action name -> key chords, e.g. `copy = ["c"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("unknown connection {0:?} (not in the config file's [connections])")]
+    UnknownConnection(String),
+}
+
+impl Config {
+    /// Defaults merged with the user's file (if it exists).
+    pub fn load() -> Result<Config, ConfigError> {
+        match config_path() {
+            Some(path) if path.exists() => Config::load_from(&path),
+            Some(path) if std::env::var_os("S3FERRY_CONFIG").is_some() => {
+                Err(ConfigError::Read { path, source: std::io::Error::from(std::io::ErrorKind::NotFound) })
+            }
+            _ => Ok(Config::defaults()),
+        }
+    }
+
+    pub fn defaults() -> Config {
+        // The embedded file is part of the binary and covered by a test.
+        toml::from_str(DEFAULT_CONFIG).unwrap_or_default()
+    }
+
+    pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::parse(&text).map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })
+    }
+
+    /// User text over the defaults: tables merge key by key.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_CONFIG).map_err(|e| e.to_string())?;
+        let user: toml::Table = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        merge(&mut base, user);
+        toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| one_line(&e.to_string()))
+    }
+
+    pub fn connection(&self, name: &str) -> Result<ConnectionSettings, ConfigError> {
+        let mut c = self
+            .connections
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ConfigError::UnknownConnection(name.to_string()))?;
+        c.name = Some(name.to_string());
+        Ok(c)
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn merge(base: &mut toml::Table, user: toml::Table) {
+    for (k, v) in user {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(u)) => merge(b, u),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "s3ferry")
+}
+
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("S3FERRY_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Where the journal and the log file live.
+pub fn data_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("S3FERRY_DATA") {
+        return PathBuf::from(p);
+    }
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("s3ferry"))
+}
+
+/// Parse `5MiB`, `1GiB`, `500k`, `1048576`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("invalid size {s:?}: expected e.g. 8MiB, 1GiB, 1048576"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" | "ki" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" | "mi" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" | "gi" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" | "ti" => 1 << 40,
+        other => return Err(format!("invalid size {s:?}: unknown unit {other:?}")),
+    };
+    let v = n * mult as f64;
+    if !v.is_finite() || v < 0.0 || v > u64::MAX as f64 {
+        return Err(format!("invalid size {s:?}"));
+    }
+    Ok(v as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let c: Config = toml::from_str(DEFAULT_CONFIG).expect("embedded default config parses");
+        assert_eq!(c.engine.concurrency, Config::defaults().engine.concurrency);
+        assert!(c.keys.contains_key("quit"));
+    }
+
+    #[test]
+    fn user_file_merges_over_defaults() {
+        let c = Config::parse(
+            "[connections.minio]\nendpoint_url = \"http://127.0.0.1:9000\"\nprofile = \"minio\"\n[keys]\ncopy = [\"y\"]\n",
+        )
+        .expect("parses");
+        let m = c.connection("minio").expect("named connection");
+        assert_eq!(m.endpoint_url.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(m.uses_path_style());
+        assert_eq!(c.keys.get("copy"), Some(&vec!["y".to_string()]));
+        assert!(c.keys.contains_key("quit"), "default keys kept");
+        assert!(matches!(c.connection("nope"), Err(ConfigError::UnknownConnection(_))));
+    }
+
+    #[test]
+    fn bad_config_is_one_line_error() {
+        let e = Config::parse("[connections.x]\nbogus = 1\n").expect_err("unknown field");
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("5MiB"), Ok(5 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("1.5KiB"), Ok(1536));
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn secrets_not_in_debug() {
+        let c = ConnectionSettings {
+            access_key_id: Some("AKIAEXAMPLE".into()),
+            secret_access_key: Some("very-secret".into()),
+            ..Default::default()
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("very-secret") && !d.contains("AKIAEXAMPLE"), "{d}");
+    }
+}

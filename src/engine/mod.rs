@@ -1,0 +1,4 @@
+//! The job engine: the only place that writes to buckets.
+
+pub mod model;
+pub use model::*;

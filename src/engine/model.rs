@@ -1,0 +1,172 @@
+//! Job and progress types: what the CLI and the TUI submit and observe.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConnectionSettings;
+use crate::plan::model::{ConflictPolicy, SourceMapping};
+
+pub type JobId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Copy,
+    Move,
+    Sync,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Copy => "copy",
+            JobKind::Move => "move",
+            JobKind::Sync => "sync",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Paused,
+    /// Every entry done.
+    Completed,
+    /// Finished, some entries failed.
+    Failed,
+    /// Stopped by the user; resumable.
+    Cancelled,
+    /// Found unfinished from an earlier run (crash, kill); resumable.
+    Interrupted,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Paused => "paused",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running | JobState::Paused)
+    }
+
+    pub fn is_resumable(self) -> bool {
+        matches!(self, JobState::Cancelled | JobState::Interrupted | JobState::Failed)
+    }
+}
+
+/// Filters and mapping rules applied to relative keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// `(include?, glob)` in command-line order; the last match wins.
+    pub filters: Vec<(bool, String)>,
+    /// `REGEX=>REPLACEMENT` on the relative key.
+    pub rewrite: Option<String>,
+    pub conflict: ConflictPolicy,
+    /// sync --delete
+    pub delete_extra: bool,
+    pub max_delete: Option<u64>,
+    pub all_versions: bool,
+    pub version_id: Option<String>,
+    /// Compare full-object checksums in sync when both sides have them.
+    pub checksum_compare: bool,
+}
+
+/// How entries are run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptions {
+    pub concurrency: usize,
+    pub multipart_threshold: u64,
+    pub part_size: u64,
+    pub storage_class: Option<String>,
+    pub preserve_acl: bool,
+    /// Force server-side copy even across connections (same endpoint, other credentials).
+    pub server_side: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            concurrency: 64,
+            multipart_threshold: 64 * 1024 * 1024,
+            part_size: 64 * 1024 * 1024,
+            storage_class: None,
+            preserve_acl: false,
+            server_side: false,
+        }
+    }
+}
+
+/// Everything needed to run (and re-run after a crash) a job. Stored in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub kind: JobKind,
+    pub mappings: Vec<SourceMapping>,
+    pub src_conn: ConnectionSettings,
+    pub dst_conn: ConnectionSettings,
+    pub plan: PlanOptions,
+    pub run: RunOptions,
+}
+
+impl JobSpec {
+    pub fn source_label(&self) -> String {
+        let mut labels: Vec<String> = self.mappings.iter().map(|m| m.source.to_string()).collect();
+        labels.dedup();
+        labels.join(" ")
+    }
+
+    pub fn destination_label(&self) -> String {
+        self.mappings.first().map(|m| m.destination.to_string()).unwrap_or_default()
+    }
+}
+
+/// Counters a job publishes; cheap to clone and sample on every UI tick.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub objects_total: u64,
+    pub objects_done: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub copied: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub deleted: u64,
+    pub retries: u64,
+    pub in_flight: u64,
+    /// False while the source listing is still streaming in (totals still grow).
+    pub listing_done: bool,
+    /// Current adaptive concurrency limit.
+    pub concurrency: u64,
+    pub throttled: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSnapshot {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub source: String,
+    pub destination: String,
+    pub progress: Progress,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    pub message: Option<String>,
+}
+
+/// An entry that failed, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedEntry {
+    pub src_key: String,
+    pub dst_key: String,
+    pub version_id: Option<String>,
+    pub reason: String,
+}

@@ -1,0 +1,204 @@
+//! Errors from S3 turned into one typed value with a human message.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+/// Broad class of an S3 failure: decides retry, status-field wording and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NoSuchBucket,
+    NoSuchKey,
+    AccessDenied,
+    NotImplemented,
+    /// A bucket sub-resource that is simply not set (no replication config, ...).
+    NotConfigured,
+    /// 412 from a conditional request: the source changed.
+    PreconditionFailed,
+    Throttled,
+    /// 5xx, timeouts, resets: worth retrying.
+    Transient,
+    /// Could not reach the endpoint at all.
+    Unreachable,
+    Credentials,
+    Redirect,
+    Other,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct S3Error {
+    pub kind: ErrorKind,
+    /// S3 error code when there was one (`NoSuchBucket`).
+    pub code: Option<String>,
+    pub status: Option<u16>,
+    pub message: String,
+    /// `x-amz-bucket-region` from the response, for region discovery.
+    pub bucket_region: Option<String>,
+}
+
+impl S3Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        S3Error { kind, code: None, status: None, message: message.into(), bucket_region: None }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+
+    /// Prefix the message with what we were doing.
+    pub fn context(mut self, what: impl std::fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+}
+
+const NOT_CONFIGURED_CODES: &[&str] = &[
+    "ReplicationConfigurationNotFoundError",
+    "OwnershipControlsNotFoundError",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "ObjectLockConfigurationNotFoundError",
+    "NoSuchTagSet",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchBucketPolicy",
+];
+
+fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
+    match code {
+        Some("NoSuchBucket") => return ErrorKind::NoSuchBucket,
+        Some("NoSuchKey") | Some("NoSuchVersion") => return ErrorKind::NoSuchKey,
+        Some("AccessDenied") | Some("AllAccessDisabled") | Some("AccountProblem") => {
+            return ErrorKind::AccessDenied
+        }
+        Some("InvalidAccessKeyId") | Some("SignatureDoesNotMatch") | Some("ExpiredToken")
+        | Some("InvalidToken") | Some("TokenRefreshRequired") => return ErrorKind::Credentials,
+        Some("NotImplemented") | Some("MethodNotAllowed") | Some("XNotImplemented") => {
+            return ErrorKind::NotImplemented
+        }
+        Some("PreconditionFailed") => return ErrorKind::PreconditionFailed,
+        Some("SlowDown") | Some("Throttling") | Some("ThrottlingException") | Some("RequestLimitExceeded")
+        | Some("TooManyRequests") => return ErrorKind::Throttled,
+        Some("InternalError") | Some("ServiceUnavailable") | Some("RequestTimeout")
+        | Some("RequestTimeTooSkewed") => return ErrorKind::Transient,
+        Some("PermanentRedirect") | Some("AuthorizationHeaderMalformed") => return ErrorKind::Redirect,
+        Some(c) if NOT_CONFIGURED_CODES.contains(&c) => return ErrorKind::NotConfigured,
+        _ => {}
+    }
+    match status {
+        Some(301) | Some(307) => ErrorKind::Redirect,
+        Some(403) => ErrorKind::AccessDenied,
+        Some(404) if code.is_none() => ErrorKind::NoSuchKey,
+        Some(412) => ErrorKind::PreconditionFailed,
+        Some(501) => ErrorKind::NotImplemented,
+        Some(503) | Some(429) => ErrorKind::Throttled,
+        Some(s) if s >= 500 => ErrorKind::Transient,
+        _ => ErrorKind::Other,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+impl<E> From<SdkError<E, HttpResponse>> for S3Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn from(err: SdkError<E, HttpResponse>) -> Self {
+        match &err {
+            SdkError::ServiceError(se) => {
+                let raw = se.raw();
+                let status = raw.status().as_u16();
+                let bucket_region = raw.headers().get("x-amz-bucket-region").map(str::to_string);
+                let meta = se.err();
+                let code = meta.code().map(str::to_string);
+                let kind = kind_for(code.as_deref(), Some(status));
+                let detail = meta.message().map(str::to_string);
+                let message = match (&code, detail) {
+                    (Some(c), Some(m)) if !m.is_empty() => format!("{m} ({c})"),
+                    (Some(c), _) => c.clone(),
+                    (None, _) => format!("HTTP {status}"),
+                };
+                S3Error { kind, code, status: Some(status), message, bucket_region }
+            }
+            SdkError::TimeoutError(_) => {
+                S3Error::new(ErrorKind::Transient, "request timed out")
+            }
+            SdkError::DispatchFailure(df) => {
+                let text = error_chain(&err);
+                let kind = if df.is_timeout() || df.is_io() {
+                    if text.contains("refused") || text.contains("dns error") || text.contains("failed to lookup") {
+                        ErrorKind::Unreachable
+                    } else {
+                        ErrorKind::Transient
+                    }
+                } else if text.contains("credentials") || text.contains("Credentials") {
+                    ErrorKind::Credentials
+                } else {
+                    ErrorKind::Unreachable
+                };
+                let message = if kind == ErrorKind::Credentials {
+                    format!("no usable AWS credentials ({})", short_cause(&text))
+                } else {
+                    format!("cannot reach the endpoint ({})", short_cause(&text))
+                };
+                S3Error::new(kind, message)
+            }
+            SdkError::ResponseError(re) => {
+                let status = re.raw().status().as_u16();
+                S3Error {
+                    kind: kind_for(None, Some(status)),
+                    code: None,
+                    status: Some(status),
+                    message: format!("unreadable response (HTTP {status}): {}", short_cause(&error_chain(&err))),
+                    bucket_region: re.raw().headers().get("x-amz-bucket-region").map(str::to_string),
+                }
+            }
+            _ => {
+                let text = error_chain(&err);
+                let kind = if text.contains("credentials") { ErrorKind::Credentials } else { ErrorKind::Other };
+                S3Error::new(kind, short_cause(&text))
+            }
+        }
+    }
+}
+
+/// The last, most specific parts of an error chain.
+fn short_cause(chain: &str) -> String {
+    let parts: Vec<&str> = chain.split(": ").filter(|p| !p.is_empty()).collect();
+    let tail = if parts.len() > 2 { &parts[parts.len() - 2..] } else { &parts[..] };
+    tail.join(": ").replace('\n', " ")
+}
+
+pub type S3Result<T> = Result<T, S3Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_codes() {
+        assert_eq!(kind_for(Some("NoSuchBucket"), Some(404)), ErrorKind::NoSuchBucket);
+        assert_eq!(kind_for(Some("SlowDown"), Some(503)), ErrorKind::Throttled);
+        assert_eq!(kind_for(None, Some(503)), ErrorKind::Throttled);
+        assert_eq!(kind_for(Some("ReplicationConfigurationNotFoundError"), Some(404)), ErrorKind::NotConfigured);
+        assert_eq!(kind_for(None, Some(403)), ErrorKind::AccessDenied);
+        assert_eq!(kind_for(None, Some(500)), ErrorKind::Transient);
+        assert_eq!(kind_for(None, Some(412)), ErrorKind::PreconditionFailed);
+        assert_eq!(kind_for(Some("NotImplemented"), Some(501)), ErrorKind::NotImplemented);
+    }
+
+    #[test]
+    fn short_cause_keeps_tail() {
+        assert_eq!(short_cause("a: b: c: d"), "c: d");
+        assert_eq!(short_cause("only"), "only");
+    }
+}
