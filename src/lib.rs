@@ -1,8 +1,14 @@
 //! s3ferry: move data between S3 buckets — a two-pane TUI and a headless CLI
 //! on one async engine.
 
+pub mod cli;
+pub mod cli_transfer;
+pub mod cli_tui;
 pub mod config;
+pub mod demo;
 pub mod engine;
+pub mod journal;
 pub mod location;
 pub mod plan;
 pub mod s3;
+pub mod sandbox_stub;

@@ -23,7 +23,10 @@ pub enum LocationError {
 
 impl Location {
     pub fn new(bucket: impl Into<String>, prefix: impl Into<String>) -> Self {
-        Location { bucket: bucket.into(), prefix: prefix.into() }
+        Location {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        }
     }
 
     /// The prefix as a "directory": empty or ending in `/`.
@@ -37,7 +40,10 @@ impl Location {
     }
 
     pub fn child(&self, rel: &str) -> Location {
-        Location { bucket: self.bucket.clone(), prefix: format!("{}{}", self.prefix, rel) }
+        Location {
+            bucket: self.bucket.clone(),
+            prefix: format!("{}{}", self.prefix, rel),
+        }
     }
 }
 
@@ -64,7 +70,9 @@ fn valid_bucket(name: &str) -> bool {
     // (underscores, upper case); we only reject what can never be a bucket.
     !name.is_empty()
         && name.len() <= 255
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
 impl FromStr for Location {
@@ -83,7 +91,10 @@ impl FromStr for Location {
             return Err(LocationError::NoBucket(uri.to_string()));
         }
         if !valid_bucket(bucket) {
-            return Err(LocationError::BadBucket { uri: uri.to_string(), bucket: bucket.to_string() });
+            return Err(LocationError::BadBucket {
+                uri: uri.to_string(),
+                bucket: bucket.to_string(),
+            });
         }
         Ok(Location::new(bucket, prefix))
     }
@@ -114,13 +125,24 @@ mod tests {
         ];
         for (uri, bucket, prefix) in cases {
             let loc: Location = uri.parse().expect(uri);
-            assert_eq!((loc.bucket.as_str(), loc.prefix.as_str()), (bucket, prefix), "{uri}");
+            assert_eq!(
+                (loc.bucket.as_str(), loc.prefix.as_str()),
+                (bucket, prefix),
+                "{uri}"
+            );
         }
     }
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "b/p", "http://b/p", "s3://", "s3:///p", "s3://bad bucket/x"] {
+        for bad in [
+            "",
+            "b/p",
+            "http://b/p",
+            "s3://",
+            "s3:///p",
+            "s3://bad bucket/x",
+        ] {
             assert!(bad.parse::<Location>().is_err(), "{bad:?} should fail");
         }
     }

@@ -112,7 +112,11 @@ pub struct EngineDefaults {
 
 impl Default for EngineDefaults {
     fn default() -> Self {
-        EngineDefaults { concurrency: 64, multipart_threshold: "64MiB".into(), part_size: "64MiB".into() }
+        EngineDefaults {
+            concurrency: 64,
+            multipart_threshold: "64MiB".into(),
+            part_size: "64MiB".into(),
+        }
     }
 }
 
@@ -135,7 +139,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("unknown connection {0:?} (not in the config file's [connections])")]
@@ -147,9 +154,10 @@ impl Config {
     pub fn load() -> Result<Config, ConfigError> {
         match config_path() {
             Some(path) if path.exists() => Config::load_from(&path),
-            Some(path) if std::env::var_os("S3FERRY_CONFIG").is_some() => {
-                Err(ConfigError::Read { path, source: std::io::Error::from(std::io::ErrorKind::NotFound) })
-            }
+            Some(path) if std::env::var_os("S3FERRY_CONFIG").is_some() => Err(ConfigError::Read {
+                path,
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            }),
             _ => Ok(Config::defaults()),
         }
     }
@@ -160,9 +168,14 @@ impl Config {
     }
 
     pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        Config::parse(&text).map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
     /// User text over the defaults: tables merge key by key.
@@ -225,9 +238,13 @@ pub fn data_dir() -> PathBuf {
 /// Parse `5MiB`, `1GiB`, `500k`, `1048576`.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("invalid size {s:?}: expected e.g. 8MiB, 1GiB, 1048576"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid size {s:?}: expected e.g. 8MiB, 1GiB, 1048576"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,
@@ -269,7 +286,10 @@ mod tests {
         assert!(m.uses_path_style());
         assert_eq!(c.keys.get("copy"), Some(&vec!["y".to_string()]));
         assert!(c.keys.contains_key("quit"), "default keys kept");
-        assert!(matches!(c.connection("nope"), Err(ConfigError::UnknownConnection(_))));
+        assert!(matches!(
+            c.connection("nope"),
+            Err(ConfigError::UnknownConnection(_))
+        ));
     }
 
     #[test]
@@ -297,6 +317,9 @@ mod tests {
             ..Default::default()
         };
         let d = format!("{c:?}");
-        assert!(!d.contains("very-secret") && !d.contains("AKIAEXAMPLE"), "{d}");
+        assert!(
+            !d.contains("very-secret") && !d.contains("AKIAEXAMPLE"),
+            "{d}"
+        );
     }
 }

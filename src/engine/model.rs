@@ -55,11 +55,17 @@ impl JobState {
     }
 
     pub fn is_active(self) -> bool {
-        matches!(self, JobState::Queued | JobState::Running | JobState::Paused)
+        matches!(
+            self,
+            JobState::Queued | JobState::Running | JobState::Paused
+        )
     }
 
     pub fn is_resumable(self) -> bool {
-        matches!(self, JobState::Cancelled | JobState::Interrupted | JobState::Failed)
+        matches!(
+            self,
+            JobState::Cancelled | JobState::Interrupted | JobState::Failed
+        )
     }
 }
 
@@ -124,7 +130,10 @@ impl JobSpec {
     }
 
     pub fn destination_label(&self) -> String {
-        self.mappings.first().map(|m| m.destination.to_string()).unwrap_or_default()
+        self.mappings
+            .first()
+            .map(|m| m.destination.to_string())
+            .unwrap_or_default()
     }
 }
 

@@ -65,7 +65,11 @@ impl Connection {
             .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http)
-            .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            );
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
         }
@@ -77,7 +81,8 @@ impl Connection {
         }
         if settings.anonymous {
             loader = loader.no_credentials();
-        } else if let (Some(ak), Some(sk)) = (&settings.access_key_id, &settings.secret_access_key) {
+        } else if let (Some(ak), Some(sk)) = (&settings.access_key_id, &settings.secret_access_key)
+        {
             loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
                 ak.clone(),
                 sk.clone(),
@@ -142,7 +147,11 @@ impl Connection {
 
     /// Remember a bucket's region (e.g. learnt from a listing error).
     pub fn set_bucket_region(&self, bucket: &str, region: &str) {
-        let mut map = self.0.bucket_regions.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .0
+            .bucket_regions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         map.insert(bucket.to_string(), region.to_string());
     }
 
@@ -151,13 +160,23 @@ impl Connection {
     /// Fails with `NoSuchBucket` when the bucket does not exist.
     pub async fn bucket_region(&self, bucket: &str) -> S3Result<String> {
         {
-            let map = self.0.bucket_regions.lock().unwrap_or_else(|p| p.into_inner());
+            let map = self
+                .0
+                .bucket_regions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if let Some(r) = map.get(bucket) {
                 return Ok(r.clone());
             }
         }
         let home = self.home_region();
-        let head = self.clients_for_region(&home).meta.head_bucket().bucket(bucket).send().await;
+        let head = self
+            .clients_for_region(&home)
+            .meta
+            .head_bucket()
+            .bucket(bucket)
+            .send()
+            .await;
         let region = match head {
             Ok(out) => out.bucket_region().map(str::to_string).unwrap_or(home),
             Err(e) => {
@@ -178,7 +197,10 @@ impl Connection {
                     }
                     Some(403) => {
                         return Err(S3Error {
-                            message: format!("access denied to bucket {bucket:?} ({})", err.message),
+                            message: format!(
+                                "access denied to bucket {bucket:?} ({})",
+                                err.message
+                            ),
                             ..err
                         })
                     }

@@ -38,7 +38,13 @@ pub struct S3Error {
 
 impl S3Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        S3Error { kind, code: None, status: None, message: message.into(), bucket_region: None }
+        S3Error {
+            kind,
+            code: None,
+            status: None,
+            message: message.into(),
+            bucket_region: None,
+        }
     }
 
     pub fn is_retryable(&self) -> bool {
@@ -69,17 +75,27 @@ fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("AccessDenied") | Some("AllAccessDisabled") | Some("AccountProblem") => {
             return ErrorKind::AccessDenied
         }
-        Some("InvalidAccessKeyId") | Some("SignatureDoesNotMatch") | Some("ExpiredToken")
-        | Some("InvalidToken") | Some("TokenRefreshRequired") => return ErrorKind::Credentials,
+        Some("InvalidAccessKeyId")
+        | Some("SignatureDoesNotMatch")
+        | Some("ExpiredToken")
+        | Some("InvalidToken")
+        | Some("TokenRefreshRequired") => return ErrorKind::Credentials,
         Some("NotImplemented") | Some("MethodNotAllowed") | Some("XNotImplemented") => {
             return ErrorKind::NotImplemented
         }
         Some("PreconditionFailed") => return ErrorKind::PreconditionFailed,
-        Some("SlowDown") | Some("Throttling") | Some("ThrottlingException") | Some("RequestLimitExceeded")
+        Some("SlowDown")
+        | Some("Throttling")
+        | Some("ThrottlingException")
+        | Some("RequestLimitExceeded")
         | Some("TooManyRequests") => return ErrorKind::Throttled,
-        Some("InternalError") | Some("ServiceUnavailable") | Some("RequestTimeout")
+        Some("InternalError")
+        | Some("ServiceUnavailable")
+        | Some("RequestTimeout")
         | Some("RequestTimeTooSkewed") => return ErrorKind::Transient,
-        Some("PermanentRedirect") | Some("AuthorizationHeaderMalformed") => return ErrorKind::Redirect,
+        Some("PermanentRedirect") | Some("AuthorizationHeaderMalformed") => {
+            return ErrorKind::Redirect
+        }
         Some(c) if NOT_CONFIGURED_CODES.contains(&c) => return ErrorKind::NotConfigured,
         _ => {}
     }
@@ -127,15 +143,22 @@ where
                     (Some(c), _) => c.clone(),
                     (None, _) => format!("HTTP {status}"),
                 };
-                S3Error { kind, code, status: Some(status), message, bucket_region }
+                S3Error {
+                    kind,
+                    code,
+                    status: Some(status),
+                    message,
+                    bucket_region,
+                }
             }
-            SdkError::TimeoutError(_) => {
-                S3Error::new(ErrorKind::Transient, "request timed out")
-            }
+            SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Transient, "request timed out"),
             SdkError::DispatchFailure(df) => {
                 let text = error_chain(&err);
                 let kind = if df.is_timeout() || df.is_io() {
-                    if text.contains("refused") || text.contains("dns error") || text.contains("failed to lookup") {
+                    if text.contains("refused")
+                        || text.contains("dns error")
+                        || text.contains("failed to lookup")
+                    {
                         ErrorKind::Unreachable
                     } else {
                         ErrorKind::Transient
@@ -158,13 +181,24 @@ where
                     kind: kind_for(None, Some(status)),
                     code: None,
                     status: Some(status),
-                    message: format!("unreadable response (HTTP {status}): {}", short_cause(&error_chain(&err))),
-                    bucket_region: re.raw().headers().get("x-amz-bucket-region").map(str::to_string),
+                    message: format!(
+                        "unreadable response (HTTP {status}): {}",
+                        short_cause(&error_chain(&err))
+                    ),
+                    bucket_region: re
+                        .raw()
+                        .headers()
+                        .get("x-amz-bucket-region")
+                        .map(str::to_string),
                 }
             }
             _ => {
                 let text = error_chain(&err);
-                let kind = if text.contains("credentials") { ErrorKind::Credentials } else { ErrorKind::Other };
+                let kind = if text.contains("credentials") {
+                    ErrorKind::Credentials
+                } else {
+                    ErrorKind::Other
+                };
                 S3Error::new(kind, short_cause(&text))
             }
         }
@@ -174,7 +208,11 @@ where
 /// The last, most specific parts of an error chain.
 fn short_cause(chain: &str) -> String {
     let parts: Vec<&str> = chain.split(": ").filter(|p| !p.is_empty()).collect();
-    let tail = if parts.len() > 2 { &parts[parts.len() - 2..] } else { &parts[..] };
+    let tail = if parts.len() > 2 {
+        &parts[parts.len() - 2..]
+    } else {
+        &parts[..]
+    };
     tail.join(": ").replace('\n', " ")
 }
 
@@ -186,14 +224,23 @@ mod tests {
 
     #[test]
     fn classifies_codes() {
-        assert_eq!(kind_for(Some("NoSuchBucket"), Some(404)), ErrorKind::NoSuchBucket);
+        assert_eq!(
+            kind_for(Some("NoSuchBucket"), Some(404)),
+            ErrorKind::NoSuchBucket
+        );
         assert_eq!(kind_for(Some("SlowDown"), Some(503)), ErrorKind::Throttled);
         assert_eq!(kind_for(None, Some(503)), ErrorKind::Throttled);
-        assert_eq!(kind_for(Some("ReplicationConfigurationNotFoundError"), Some(404)), ErrorKind::NotConfigured);
+        assert_eq!(
+            kind_for(Some("ReplicationConfigurationNotFoundError"), Some(404)),
+            ErrorKind::NotConfigured
+        );
         assert_eq!(kind_for(None, Some(403)), ErrorKind::AccessDenied);
         assert_eq!(kind_for(None, Some(500)), ErrorKind::Transient);
         assert_eq!(kind_for(None, Some(412)), ErrorKind::PreconditionFailed);
-        assert_eq!(kind_for(Some("NotImplemented"), Some(501)), ErrorKind::NotImplemented);
+        assert_eq!(
+            kind_for(Some("NotImplemented"), Some(501)),
+            ErrorKind::NotImplemented
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use super::time::to_chrono;
 /// carry survive; S3 encodes a space as `+` there (botocore decodes the same way).
 pub fn decode_url_key(s: &str) -> String {
     let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 pub async fn list_buckets(client: &Client) -> S3Result<Vec<BucketInfo>> {
@@ -27,7 +29,10 @@ pub async fn list_buckets(client: &Client) -> S3Result<Vec<BucketInfo>> {
             .map_err(|e| S3Error::from(e).context("listing buckets"))?;
         for b in resp.buckets() {
             if let Some(name) = b.name() {
-                out.push(BucketInfo { name: name.to_string(), created: b.creation_date().and_then(to_chrono) });
+                out.push(BucketInfo {
+                    name: name.to_string(),
+                    created: b.creation_date().and_then(to_chrono),
+                });
             }
         }
         match resp.continuation_token() {
@@ -53,15 +58,28 @@ pub struct ListRequest {
 
 impl ListRequest {
     pub fn objects(bucket: &str, prefix: &str) -> Self {
-        ListRequest { bucket: bucket.into(), prefix: prefix.into(), delimiter: None, max_keys: None, versions: false }
+        ListRequest {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+            delimiter: None,
+            max_keys: None,
+            versions: false,
+        }
     }
 
     pub fn folder(bucket: &str, prefix: &str) -> Self {
-        ListRequest { delimiter: Some("/".into()), ..ListRequest::objects(bucket, prefix) }
+        ListRequest {
+            delimiter: Some("/".into()),
+            ..ListRequest::objects(bucket, prefix)
+        }
     }
 }
 
-pub async fn list_page(client: &Client, req: &ListRequest, token: Option<PageToken>) -> S3Result<ListPage> {
+pub async fn list_page(
+    client: &Client,
+    req: &ListRequest,
+    token: Option<PageToken>,
+) -> S3Result<ListPage> {
     if req.versions {
         return list_versions_page(client, req, token).await;
     }
@@ -79,9 +97,17 @@ pub async fn list_page(client: &Client, req: &ListRequest, token: Option<PageTok
         .encoding_type(EncodingType::Url)
         .send()
         .await
-        .map_err(|e| S3Error::from(e).context(format_args!("listing s3://{}/{}", req.bucket, req.prefix)))?;
+        .map_err(|e| {
+            S3Error::from(e).context(format_args!("listing s3://{}/{}", req.bucket, req.prefix))
+        })?;
     let encoded = resp.encoding_type() == Some(&EncodingType::Url);
-    let dec = |s: &str| if encoded { decode_url_key(s) } else { s.to_string() };
+    let dec = |s: &str| {
+        if encoded {
+            decode_url_key(s)
+        } else {
+            s.to_string()
+        }
+    };
     let mut items = Vec::with_capacity(resp.contents().len() + resp.common_prefixes().len());
     for o in resp.contents() {
         let Some(key) = o.key() else { continue };
@@ -130,9 +156,16 @@ fn version_entry(v: &ObjectVersion, dec: &dyn Fn(&str) -> String) -> Option<Obje
     })
 }
 
-async fn list_versions_page(client: &Client, req: &ListRequest, token: Option<PageToken>) -> S3Result<ListPage> {
+async fn list_versions_page(
+    client: &Client,
+    req: &ListRequest,
+    token: Option<PageToken>,
+) -> S3Result<ListPage> {
     let (key_marker, vid_marker) = match token {
-        Some(PageToken::Versions { key_marker, version_id_marker }) => (Some(key_marker), version_id_marker),
+        Some(PageToken::Versions {
+            key_marker,
+            version_id_marker,
+        }) => (Some(key_marker), version_id_marker),
         _ => (None, None),
     };
     let resp = client
@@ -147,13 +180,26 @@ async fn list_versions_page(client: &Client, req: &ListRequest, token: Option<Pa
         .send()
         .await
         .map_err(|e| {
-            S3Error::from(e).context(format_args!("listing versions of s3://{}/{}", req.bucket, req.prefix))
+            S3Error::from(e).context(format_args!(
+                "listing versions of s3://{}/{}",
+                req.bucket, req.prefix
+            ))
         })?;
     let encoded = resp.encoding_type() == Some(&EncodingType::Url);
-    let dec = |s: &str| if encoded { decode_url_key(s) } else { s.to_string() };
+    let dec = |s: &str| {
+        if encoded {
+            decode_url_key(s)
+        } else {
+            s.to_string()
+        }
+    };
     // Versions and delete markers arrive as two lists; S3 orders all of a key's
     // entries newest first. Rebuild that order: key ascending, time descending.
-    let mut entries: Vec<ObjectEntry> = resp.versions().iter().filter_map(|v| version_entry(v, &dec)).collect();
+    let mut entries: Vec<ObjectEntry> = resp
+        .versions()
+        .iter()
+        .filter_map(|v| version_entry(v, &dec))
+        .collect();
     for m in resp.delete_markers() {
         let Some(key) = m.key() else { continue };
         entries.push(ObjectEntry {
@@ -182,7 +228,11 @@ async fn list_versions_page(client: &Client, req: &ListRequest, token: Option<Pa
     items.sort_by(|a, b| item_key(a).cmp(item_key(b)));
     let next = if resp.is_truncated() == Some(true) {
         resp.next_key_marker().map(|k| PageToken::Versions {
-            key_marker: if encoded { decode_url_key(k) } else { k.to_string() },
+            key_marker: if encoded {
+                decode_url_key(k)
+            } else {
+                k.to_string()
+            },
             version_id_marker: resp.next_version_id_marker().map(str::to_string),
         })
     } else {

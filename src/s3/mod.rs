@@ -1,5 +1,6 @@
 //! The only module that knows aws-sdk-s3 types.
 
+pub mod admin;
 pub mod client;
 pub mod error;
 pub mod list;

@@ -46,7 +46,8 @@ impl ObjectEntry {
 
     /// A multipart ETag (`…-N`) is not an MD5 of the content.
     pub fn etag_is_md5(&self) -> bool {
-        self.etag_plain().is_some_and(|e| e.len() == 32 && !e.contains('-'))
+        self.etag_plain()
+            .is_some_and(|e| e.len() == 32 && !e.contains('-'))
     }
 }
 
@@ -69,7 +70,10 @@ pub struct ListPage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageToken {
     Continuation(String),
-    Versions { key_marker: String, version_id_marker: Option<String> },
+    Versions {
+        key_marker: String,
+        version_id_marker: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,7 +122,10 @@ impl<T: Serialize> Serialize for Field<T> {
         let (state, message) = match self {
             Field::Value(v) => return v.serialize(s),
             Field::NotConfigured => ("not_configured", "not configured".to_string()),
-            Field::NotSupported => ("not_supported", "not supported by this endpoint".to_string()),
+            Field::NotSupported => (
+                "not_supported",
+                "not supported by this endpoint".to_string(),
+            ),
             Field::AccessDenied => ("access_denied", "access denied".to_string()),
             Field::Error(e) => ("error", e.clone()),
         };

@@ -1,1 +1,549 @@
-//! Object operations
+//! Object operations the engine is built from. Each call is one attempt; the
+//! engine decides about retries.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    ChecksumMode, CompletedMultipartUpload, CompletedPart, Delete, MetadataDirective,
+    ObjectIdentifier, ServerSideEncryption, StorageClass, TaggingDirective,
+};
+use aws_sdk_s3::Client;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::error::{ErrorKind, S3Error, S3Result};
+use super::model::ObjectProps;
+use super::time::to_chrono;
+
+/// Characters left as they are in a CopySource key: unreserved ones and `/`.
+const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// `bucket/key[?versionId=V]` with the key percent-encoded: the SDK sends the
+/// header as given, and S3 decodes it.
+pub fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String {
+    let mut s = format!("{bucket}/{}", utf8_percent_encode(key, COPY_SOURCE));
+    if let Some(v) = version_id.filter(|v| *v != "null") {
+        s.push_str("?versionId=");
+        s.push_str(&utf8_percent_encode(v, NON_ALPHANUMERIC).to_string());
+    }
+    s
+}
+
+fn version(v: Option<&str>) -> Option<String> {
+    v.filter(|v| *v != "null").map(str::to_string)
+}
+
+pub async fn head_object(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> S3Result<ObjectProps> {
+    let r = c
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version(version_id))
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("HeadObject s3://{bucket}/{key}")))?;
+    let checksum = [
+        ("CRC64NVME", r.checksum_crc64_nvme()),
+        ("CRC32C", r.checksum_crc32_c()),
+        ("CRC32", r.checksum_crc32()),
+        ("SHA256", r.checksum_sha256()),
+        ("SHA1", r.checksum_sha1()),
+    ]
+    .into_iter()
+    .find_map(|(alg, v)| v.map(|v| (alg.to_string(), v.to_string())));
+    // A composite checksum of a multipart upload (`…-N`) is not a full-object one.
+    let checksum = checksum.filter(|(_, v)| !v.contains('-')).filter(|_| {
+        r.checksum_type()
+            .map(|t| t.as_str() != "COMPOSITE")
+            .unwrap_or(true)
+    });
+    let mut metadata: Vec<(String, String)> = r
+        .metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    metadata.sort();
+    Ok(ObjectProps {
+        size: r.content_length().unwrap_or(0).max(0) as u64,
+        etag: r.e_tag().map(str::to_string),
+        last_modified: r.last_modified().and_then(to_chrono),
+        version_id: r.version_id().map(str::to_string),
+        content_type: r.content_type().map(str::to_string),
+        content_encoding: r.content_encoding().map(str::to_string),
+        content_disposition: r.content_disposition().map(str::to_string),
+        content_language: r.content_language().map(str::to_string),
+        cache_control: r.cache_control().map(str::to_string),
+        #[allow(deprecated)]
+        expires: r.expires_string().map(str::to_string),
+        metadata,
+        storage_class: r.storage_class().map(|s| s.as_str().to_string()),
+        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
+        sse_kms_key_id: r.ssekms_key_id().map(str::to_string),
+        tag_count: r.tag_count().unwrap_or(0).max(0) as u32,
+        replication_status: r.replication_status().map(|s| s.as_str().to_string()),
+        checksum,
+        parts_count: r.parts_count().map(|p| p.max(0) as u32),
+    })
+}
+
+/// Tags as `k=v&…` (URL-encoded), ready for the `x-amz-tagging` header.
+/// Endpoints without tagging give `None` rather than an error.
+pub async fn get_tagging(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> S3Result<Option<String>> {
+    match c
+        .get_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version(version_id))
+        .send()
+        .await
+    {
+        Ok(r) => {
+            if r.tag_set().is_empty() {
+                return Ok(None);
+            }
+            let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+            Ok(Some(
+                r.tag_set()
+                    .iter()
+                    .map(|t| format!("{}={}", enc(t.key()), enc(t.value())))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            ))
+        }
+        Err(e) => {
+            let err = S3Error::from(e);
+            match err.kind {
+                ErrorKind::NotImplemented | ErrorKind::NotConfigured => Ok(None),
+                _ => Err(err.context(format_args!("GetObjectTagging s3://{bucket}/{key}"))),
+            }
+        }
+    }
+}
+
+/// Tags as pairs (for comparisons in tests and verification).
+pub async fn get_tags(c: &Client, bucket: &str, key: &str) -> S3Result<Vec<(String, String)>> {
+    let r = c
+        .get_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await?;
+    let mut v: Vec<(String, String)> = r
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Properties a new object gets in a copy that does not carry them itself
+/// (multipart copy, streamed copy, or a storage class override).
+#[derive(Debug, Clone, Default)]
+pub struct WriteProps {
+    pub props: ObjectProps,
+    pub tagging: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WriteResult {
+    pub etag: Option<String>,
+    pub version_id: Option<String>,
+}
+
+fn storage_class(s: &Option<String>) -> Option<StorageClass> {
+    s.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(StorageClass::from)
+}
+
+fn sse(p: &ObjectProps) -> (Option<ServerSideEncryption>, Option<String>) {
+    match p.sse.as_deref() {
+        // Only KMS needs to be asked for; AES256 is also every bucket's default.
+        Some(s) if s.starts_with("aws:kms") => (
+            Some(ServerSideEncryption::from(s)),
+            p.sse_kms_key_id.clone(),
+        ),
+        Some("AES256") => (Some(ServerSideEncryption::Aes256), None),
+        _ => (None, None),
+    }
+}
+
+macro_rules! apply_props {
+    ($b:expr, $w:expr) => {{
+        let p = &$w.props;
+        let (sse, kms) = sse(p);
+        let mut b = $b
+            .set_content_type(p.content_type.clone())
+            .set_content_encoding(p.content_encoding.clone())
+            .set_content_disposition(p.content_disposition.clone())
+            .set_content_language(p.content_language.clone())
+            .set_cache_control(p.cache_control.clone())
+            .set_tagging($w.tagging.clone())
+            .set_storage_class(
+                storage_class(&$w.storage_class).or_else(|| storage_class(&p.storage_class)),
+            )
+            .set_server_side_encryption(sse)
+            .set_ssekms_key_id(kms);
+        if let Some(e) = p.expires.as_deref().and_then(|e| {
+            aws_smithy_types::DateTime::from_str(e, aws_smithy_types::date_time::Format::HttpDate)
+                .ok()
+        }) {
+            b = b.expires(e);
+        }
+        for (k, v) in &p.metadata {
+            b = b.metadata(k, v);
+        }
+        b
+    }};
+}
+
+/// Server-side CopyObject (≤ 5 GiB). With `replace`, properties come from
+/// `write` (used to override the storage class while keeping everything else).
+pub async fn copy_object(
+    c: &Client,
+    src: (&str, &str, Option<&str>),
+    dst: (&str, &str),
+    if_match: Option<&str>,
+    replace: Option<&WriteProps>,
+) -> S3Result<WriteResult> {
+    let (sb, sk, sv) = src;
+    let mut b = c
+        .copy_object()
+        .copy_source(copy_source(sb, sk, sv))
+        .bucket(dst.0)
+        .key(dst.1)
+        .set_copy_source_if_match(if_match.map(str::to_string));
+    if let Some(w) = replace {
+        b = apply_props!(b, w)
+            .metadata_directive(MetadataDirective::Replace)
+            .tagging_directive(if w.tagging.is_some() {
+                TaggingDirective::Replace
+            } else {
+                TaggingDirective::Copy
+            });
+    }
+    let r = b.send().await.map_err(|e| {
+        S3Error::from(e).context(format_args!(
+            "CopyObject s3://{sb}/{sk} -> s3://{}/{}",
+            dst.0, dst.1
+        ))
+    })?;
+    Ok(WriteResult {
+        etag: r
+            .copy_object_result()
+            .and_then(|o| o.e_tag().map(str::to_string)),
+        version_id: r.version_id().map(str::to_string),
+    })
+}
+
+pub async fn create_multipart(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    w: &WriteProps,
+) -> S3Result<String> {
+    let b = c.create_multipart_upload().bucket(bucket).key(key);
+    let r = apply_props!(b, w).send().await.map_err(|e| {
+        S3Error::from(e).context(format_args!("CreateMultipartUpload s3://{bucket}/{key}"))
+    })?;
+    r.upload_id().map(str::to_string).ok_or_else(|| {
+        S3Error::new(
+            ErrorKind::Other,
+            "CreateMultipartUpload returned no upload id",
+        )
+    })
+}
+
+/// One part copied server-side; `if_match` pins the source version by ETag.
+pub async fn upload_part_copy(
+    c: &Client,
+    src: (&str, &str, Option<&str>),
+    dst: (&str, &str, &str),
+    part_number: i32,
+    range: (u64, u64),
+    if_match: Option<&str>,
+) -> S3Result<CompletedPart> {
+    let (bucket, key, upload_id) = dst;
+    let r = c
+        .upload_part_copy()
+        .copy_source(copy_source(src.0, src.1, src.2))
+        .copy_source_range(format!("bytes={}-{}", range.0, range.1))
+        .set_copy_source_if_match(if_match.map(str::to_string))
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(part_number)
+        .send()
+        .await
+        .map_err(|e| {
+            let err = S3Error::from(e);
+            if err.kind == ErrorKind::PreconditionFailed {
+                S3Error {
+                    message: "source changed during copy (ETag no longer matches)".into(),
+                    ..err
+                }
+            } else {
+                err.context(format_args!("UploadPartCopy part {part_number}"))
+            }
+        })?;
+    let etag = r
+        .copy_part_result()
+        .and_then(|p| p.e_tag().map(str::to_string));
+    Ok(CompletedPart::builder()
+        .set_e_tag(etag)
+        .part_number(part_number)
+        .build())
+}
+
+pub async fn upload_part(
+    c: &Client,
+    dst: (&str, &str, &str),
+    part_number: i32,
+    body: bytes::Bytes,
+) -> S3Result<CompletedPart> {
+    let (bucket, key, upload_id) = dst;
+    let r = c
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(part_number)
+        .content_length(body.len() as i64)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("UploadPart part {part_number}")))?;
+    Ok(CompletedPart::builder()
+        .set_e_tag(r.e_tag().map(str::to_string))
+        .part_number(part_number)
+        .build())
+}
+
+pub async fn complete_multipart(
+    c: &Client,
+    dst: (&str, &str, &str),
+    mut parts: Vec<CompletedPart>,
+) -> S3Result<WriteResult> {
+    let (bucket, key, upload_id) = dst;
+    parts.sort_by_key(|p| p.part_number());
+    let r = c
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            S3Error::from(e).context(format_args!("CompleteMultipartUpload s3://{bucket}/{key}"))
+        })?;
+    Ok(WriteResult {
+        etag: r.e_tag().map(str::to_string),
+        version_id: r.version_id().map(str::to_string),
+    })
+}
+
+pub async fn abort_multipart(c: &Client, bucket: &str, key: &str, upload_id: &str) -> S3Result<()> {
+    c.abort_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// A byte range of an object (inclusive end), pinned to an ETag.
+pub async fn get_range(
+    c: &Client,
+    src: (&str, &str, Option<&str>),
+    range: Option<(u64, u64)>,
+    if_match: Option<&str>,
+) -> S3Result<bytes::Bytes> {
+    let r = c
+        .get_object()
+        .bucket(src.0)
+        .key(src.1)
+        .set_version_id(version(src.2))
+        .set_range(range.map(|(a, b)| format!("bytes={a}-{b}")))
+        .set_if_match(if_match.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            let err = S3Error::from(e);
+            if err.kind == ErrorKind::PreconditionFailed {
+                S3Error {
+                    message: "source changed during copy (ETag no longer matches)".into(),
+                    ..err
+                }
+            } else {
+                err.context(format_args!("GetObject s3://{}/{}", src.0, src.1))
+            }
+        })?;
+    let data = r.body.collect().await.map_err(|e| {
+        S3Error::new(
+            ErrorKind::Transient,
+            format!("reading s3://{}/{}: {e}", src.0, src.1),
+        )
+    })?;
+    Ok(data.into_bytes())
+}
+
+pub async fn put_object(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    body: bytes::Bytes,
+    w: &WriteProps,
+) -> S3Result<WriteResult> {
+    let b = c
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_length(body.len() as i64)
+        .body(ByteStream::from(body));
+    let r = apply_props!(b, w)
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("PutObject s3://{bucket}/{key}")))?;
+    Ok(WriteResult {
+        etag: r.e_tag().map(str::to_string),
+        version_id: r.version_id().map(str::to_string),
+    })
+}
+
+/// Places a delete marker (versioned bucket) or removes the key.
+pub async fn delete_object(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> S3Result<Option<String>> {
+    let r = c
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version(version_id))
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("DeleteObject s3://{bucket}/{key}")))?;
+    Ok(r.version_id().map(str::to_string))
+}
+
+/// DeleteObjects in one request (≤ 1000 keys). Returns per-key failures; the
+/// SDK adds the checksum header S3-compatible servers insist on.
+pub async fn delete_objects(
+    c: &Client,
+    bucket: &str,
+    keys: &[(String, Option<String>)],
+) -> S3Result<Vec<(String, Option<String>, String)>> {
+    let mut objects = Vec::with_capacity(keys.len());
+    for (k, v) in keys {
+        objects.push(
+            ObjectIdentifier::builder()
+                .key(k)
+                .set_version_id(version(v.as_deref()))
+                .build()
+                .map_err(|e| S3Error::new(ErrorKind::Other, e.to_string()))?,
+        );
+    }
+    let delete = Delete::builder()
+        .set_objects(Some(objects))
+        .quiet(true)
+        .build()
+        .map_err(|e| S3Error::new(ErrorKind::Other, e.to_string()))?;
+    let r = c
+        .delete_objects()
+        .bucket(bucket)
+        .delete(delete)
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("DeleteObjects in s3://{bucket}")))?;
+    Ok(r.errors()
+        .iter()
+        .map(|e| {
+            (
+                e.key().unwrap_or_default().to_string(),
+                e.version_id().map(str::to_string),
+                format!(
+                    "{} ({})",
+                    e.message().unwrap_or("delete failed"),
+                    e.code().unwrap_or("error")
+                ),
+            )
+        })
+        .collect())
+}
+
+/// Copy ACL grants. `Ok(false)` when the destination has ACLs disabled.
+pub async fn copy_acl(
+    src_client: &Client,
+    src: (&str, &str, Option<&str>),
+    dst_client: &Client,
+    dst: (&str, &str),
+) -> S3Result<bool> {
+    let acl = src_client
+        .get_object_acl()
+        .bucket(src.0)
+        .key(src.1)
+        .set_version_id(version(src.2))
+        .send()
+        .await?;
+    let policy = aws_sdk_s3::types::AccessControlPolicy::builder()
+        .set_grants(Some(acl.grants().to_vec()))
+        .set_owner(acl.owner().cloned())
+        .build();
+    match dst_client
+        .put_object_acl()
+        .bucket(dst.0)
+        .key(dst.1)
+        .access_control_policy(policy)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = S3Error::from(e);
+            if err.code.as_deref() == Some("AccessControlListNotSupported") {
+                Ok(false)
+            } else {
+                Err(err.context("PutObjectAcl"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_encoding() {
+        assert_eq!(copy_source("b", "a b+c", None), "b/a%20b%2Bc");
+        assert_eq!(
+            copy_source("b", "100%/#x?y", Some("v1")),
+            "b/100%25/%23x%3Fy?versionId=v1"
+        );
+        assert_eq!(copy_source("b", "a//b/", Some("null")), "b/a//b/");
+        assert_eq!(copy_source("b", "é", None), "b/%C3%A9");
+    }
+}

@@ -51,7 +51,10 @@ async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
         Some(BucketVersioningStatus::Suspended) => VersioningState::Suspended,
         _ => VersioningState::Never,
     };
-    Ok(Versioning { status, mfa_delete: r.mfa_delete().map(|m| m.as_str().to_string()) })
+    Ok(Versioning {
+        status,
+        mfa_delete: r.mfa_delete().map(|m| m.as_str().to_string()),
+    })
 }
 
 fn filter_text(f: Option<&ReplicationRuleFilter>, legacy_prefix: Option<&str>) -> String {
@@ -87,13 +90,18 @@ fn filter_text(f: Option<&ReplicationRuleFilter>, legacy_prefix: Option<&str>) -
 
 /// `arn:aws:s3:::bucket` -> `bucket`.
 pub fn bucket_from_arn(arn: &str) -> &str {
-    arn.strip_prefix("arn:aws:s3:::").or_else(|| arn.rsplit(":::").next()).unwrap_or(arn)
+    arn.strip_prefix("arn:aws:s3:::")
+        .or_else(|| arn.rsplit(":::").next())
+        .unwrap_or(arn)
 }
 
 async fn replication(c: &Client, bucket: &str) -> Result<Replication, S3Error> {
     let r = c.get_bucket_replication().bucket(bucket).send().await?;
     let Some(cfg) = r.replication_configuration() else {
-        return Err(S3Error::new(ErrorKind::NotConfigured, "no replication configuration"));
+        return Err(S3Error::new(
+            ErrorKind::NotConfigured,
+            "no replication configuration",
+        ));
     };
     let rules = cfg
         .rules()
@@ -107,9 +115,12 @@ async fn replication(c: &Client, bucket: &str) -> Result<Replication, S3Error> {
                 status: rule.status().as_str().to_string(),
                 priority: rule.priority(),
                 filter: filter_text(rule.filter(), legacy_prefix),
-                destination_bucket: dest.map(|d| bucket_from_arn(d.bucket()).to_string()).unwrap_or_default(),
+                destination_bucket: dest
+                    .map(|d| bucket_from_arn(d.bucket()).to_string())
+                    .unwrap_or_default(),
                 destination_account: dest.and_then(|d| d.account().map(str::to_string)),
-                destination_storage_class: dest.and_then(|d| d.storage_class().map(|s| s.as_str().to_string())),
+                destination_storage_class: dest
+                    .and_then(|d| d.storage_class().map(|s| s.as_str().to_string())),
                 delete_marker_replication: rule
                     .delete_marker_replication()
                     .and_then(|d| d.status())
@@ -123,17 +134,30 @@ async fn replication(c: &Client, bucket: &str) -> Result<Replication, S3Error> {
             }
         })
         .collect();
-    Ok(Replication { role: cfg.role().to_string(), rules })
+    Ok(Replication {
+        role: cfg.role().to_string(),
+        rules,
+    })
 }
 
 async fn ownership(c: &Client, bucket: &str) -> Result<Ownership, S3Error> {
-    let r = c.get_bucket_ownership_controls().bucket(bucket).send().await?;
+    let r = c
+        .get_bucket_ownership_controls()
+        .bucket(bucket)
+        .send()
+        .await?;
     let rule = r.ownership_controls().and_then(|o| o.rules().first());
     let Some(rule) = rule else {
-        return Err(S3Error::new(ErrorKind::NotConfigured, "no ownership controls"));
+        return Err(S3Error::new(
+            ErrorKind::NotConfigured,
+            "no ownership controls",
+        ));
     };
     let mode = rule.object_ownership().as_str().to_string();
-    Ok(Ownership { acls_enabled: mode != "BucketOwnerEnforced", object_ownership: mode })
+    Ok(Ownership {
+        acls_enabled: mode != "BucketOwnerEnforced",
+        object_ownership: mode,
+    })
 }
 
 async fn encryption(c: &Client, bucket: &str) -> Result<Encryption, S3Error> {
@@ -143,7 +167,10 @@ async fn encryption(c: &Client, bucket: &str) -> Result<Encryption, S3Error> {
         .and_then(|c| c.rules().first())
         .and_then(|r| r.apply_server_side_encryption_by_default().map(|d| (r, d)));
     let Some((rule, default)) = rule else {
-        return Err(S3Error::new(ErrorKind::NotConfigured, "no default encryption"));
+        return Err(S3Error::new(
+            ErrorKind::NotConfigured,
+            "no default encryption",
+        ));
     };
     Ok(Encryption {
         algorithm: default.sse_algorithm().as_str().to_string(),
@@ -153,13 +180,20 @@ async fn encryption(c: &Client, bucket: &str) -> Result<Encryption, S3Error> {
 }
 
 async fn object_lock(c: &Client, bucket: &str) -> Result<ObjectLock, S3Error> {
-    let r = c.get_object_lock_configuration().bucket(bucket).send().await?;
+    let r = c
+        .get_object_lock_configuration()
+        .bucket(bucket)
+        .send()
+        .await?;
     let Some(cfg) = r.object_lock_configuration() else {
         return Err(S3Error::new(ErrorKind::NotConfigured, "no object lock"));
     };
     let retention = cfg.rule().and_then(|r| r.default_retention());
     Ok(ObjectLock {
-        enabled: cfg.object_lock_enabled().map(|e| e.as_str() == "Enabled").unwrap_or(false),
+        enabled: cfg
+            .object_lock_enabled()
+            .map(|e| e.as_str() == "Enabled")
+            .unwrap_or(false),
         default_mode: retention.and_then(|r| r.mode().map(|m| m.as_str().to_string())),
         default_days: retention.and_then(|r| r.days()),
         default_years: retention.and_then(|r| r.years()),
@@ -177,8 +211,14 @@ pub async fn replication_summary(
 ) -> S3Result<ReplicationSummary> {
     const MAX_FAILED_KEYS: usize = 100;
     let client = conn.clients_for_bucket(bucket).await?.meta;
-    let mut summary = ReplicationSummary { prefix: prefix.to_string(), ..Default::default() };
-    let mut pages = Box::pin(list_stream(client.clone(), ListRequest::objects(bucket, prefix)));
+    let mut summary = ReplicationSummary {
+        prefix: prefix.to_string(),
+        ..Default::default()
+    };
+    let mut pages = Box::pin(list_stream(
+        client.clone(),
+        ListRequest::objects(bucket, prefix),
+    ));
     let mut queue = Vec::new();
     'outer: while let Some(page) = pages.next().await {
         let page = page?;
@@ -198,7 +238,11 @@ pub async fn replication_summary(
             let bucket = bucket.to_string();
             async move {
                 let r = client.head_object().bucket(&bucket).key(&key).send().await;
-                (key, r.map(|o| o.replication_status().map(|s| s.as_str().to_string())).map_err(S3Error::from))
+                (
+                    key,
+                    r.map(|o| o.replication_status().map(|s| s.as_str().to_string()))
+                        .map_err(S3Error::from),
+                )
             }
         })
         .buffer_unordered(concurrency.max(1));

@@ -1,0 +1,143 @@
+//! `s3ferry status`
+
+use super::args::{ConnFlags, StatusArgs};
+use super::conn::{resolve_side, Side};
+use super::output::{json_line, Exit};
+use crate::config::Config;
+use crate::s3::status::{bucket_status, replication_summary};
+use crate::s3::{BucketStatus, Connection, Field};
+
+const HEAD_CONCURRENCY: usize = 16;
+
+pub async fn run(flags: &ConnFlags, config: &Config, args: StatusArgs) -> anyhow::Result<Exit> {
+    let settings = resolve_side(flags, config, Side::Src)?;
+    let conn = Connection::open(settings).await?;
+    let bucket = &args.location.bucket;
+    let mut status = bucket_status(&conn, bucket).await?;
+    if let Some(prefix) = &args.objects {
+        status.objects = Some(
+            replication_summary(&conn, bucket, prefix, args.objects_limit, HEAD_CONCURRENCY)
+                .await?,
+        );
+    }
+    if args.json {
+        json_line(&status);
+    } else {
+        print!("{}", render(&status));
+    }
+    Ok(Exit::OK)
+}
+
+fn line<T>(out: &mut String, name: &str, f: &Field<T>, show: impl Fn(&T) -> String) {
+    let text = match f {
+        Field::Value(v) => show(v),
+        other => other.unavailable_text().unwrap_or_default(),
+    };
+    out.push_str(&format!("{name:<14}{text}\n"));
+}
+
+/// Plain-words report, shared with the TUI status view.
+pub fn render(s: &BucketStatus) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{:<14}{}\n", "bucket", s.bucket));
+    out.push_str(&format!("{:<14}{}\n", "region", s.region));
+    line(&mut out, "versioning", &s.versioning, |v| {
+        let mut t = format!("{:?}", v.status);
+        if let Some(m) = &v.mfa_delete {
+            t.push_str(&format!(" (MFA delete {m})"));
+        }
+        t
+    });
+    line(&mut out, "replication", &s.replication, |r| {
+        let mut t = format!("{} rule(s), role {}", r.rules.len(), r.role);
+        for rule in &r.rules {
+            t.push_str(&format!(
+                "\n{:<14}- {} [{}]{}: {} -> bucket {}{}{}{}{}",
+                "",
+                rule.id.as_deref().unwrap_or("(no id)"),
+                rule.status,
+                rule.priority
+                    .map(|p| format!(" priority {p}"))
+                    .unwrap_or_default(),
+                rule.filter,
+                rule.destination_bucket,
+                rule.destination_account
+                    .as_ref()
+                    .map(|a| format!(" in account {a}"))
+                    .unwrap_or_default(),
+                rule.destination_storage_class
+                    .as_ref()
+                    .map(|c| format!(" as {c}"))
+                    .unwrap_or_default(),
+                match rule.delete_marker_replication {
+                    Some(true) => ", delete markers replicated",
+                    Some(false) => ", delete markers not replicated",
+                    None => "",
+                },
+                if rule.replication_time_control == Some(true) {
+                    ", RTC on"
+                } else {
+                    ""
+                },
+            ));
+        }
+        t
+    });
+    line(&mut out, "ownership", &s.ownership, |o| {
+        format!(
+            "{} (ACLs {})",
+            o.object_ownership,
+            if o.acls_enabled {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        )
+    });
+    line(&mut out, "encryption", &s.encryption, |e| {
+        let mut t = e.algorithm.clone();
+        if let Some(k) = &e.kms_key_id {
+            t.push_str(&format!(" key {k}"));
+        }
+        if e.bucket_key_enabled == Some(true) {
+            t.push_str(", bucket key");
+        }
+        t
+    });
+    line(&mut out, "object lock", &s.object_lock, |l| {
+        let mut t = if l.enabled {
+            "enabled".to_string()
+        } else {
+            "disabled".to_string()
+        };
+        if let Some(m) = &l.default_mode {
+            t.push_str(&format!(", default {m}"));
+            if let Some(d) = l.default_days {
+                t.push_str(&format!(" {d} days"));
+            }
+            if let Some(y) = l.default_years {
+                t.push_str(&format!(" {y} years"));
+            }
+        }
+        t
+    });
+    if let Some(o) = &s.objects {
+        out.push_str(&format!(
+            "{:<14}{} scanned under {:?}{}: {} completed, {} pending, {} failed, {} replica, {} without status{}\n",
+            "objects",
+            o.scanned,
+            o.prefix,
+            if o.truncated { " (limit reached)" } else { "" },
+            o.completed,
+            o.pending,
+            o.failed,
+            o.replica,
+            o.none,
+            if o.errors > 0 { format!(", {} unreadable", o.errors) } else { String::new() },
+        ));
+        for k in &o.failed_keys {
+            out.push_str(&format!("{:<14}FAILED {k}\n", ""));
+        }
+    }
+    out
+}

@@ -1,0 +1,30 @@
+//! Starting the TUI from the command line.
+
+use crate::cli::args::ConnFlags;
+use crate::cli::{resolve_side, Exit, Side};
+use crate::config::{Config, ConnectionSettings};
+use crate::location::Location;
+
+pub async fn run_tui(
+    flags: &ConnFlags,
+    config: &Config,
+    src: Option<Location>,
+    dst: Option<Location>,
+    read_only: bool,
+) -> anyhow::Result<Exit> {
+    let src_conn = resolve_side(flags, config, Side::Src)?;
+    let dst_conn = resolve_side(flags, config, Side::Dst)?;
+    open_tui(config, src_conn, dst_conn, src, dst, read_only).await
+}
+
+pub async fn open_tui(
+    config: &Config,
+    src_conn: ConnectionSettings,
+    dst_conn: ConnectionSettings,
+    src: Option<Location>,
+    dst: Option<Location>,
+    read_only: bool,
+) -> anyhow::Result<Exit> {
+    let _ = (config, src_conn, dst_conn, src, dst, read_only);
+    anyhow::bail!("the TUI is not available in this build")
+}

@@ -1,0 +1,266 @@
+//! `s3ferry sandbox` and `s3ferry demo`: a local S3 endpoint seeded from
+//! `assets/demo/`, so s3ferry can be tried without an AWS account.
+
+use serde::Deserialize;
+
+use crate::cli::args::{DemoArgs, SandboxArgs};
+use crate::cli::Exit;
+use crate::config::{Config, ConnectionSettings};
+use crate::s3::{admin, Connection, S3Result};
+use crate::sandbox_stub::{Sandbox, SandboxOptions};
+
+const SEED: &str = include_str!("../assets/demo/seed.toml");
+const README: &[u8] = include_bytes!("../assets/demo/files/readme.txt");
+
+/// Static keys for talking to our own sandbox; it accepts any signature.
+pub const SANDBOX_ACCESS_KEY: &str = "s3ferry";
+pub const SANDBOX_SECRET_KEY: &str = "sandbox";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Seed {
+    buckets: Vec<SeedBucket>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBucket {
+    name: String,
+    versioning: String,
+    replicate_to: Option<String>,
+    replicate_prefix: Option<String>,
+    #[serde(default)]
+    files: Vec<SeedFile>,
+    #[serde(default)]
+    generate: Vec<SeedGenerate>,
+    #[serde(default)]
+    versions: Vec<SeedVersions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    key: String,
+    file: String,
+    content_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedGenerate {
+    prefix: String,
+    name: String,
+    count: u32,
+    min_size: u64,
+    max_size: u64,
+    content_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedVersions {
+    key: String,
+    versions: u32,
+    delete_marker: bool,
+}
+
+/// Deterministic pseudo-random bytes, so demo runs look the same every time.
+fn body(key: &str, size: u64) -> Vec<u8> {
+    let mut x: u64 = key.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
+    let mut out = Vec::with_capacity(size as usize);
+    while (out.len() as u64) < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(size as usize);
+    out
+}
+
+fn sized(key: &str, min: u64, max: u64) -> u64 {
+    let h = key
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    if max <= min {
+        min
+    } else {
+        min + h % (max - min)
+    }
+}
+
+fn file_bytes(name: &str) -> Vec<u8> {
+    match name {
+        "readme.txt" => README.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// Fill an endpoint with the demo data set.
+pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
+    let seed: Seed = toml::from_str(SEED)?;
+    let c = conn.home_clients().meta;
+    for b in &seed.buckets {
+        admin::create_bucket(&c, &b.name).await?;
+        if b.versioning == "Enabled" {
+            admin::set_versioning(&c, &b.name, true).await?;
+        }
+    }
+    for b in &seed.buckets {
+        let mut uploads: Vec<(String, Vec<u8>, Option<String>)> = Vec::new();
+        for f in &b.files {
+            uploads.push((f.key.clone(), file_bytes(&f.file), f.content_type.clone()));
+        }
+        for g in &b.generate {
+            for i in 1..=g.count {
+                let key = format!("{}{}", g.prefix, g.name.replace("{i}", &format!("{i:04}")));
+                let size = sized(&key, g.min_size, g.max_size);
+                uploads.push((key.clone(), body(&key, size), g.content_type.clone()));
+            }
+        }
+        put_all(&c, &b.name, uploads).await?;
+        for v in &b.versions {
+            for n in 1..=v.versions {
+                let text = format!("{{\"key\": {:?}, \"version\": {n}}}\n", v.key);
+                admin::put_bytes(
+                    &c,
+                    &b.name,
+                    &v.key,
+                    text.into_bytes(),
+                    Some("application/json"),
+                )
+                .await?;
+            }
+            if v.delete_marker {
+                admin::delete_key(&c, &b.name, &v.key).await?;
+            }
+        }
+        if let Some(dest) = &b.replicate_to {
+            let prefix = b.replicate_prefix.as_deref().unwrap_or("");
+            admin::put_replication_rule(
+                &c,
+                &b.name,
+                "arn:aws:iam::123456789012:role/s3ferry-demo-replication",
+                "reports-to-backup",
+                prefix,
+                dest,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn put_all(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    uploads: Vec<(String, Vec<u8>, Option<String>)>,
+) -> S3Result<()> {
+    use futures::StreamExt;
+    let results: Vec<S3Result<()>> = futures::stream::iter(uploads)
+        .map(|(key, data, ct)| {
+            let c = c.clone();
+            async move { admin::put_bytes(&c, bucket, &key, data, ct.as_deref()).await }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// Connection settings for a sandbox at `url`.
+pub fn sandbox_connection(url: &str) -> ConnectionSettings {
+    ConnectionSettings {
+        name: Some("sandbox".into()),
+        endpoint_url: Some(url.to_string()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some(SANDBOX_ACCESS_KEY.into()),
+        secret_access_key: Some(SANDBOX_SECRET_KEY.into()),
+        ..Default::default()
+    }
+}
+
+pub async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<Exit> {
+    let credentials = args.access_key.clone().zip(args.secret_key.clone());
+    let sandbox = Sandbox::start(SandboxOptions {
+        addr: args.addr,
+        data_dir: args.data.clone(),
+        credentials,
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;
+    let url = sandbox.url();
+    if args.seed {
+        let mut settings = sandbox_connection(&url);
+        if let (Some(ak), Some(sk)) = (args.access_key, args.secret_key) {
+            settings.access_key_id = Some(ak);
+            settings.secret_access_key = Some(sk);
+        }
+        seed(&Connection::open(settings).await?).await?;
+    }
+    println!("s3ferry sandbox listening on {url}");
+    println!("try: s3ferry --endpoint-url {url} ls");
+    if let Some(d) = &args.data {
+        println!("data kept in {}", d.display());
+    } else {
+        println!("data kept in memory (lost on exit)");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(Exit::OK)
+}
+
+pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
+    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
+    let settings = sandbox_connection(&sandbox.url());
+    let conn = Connection::open(settings.clone()).await?;
+    seed(&conn).await?;
+    use std::io::IsTerminal;
+    if args.no_tui || !std::io::stdout().is_terminal() {
+        print_overview(&conn).await?;
+        return Ok(Exit::OK);
+    }
+    let result = crate::cli_tui::open_tui(
+        config,
+        settings.clone(),
+        settings,
+        Some("s3://prod-assets".parse()?),
+        Some("s3://backup-assets".parse()?),
+        false,
+    )
+    .await;
+    sandbox.shutdown().await;
+    result
+}
+
+async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    let c = conn.home_clients().meta;
+    let buckets = crate::s3::list::list_buckets(&c).await?;
+    println!(
+        "sandbox endpoint: {}",
+        conn.settings().endpoint_url.as_deref().unwrap_or_default()
+    );
+    for b in buckets {
+        let status = crate::s3::status::bucket_status(conn, &b.name).await?;
+        println!("\n== s3://{}/", b.name);
+        print!("{}", crate::cli::render_status(&status));
+        let mut pages = Box::pin(crate::s3::list::list_stream(
+            c.clone(),
+            crate::s3::list::ListRequest::folder(&b.name, ""),
+        ));
+        while let Some(page) = pages.next().await {
+            for item in page?.items {
+                match item {
+                    crate::s3::ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
+                    crate::s3::ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,686 @@
+//! Crash-safe job store (SQLite, WAL): jobs, their listing cursors, one row
+//! per planned object with its state, and the destination index used by sync.
+//!
+//! Entry states: `pending` -> `copied` (written, not yet verified) ->
+//! `verified` (copy checked; final for copy/sync, for a move awaiting the
+//! source delete) -> `done` (move: source deleted). Side states: `skipped`,
+//! `failed` (with a reason), `conflict` (refused by the plan).
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::engine::model::{FailedEntry, JobId, JobKind, JobSpec, JobState};
+use crate::plan::compare::Facts;
+use crate::plan::model::Action;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Sql {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("journal {path}: {message}")]
+    Other { path: String, message: String },
+}
+
+pub type JResult<T> = Result<T, JournalError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryState {
+    Pending,
+    Copied,
+    Verified,
+    Done,
+    Skipped,
+    Failed,
+    Conflict,
+}
+
+impl EntryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Pending => "pending",
+            EntryState::Copied => "copied",
+            EntryState::Verified => "verified",
+            EntryState::Done => "done",
+            EntryState::Skipped => "skipped",
+            EntryState::Failed => "failed",
+            EntryState::Conflict => "conflict",
+        }
+    }
+
+    fn parse(s: &str) -> EntryState {
+        match s {
+            "copied" => EntryState::Copied,
+            "verified" => EntryState::Verified,
+            "done" => EntryState::Done,
+            "skipped" => EntryState::Skipped,
+            "failed" => EntryState::Failed,
+            "conflict" => EntryState::Conflict,
+            _ => EntryState::Pending,
+        }
+    }
+}
+
+fn action_parse(s: &str) -> Action {
+    match s {
+        "overwrite" => Action::Overwrite,
+        "skip" => Action::Skip,
+        "conflict" => Action::Conflict,
+        "delete" => Action::Delete,
+        _ => Action::Copy,
+    }
+}
+
+/// A planned object as the planner hands it to the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub idx: i64,
+    pub src_bucket: String,
+    pub src_key: String,
+    pub version_id: Option<String>,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<i64>,
+    pub dst_bucket: String,
+    pub dst_key: String,
+    pub action: Action,
+    pub delete_marker: bool,
+    pub state: EntryState,
+    pub reason: Option<String>,
+}
+
+/// A journaled entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub id: i64,
+    pub entry: NewEntry,
+    pub state: EntryState,
+    pub reason: Option<String>,
+    pub verify: Option<String>,
+    pub dst_version: Option<String>,
+}
+
+/// A state change, buffered and written in batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub id: i64,
+    pub state: EntryState,
+    pub reason: Option<String>,
+    pub verify: Option<String>,
+    pub dst_version: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub spec: JobSpec,
+    pub state: JobState,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    pub message: Option<String>,
+    pub planned: bool,
+}
+
+/// Per-state counts of a job's entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: u64,
+    pub total_bytes: u64,
+    pub pending: u64,
+    pub copied: u64,
+    pub verified: u64,
+    pub done: u64,
+    pub done_bytes: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub conflict: u64,
+    pub deletes: u64,
+    pub deletes_done: u64,
+}
+
+pub struct Journal {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    pending: Mutex<Vec<Update>>,
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Journal {
+    pub fn default_path() -> PathBuf {
+        crate::config::data_dir().join("journal.sqlite")
+    }
+
+    pub fn open_default() -> JResult<Journal> {
+        Journal::open(&Journal::default_path())
+    }
+
+    pub fn open(path: &Path) -> JResult<Journal> {
+        let label = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| JournalError::Other {
+                path: label.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| JournalError::Sql {
+            path: label.clone(),
+            source,
+        })?;
+        restrict_mode(path);
+        schema::init(&conn).map_err(|source| JournalError::Sql {
+            path: label.clone(),
+            source,
+        })?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+            pending: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A private in-memory journal (dry runs, previews).
+    pub fn in_memory() -> JResult<Journal> {
+        let conn = Connection::open_in_memory().map_err(|source| JournalError::Sql {
+            path: ":memory:".into(),
+            source,
+        })?;
+        schema::init(&conn).map_err(|source| JournalError::Sql {
+            path: ":memory:".into(),
+            source,
+        })?;
+        Ok(Journal {
+            path: PathBuf::from(":memory:"),
+            conn: Mutex::new(conn),
+            pending: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Sql {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> JResult<T> {
+        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut c).map_err(|e| self.err(e))
+    }
+
+    pub fn create_job(&self, spec: &JobSpec) -> JResult<JobId> {
+        let json = serde_json::to_string(spec).map_err(|e| JournalError::Other {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO jobs (kind, spec, state, source, destination, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![spec.kind.as_str(), json, JobState::Queued.as_str(), spec.source_label(), spec.destination_label(), now()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    pub fn set_job_state(&self, id: JobId, state: JobState, message: Option<&str>) -> JResult<()> {
+        let finished = matches!(state, JobState::Completed | JobState::Failed).then(now);
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET state = ?2, message = ?3, updated_at = ?4, finished_at = COALESCE(?5, finished_at) WHERE id = ?1",
+                params![id, state.as_str(), message, now(), finished],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn set_planned(&self, id: JobId) -> JResult<()> {
+        self.with(|c| {
+            c.execute("UPDATE jobs SET planned = 1 WHERE id = ?1", params![id])
+                .map(|_| ())
+        })
+    }
+
+    fn job_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<JobRecord>> {
+        let spec_json: String = row.get("spec")?;
+        let Ok(spec) = serde_json::from_str::<JobSpec>(&spec_json) else {
+            return Ok(None);
+        };
+        let state: String = row.get("state")?;
+        let state = match state.as_str() {
+            "running" => JobState::Running,
+            "paused" => JobState::Paused,
+            "completed" => JobState::Completed,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            "interrupted" => JobState::Interrupted,
+            _ => JobState::Queued,
+        };
+        Ok(Some(JobRecord {
+            id: row.get("id")?,
+            kind: spec.kind,
+            spec,
+            state,
+            created_at: row.get("created_at")?,
+            finished_at: row.get("finished_at")?,
+            message: row.get("message")?,
+            planned: row.get::<_, i64>("planned")? != 0,
+        }))
+    }
+
+    pub fn job(&self, id: JobId) -> JResult<Option<JobRecord>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT * FROM jobs WHERE id = ?1",
+                params![id],
+                Journal::job_from_row,
+            )
+            .optional()
+            .map(Option::flatten)
+        })
+    }
+
+    pub fn jobs(&self) -> JResult<Vec<JobRecord>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT * FROM jobs ORDER BY id")?;
+            let rows = st.query_map([], Journal::job_from_row)?;
+            let mut out = Vec::new();
+            for r in rows {
+                if let Some(j) = r? {
+                    out.push(j);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Jobs a previous process left running: they were interrupted.
+    pub fn mark_orphans_interrupted(&self, live: &[JobId]) -> JResult<Vec<JobId>> {
+        let jobs = self.jobs()?;
+        let mut out = Vec::new();
+        for j in jobs {
+            if matches!(
+                j.state,
+                JobState::Running | JobState::Queued | JobState::Paused
+            ) && !live.contains(&j.id)
+            {
+                self.set_job_state(
+                    j.id,
+                    JobState::Interrupted,
+                    Some("interrupted (process ended)"),
+                )?;
+                out.push(j.id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Listing cursor of one source of a job: (token, done).
+    pub fn listing(&self, job: JobId, idx: i64) -> JResult<(Option<String>, bool)> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT token, done FROM listing WHERE job_id = ?1 AND idx = ?2",
+                params![job, idx],
+                |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)? != 0)),
+            )
+            .optional()
+            .map(|o| o.unwrap_or((None, false)))
+        })
+    }
+
+    /// Insert a page of entries and move the listing cursor in one
+    /// transaction, so a crash never loses or duplicates a page.
+    pub fn insert_page(
+        &self,
+        job: JobId,
+        idx: i64,
+        entries: &[NewEntry],
+        token: Option<&str>,
+        done: bool,
+    ) -> JResult<u64> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut n = 0;
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO entries (job_id, idx, src_bucket, src_key, version_id, size, etag, last_modified,
+                       dst_bucket, dst_key, action, delete_marker, state, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )?;
+                for e in entries {
+                    n += st.execute(params![
+                        job,
+                        e.idx,
+                        e.src_bucket,
+                        e.src_key,
+                        e.version_id.clone().unwrap_or_default(),
+                        e.size as i64,
+                        e.etag,
+                        e.last_modified,
+                        e.dst_bucket,
+                        e.dst_key,
+                        e.action.as_str(),
+                        e.delete_marker as i64,
+                        e.state.as_str(),
+                        e.reason,
+                    ])? as u64;
+                }
+            }
+            tx.execute(
+                "INSERT INTO listing (job_id, idx, token, done) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (job_id, idx) DO UPDATE SET token = excluded.token, done = excluded.done",
+                params![job, idx, token, done as i64],
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+        let version: String = r.get("version_id")?;
+        let action: String = r.get("action")?;
+        let state: String = r.get("state")?;
+        let entry = NewEntry {
+            idx: r.get("idx")?,
+            src_bucket: r.get("src_bucket")?,
+            src_key: r.get("src_key")?,
+            version_id: (!version.is_empty()).then_some(version),
+            size: r.get::<_, i64>("size")?.max(0) as u64,
+            etag: r.get("etag")?,
+            last_modified: r.get("last_modified")?,
+            dst_bucket: r.get("dst_bucket")?,
+            dst_key: r.get("dst_key")?,
+            action: action_parse(&action),
+            delete_marker: r.get::<_, i64>("delete_marker")? != 0,
+            state: EntryState::parse(&state),
+            reason: r.get("reason")?,
+        };
+        Ok(EntryRow {
+            id: r.get("id")?,
+            state: entry.state,
+            reason: entry.reason.clone(),
+            verify: r.get("verify")?,
+            dst_version: r.get("dst_version")?,
+            entry,
+        })
+    }
+
+    /// Entries still to work on, in insertion order, after `after_id`.
+    pub fn next_work(&self, job: JobId, after_id: i64, limit: usize) -> JResult<Vec<EntryRow>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT * FROM entries WHERE job_id = ?1 AND id > ?2 AND state IN ('pending', 'copied', 'verified')
+                 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![job, after_id, limit as i64], Journal::entry_from_row)?;
+            rows.collect()
+        })
+    }
+
+    /// All entries of a job in order, page by page (dry-run output, tests).
+    pub fn entries(&self, job: JobId, after_id: i64, limit: usize) -> JResult<Vec<EntryRow>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT * FROM entries WHERE job_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = st.query_map(
+                params![job, after_id, limit as i64],
+                Journal::entry_from_row,
+            )?;
+            rows.collect()
+        })
+    }
+
+    /// Buffer a state change; written by the next `flush`.
+    pub fn update(&self, u: Update) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(u);
+    }
+
+    pub fn pending_updates(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Write all buffered state changes in one transaction.
+    pub fn flush(&self) -> JResult<()> {
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let res = self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut st = tx.prepare_cached(
+                    "UPDATE entries SET state = ?2, reason = ?3, verify = COALESCE(?4, verify),
+                       dst_version = COALESCE(?5, dst_version), attempts = attempts + 1 WHERE id = ?1",
+                )?;
+                for u in &batch {
+                    st.execute(params![u.id, u.state.as_str(), u.reason, u.verify, u.dst_version])?;
+                }
+            }
+            tx.commit()
+        });
+        if res.is_err() {
+            // Keep them for the next try: losing a state change could repeat a delete.
+            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let newer = std::mem::take(&mut *p);
+            *p = batch;
+            p.extend(newer);
+        }
+        res
+    }
+
+    pub fn counts(&self, job: JobId) -> JResult<Counts> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT state, action, COUNT(*), COALESCE(SUM(size), 0) FROM entries WHERE job_id = ?1 GROUP BY state, action",
+            )?;
+            let mut rows = st.query(params![job])?;
+            let mut k = Counts::default();
+            while let Some(r) = rows.next()? {
+                let state: String = r.get(0)?;
+                let action: String = r.get(1)?;
+                let n = r.get::<_, i64>(2)?.max(0) as u64;
+                let bytes = r.get::<_, i64>(3)?.max(0) as u64;
+                k.total += n;
+                if action == "delete" {
+                    k.deletes += n;
+                    if state == "done" {
+                        k.deletes_done += n;
+                    }
+                } else {
+                    k.total_bytes += bytes;
+                }
+                match EntryState::parse(&state) {
+                    EntryState::Pending => k.pending += n,
+                    EntryState::Copied => k.copied += n,
+                    EntryState::Verified => {
+                        k.verified += n;
+                        k.done_bytes += bytes;
+                    }
+                    EntryState::Done => {
+                        k.done += n;
+                        if action != "delete" {
+                            k.done_bytes += bytes;
+                        }
+                    }
+                    EntryState::Skipped => k.skipped += n,
+                    EntryState::Failed => k.failed += n,
+                    EntryState::Conflict => k.conflict += n,
+                }
+            }
+            Ok(k)
+        })
+    }
+
+    pub fn failed(&self, job: JobId, limit: usize) -> JResult<Vec<FailedEntry>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT src_key, dst_key, version_id, COALESCE(reason, state) FROM entries
+                 WHERE job_id = ?1 AND state IN ('failed', 'conflict') ORDER BY id LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![job, limit as i64], |r| {
+                let v: String = r.get(2)?;
+                Ok(FailedEntry {
+                    src_key: r.get(0)?,
+                    dst_key: r.get(1)?,
+                    version_id: (!v.is_empty()).then_some(v),
+                    reason: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Put failed entries back to pending (retry). Conflicts stay refused.
+    pub fn reset_failed(&self, job: JobId) -> JResult<u64> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE entries SET state = 'pending', reason = NULL WHERE job_id = ?1 AND state = 'failed'",
+                params![job],
+            )
+            .map(|n| n as u64)
+        })
+    }
+
+    /// Destination keys two entries would both write (multi-source or rewrite plans).
+    pub fn duplicate_destinations(
+        &self,
+        job: JobId,
+        limit: usize,
+    ) -> JResult<Vec<(String, Vec<String>)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT dst_key, GROUP_CONCAT(src_bucket || '/' || src_key, char(10)) FROM entries
+                 WHERE job_id = ?1 AND action != 'delete'
+                 GROUP BY dst_key HAVING COUNT(DISTINCT idx || char(0) || src_key) > 1 LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![job, limit as i64], |r| {
+                let srcs: String = r.get(1)?;
+                let mut v: Vec<String> = srcs.split('\n').map(str::to_string).collect();
+                v.dedup();
+                Ok((r.get(0)?, v))
+            })?;
+            rows.collect()
+        })
+    }
+
+    pub fn mark_conflicts(&self, job: JobId, dst_keys: &[String], reason: &str) -> JResult<()> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for k in dst_keys {
+                tx.execute(
+                    "UPDATE entries SET state = 'conflict', action = 'conflict', reason = ?3 WHERE job_id = ?1 AND dst_key = ?2",
+                    params![job, k, reason],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// Destination objects present before the job (sync, no-clobber, preview).
+    pub fn insert_dest(&self, job: JobId, rows: &[(String, Facts)]) -> JResult<()> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO dest_index (job_id, key, size, etag, last_modified) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (k, f) in rows {
+                    st.execute(params![job, k, f.size as i64, f.etag, f.last_modified.map(|t| t.timestamp())])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    pub fn dest_lookup(&self, job: JobId, key: &str) -> JResult<Option<Facts>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT size, etag, last_modified FROM dest_index WHERE job_id = ?1 AND key = ?2",
+            )?;
+            st.query_row(params![job, key], |r| {
+                Ok(Facts {
+                    size: r.get::<_, i64>(0)?.max(0) as u64,
+                    etag: r.get(1)?,
+                    last_modified: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+                })
+            })
+            .optional()
+        })
+    }
+
+    /// Destination keys no entry writes (sync --delete), in key order.
+    pub fn dest_unmatched(
+        &self,
+        job: JobId,
+        after: &str,
+        limit: usize,
+    ) -> JResult<Vec<(String, u64)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT d.key, d.size FROM dest_index d WHERE d.job_id = ?1 AND d.key > ?2
+                 AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.job_id = ?1 AND e.dst_key = d.key)
+                 ORDER BY d.key LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![job, after, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?;
+            rows.collect()
+        })
+    }
+
+    pub fn dest_count(&self, job: JobId) -> JResult<u64> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM dest_index WHERE job_id = ?1",
+                params![job],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+        })
+    }
+
+    pub fn delete_dest_index(&self, job: JobId) -> JResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM dest_index WHERE job_id = ?1", params![job])
+                .map(|_| ())
+        })
+    }
+}
+
+#[cfg(unix)]
+fn restrict_mode(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for p in [
+        path.to_path_buf(),
+        PathBuf::from(format!("{}-wal", path.display())),
+        PathBuf::from(format!("{}-shm", path.display())),
+    ] {
+        if p.exists() {
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_mode(_path: &Path) {}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! Schema of the journal database.
+
+use rusqlite::Connection;
+
+pub fn init(c: &Connection) -> rusqlite::Result<()> {
+    // WAL: readers (the TUI, `jobs`) never block the engine's writes, and a
+    // committed transaction survives a crash of the process.
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.execute_batch(
+        "CREATE TABLE IF NOT EXISTS jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            state TEXT NOT NULL,
+            source TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            planned INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            message TEXT
+        );
+        CREATE TABLE IF NOT EXISTS listing (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            token TEXT,
+            done INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, idx)
+        );
+        CREATE TABLE IF NOT EXISTS entries (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            src_bucket TEXT NOT NULL,
+            src_key TEXT NOT NULL,
+            version_id TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL,
+            etag TEXT,
+            last_modified INTEGER,
+            dst_bucket TEXT NOT NULL,
+            dst_key TEXT NOT NULL,
+            action TEXT NOT NULL,
+            delete_marker INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            reason TEXT,
+            verify TEXT,
+            dst_version TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (job_id, idx, src_key, version_id, action)
+        );
+        CREATE INDEX IF NOT EXISTS entries_work ON entries (job_id, state, id);
+        CREATE INDEX IF NOT EXISTS entries_dst ON entries (job_id, dst_key);
+        CREATE TABLE IF NOT EXISTS dest_index (
+            job_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT,
+            last_modified INTEGER,
+            PRIMARY KEY (job_id, key)
+        ) WITHOUT ROWID;",
+    )
+}

@@ -1,0 +1,138 @@
+use super::*;
+use crate::config::ConnectionSettings;
+use crate::engine::model::{PlanOptions, RunOptions};
+use crate::plan::model::SourceMapping;
+
+fn spec() -> JobSpec {
+    JobSpec {
+        kind: JobKind::Move,
+        mappings: vec![SourceMapping {
+            source: "s3://a/p/".parse().expect("loc"),
+            destination: "s3://b/q/".parse().expect("loc"),
+            single_object: false,
+        }],
+        src_conn: ConnectionSettings {
+            secret_access_key: Some("hunter2".into()),
+            ..Default::default()
+        },
+        dst_conn: ConnectionSettings::default(),
+        plan: PlanOptions::default(),
+        run: RunOptions::default(),
+    }
+}
+
+fn entry(idx: i64, key: &str, dst: &str) -> NewEntry {
+    NewEntry {
+        idx,
+        src_bucket: "a".into(),
+        src_key: key.into(),
+        version_id: None,
+        size: 10,
+        etag: Some("\"e\"".into()),
+        last_modified: None,
+        dst_bucket: "b".into(),
+        dst_key: dst.into(),
+        action: Action::Copy,
+        delete_marker: false,
+        state: EntryState::Pending,
+        reason: None,
+    }
+}
+
+#[test]
+fn pages_are_idempotent_and_states_persist() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.sqlite");
+    let j = Journal::open(&path).expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    let page = vec![entry(0, "p/1", "q/1"), entry(0, "p/2", "q/2")];
+    assert_eq!(
+        j.insert_page(id, 0, &page, Some("t1"), false)
+            .expect("insert"),
+        2
+    );
+    // A page re-listed after a crash inserts nothing twice.
+    assert_eq!(
+        j.insert_page(id, 0, &page, Some("t1"), false)
+            .expect("insert"),
+        0
+    );
+    assert_eq!(
+        j.listing(id, 0).expect("cursor"),
+        (Some("t1".into()), false)
+    );
+    let work = j.next_work(id, 0, 10).expect("work");
+    assert_eq!(work.len(), 2);
+    j.update(Update {
+        id: work[0].id,
+        state: EntryState::Done,
+        reason: None,
+        verify: Some("etag".into()),
+        dst_version: None,
+    });
+    j.update(Update {
+        id: work[1].id,
+        state: EntryState::Failed,
+        reason: Some("boom".into()),
+        verify: None,
+        dst_version: None,
+    });
+    j.flush().expect("flush");
+    drop(j);
+
+    let j = Journal::open(&path).expect("reopen");
+    let c = j.counts(id).expect("counts");
+    assert_eq!((c.total, c.done, c.failed, c.done_bytes), (2, 1, 1, 10));
+    let failed = j.failed(id, 10).expect("failed");
+    assert_eq!(failed[0].reason, "boom");
+    assert_eq!(j.reset_failed(id).expect("reset"), 1);
+    assert_eq!(j.next_work(id, 0, 10).expect("work").len(), 1);
+    let rec = j.job(id).expect("job").expect("exists");
+    assert_eq!(rec.spec.mappings[0].source.prefix, "p/");
+    assert_eq!(
+        rec.spec.src_conn.secret_access_key, None,
+        "secrets are not journaled"
+    );
+}
+
+#[test]
+fn finds_duplicate_destinations() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    j.insert_page(
+        id,
+        0,
+        &[entry(0, "p/x", "q/x"), entry(0, "p/y", "q/y")],
+        None,
+        true,
+    )
+    .expect("insert");
+    j.insert_page(id, 1, &[entry(1, "r/x", "q/x")], None, true)
+        .expect("insert");
+    let d = j.duplicate_destinations(id, 10).expect("dups");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].0, "q/x");
+    assert_eq!(d[0].1.len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.sqlite");
+    let _j = Journal::open(&path).expect("open");
+    let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn unwritable_location_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").expect("write");
+    let err = Journal::open(&file.join("j.sqlite"))
+        .err()
+        .expect("must fail");
+    assert!(err.to_string().contains("not-a-dir"), "{err}");
+}
