@@ -1,27 +1,452 @@
-//! cp / mv / sync / jobs / resume / diff on the command line.
+//! cp / mv / sync / jobs / resume on the command line.
 
-use crate::cli::args::{ConnFlags, DiffArgs, JobsArgs, ResumeArgs, TransferArgs};
-use crate::cli::Exit;
-use crate::config::Config;
-use crate::engine::JobKind;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::cli::args::{ConnFlags, DiffArgs, JobsArgs, JobsCommand, ResumeArgs, TransferArgs};
+use crate::cli::{human_size, json_line, resolve_side, Exit, Side, UsageError};
+use crate::config::{parse_size, Config};
+use crate::engine::copy::{MAX_SINGLE, MIN_PART};
+use crate::engine::preview::{plan_entry, plan_in_memory};
+use crate::engine::{
+    Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions,
+};
+use crate::journal::Journal;
+use crate::plan::model::{Action, ConflictPolicy, PlanTotals, SourceMapping};
+use crate::s3::ConnectionPool;
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+fn ordered_filters(args: &TransferArgs) -> Vec<(bool, String)> {
+    if !args.filters.is_empty() || (args.include.is_empty() && args.exclude.is_empty()) {
+        return args.filters.clone();
+    }
+    // Built without the matches (library use): includes, then excludes.
+    let inc = args.include.iter().map(|g| (true, g.clone()));
+    inc.chain(args.exclude.iter().map(|g| (false, g.clone())))
+        .collect()
+}
+
+pub fn build_spec(
+    flags: &ConnFlags,
+    config: &Config,
+    kind: JobKind,
+    args: &TransferArgs,
+) -> anyhow::Result<JobSpec> {
+    let (dst, sources) = args
+        .locations
+        .split_last()
+        .ok_or_else(|| usage("expected SRC... DST"))?;
+    if sources.len() > 1 && !dst.is_dir_like() {
+        return Err(usage(format!(
+            "with several sources the destination must end in '/': {dst}"
+        )));
+    }
+    if args.delete && kind != JobKind::Sync {
+        return Err(usage("--delete only applies to sync"));
+    }
+    if args.max_delete.is_some() && !args.delete {
+        return Err(usage("--max-delete needs --delete"));
+    }
+    let mappings: Vec<SourceMapping> = sources
+        .iter()
+        .map(|s| SourceMapping {
+            source: s.clone(),
+            destination: dst.clone(),
+            single_object: !s.is_dir_like(),
+        })
+        .collect();
+    if args.version_id.is_some() && (mappings.len() != 1 || !mappings[0].single_object) {
+        return Err(usage(
+            "--version-id needs exactly one object source (not a prefix)",
+        ));
+    }
+    if args.all_versions && args.version_id.is_some() {
+        return Err(usage("--all-versions and --version-id exclude each other"));
+    }
+    let defaults = &config.engine;
+    let threshold = match args.multipart_threshold {
+        Some(t) => t,
+        None => parse_size(&defaults.multipart_threshold).map_err(usage)?,
+    };
+    let part_size = match args.part_size {
+        Some(p) => p,
+        None => parse_size(&defaults.part_size).map_err(usage)?,
+    };
+    if threshold > MAX_SINGLE {
+        return Err(usage(
+            "--multipart-threshold cannot exceed 5GiB (S3's single-copy limit)",
+        ));
+    }
+    if !(MIN_PART..=MAX_SINGLE).contains(&part_size) {
+        return Err(usage("--part-size must be between 5MiB and 5GiB"));
+    }
+    let concurrency = args.concurrency.unwrap_or(defaults.concurrency);
+    if concurrency == 0 {
+        return Err(usage("--concurrency must be at least 1"));
+    }
+    let conflict = match (kind, args.no_clobber) {
+        (_, true) => ConflictPolicy::Skip,
+        (JobKind::Sync, false) => ConflictPolicy::SkipIdentical,
+        _ => ConflictPolicy::Overwrite,
+    };
+    let spec = JobSpec {
+        kind,
+        mappings,
+        src_conn: resolve_side(flags, config, Side::Src)?,
+        dst_conn: resolve_side(flags, config, Side::Dst)?,
+        plan: PlanOptions {
+            filters: ordered_filters(args),
+            rewrite: args.rewrite.clone(),
+            conflict,
+            delete_extra: args.delete,
+            max_delete: args.max_delete,
+            all_versions: args.all_versions,
+            version_id: args.version_id.clone(),
+            checksum_compare: args.checksum,
+        },
+        run: RunOptions {
+            concurrency,
+            multipart_threshold: threshold,
+            part_size,
+            storage_class: args.storage_class.clone(),
+            preserve_acl: args.preserve_acl,
+            server_side: args.server_side,
+        },
+    };
+    // Bad globs and rewrites are usage errors, found before any request.
+    crate::plan::Mapper::new(spec.mappings.clone(), &spec.plan)
+        .map_err(|e| usage(e.to_string()))?;
+    Ok(spec)
+}
 
 pub async fn run(
-    _flags: &ConnFlags,
-    _config: &Config,
-    _kind: JobKind,
-    _args: TransferArgs,
+    flags: &ConnFlags,
+    config: &Config,
+    kind: JobKind,
+    args: TransferArgs,
 ) -> anyhow::Result<Exit> {
-    anyhow::bail!("not available yet")
+    let spec = build_spec(flags, config, kind, &args)?;
+    let pool = ConnectionPool::new();
+    if args.dry_run {
+        return dry_run(&pool, &spec, args.json).await;
+    }
+    let engine = Engine::open(pool).await?;
+    let id = engine.submit(spec).await?;
+    watch(&engine, id, args.json, args.no_progress).await
 }
 
-pub async fn jobs(_config: &Config, _args: JobsArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("not available yet")
+async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::Result<Exit> {
+    let (journal, job, verdict) = plan_in_memory(pool, spec, None)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut totals = PlanTotals::default();
+    let mut after = 0;
+    loop {
+        let rows = journal.entries(job, after, 1000)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            let e = plan_entry(&r.entry);
+            totals.add(&e);
+            if json {
+                json_line(&e);
+            } else {
+                let src = if e.action == Action::Delete {
+                    "-".to_string()
+                } else {
+                    format!("s3://{}/{}", e.src_bucket, e.src_key)
+                };
+                let note = e
+                    .note
+                    .as_deref()
+                    .map(|n| format!("  ({n})"))
+                    .unwrap_or_default();
+                println!(
+                    "{:<9} {src} -> s3://{}/{}  {}{note}",
+                    e.action.as_str(),
+                    e.dst_bucket,
+                    e.dst_key,
+                    human_size(e.size)
+                );
+            }
+        }
+    }
+    let refused = verdict.err().map(|e| e.to_string());
+    if json {
+        json_line(&json!({
+            "summary": true, "dry_run": true, "objects": totals.objects, "copy": totals.copy,
+            "overwrite": totals.overwrite, "skip": totals.skip, "conflict": totals.conflict,
+            "delete": totals.delete, "bytes": totals.copy_bytes, "refused": refused,
+        }));
+    } else {
+        println!(
+            "dry run: {} to copy ({} overwrite), {} to skip, {} to delete, {} conflict(s); {} to transfer",
+            totals.copy + totals.overwrite,
+            totals.overwrite,
+            totals.skip,
+            totals.delete,
+            totals.conflict,
+            human_size(totals.copy_bytes)
+        );
+        if let Some(r) = &refused {
+            eprintln!("error: {r}");
+        }
+    }
+    Ok(if refused.is_some() {
+        Exit::FAILURE
+    } else {
+        Exit::OK
+    })
 }
 
-pub async fn resume(_config: &Config, _args: ResumeArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("not available yet")
+fn progress_bar(show: bool) -> Option<indicatif::ProgressBar> {
+    if !show {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(5));
+    let style = indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
 }
 
-pub async fn diff(_flags: &ConnFlags, _config: &Config, _args: DiffArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("not available yet")
+fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> String {
+    let p = &s.progress;
+    let eta = if obj_rate > 0.0 && p.listing_done && p.objects_total > p.objects_done {
+        let left = (p.objects_total - p.objects_done) as f64 / obj_rate;
+        format!(" ETA {}", human_duration(left))
+    } else {
+        String::new()
+    };
+    format!(
+        "{}/{}{} obj  {}/{}  {:.0} obj/s  {}/s{eta}  failed {}{}  [{:.0}s]",
+        p.objects_done,
+        p.objects_total,
+        if p.listing_done { "" } else { "+" },
+        human_size(p.bytes_done),
+        human_size(p.bytes_total),
+        obj_rate,
+        human_size(byte_rate as u64),
+        p.failed,
+        if p.throttled > 0 {
+            format!("  throttled (concurrency {})", p.concurrency)
+        } else {
+            String::new()
+        },
+        elapsed
+    )
+}
+
+pub fn human_duration(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Follow a job until it stops: progress on a terminal, plain lines
+/// otherwise, a summary at the end. Ctrl-C stops it cleanly.
+async fn watch(engine: &Engine, id: JobId, json: bool, no_progress: bool) -> anyhow::Result<Exit> {
+    let handle = engine
+        .handle(id)
+        .ok_or_else(|| anyhow::anyhow!("job {id} did not start"))?;
+    let start = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let bar = progress_bar(tty && !no_progress && !json);
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut window: std::collections::VecDeque<(Instant, u64, u64)> =
+        std::collections::VecDeque::new();
+    let mut last_plain = Instant::now();
+    let mut interrupted = false;
+    let finished = handle.clone();
+    let done = finished.wait();
+    tokio::pin!(done);
+    loop {
+        tokio::select! {
+            _ = &mut done => break,
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                eprintln!("\nstopping job {id} (in-flight objects finish first)...");
+                engine.cancel(id);
+            }
+            _ = tick.tick() => {
+                let s = handle.snapshot();
+                let now = Instant::now();
+                window.push_back((now, s.progress.objects_done, s.progress.bytes_done));
+                while window.len() > 2 && now.duration_since(window[0].0) > Duration::from_secs(10) {
+                    window.pop_front();
+                }
+                let (t0, o0, b0) = window[0];
+                let dt = now.duration_since(t0).as_secs_f64().max(0.001);
+                let orate = (s.progress.objects_done - o0) as f64 / dt;
+                let brate = (s.progress.bytes_done - b0) as f64 / dt;
+                let line = rate_line(&s, start.elapsed().as_secs_f64(), orate, brate);
+                if let Some(b) = &bar {
+                    b.set_length(s.progress.objects_total.max(1));
+                    b.set_position(s.progress.objects_done);
+                    b.set_message(line);
+                } else if !json && now.duration_since(last_plain) > Duration::from_secs(2) {
+                    eprintln!("job {id}: {line}");
+                    last_plain = now;
+                }
+            }
+        }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    summary(engine, id, start.elapsed().as_secs_f64(), json)
+}
+
+fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<Exit> {
+    let s = engine
+        .handle(id)
+        .map(|h| h.snapshot())
+        .ok_or_else(|| anyhow::anyhow!("job {id} vanished"))?;
+    let k = engine.journal().counts(id)?;
+    let copied = k.done + k.verified - k.deletes_done;
+    let failed = k.failed + k.conflict;
+    let bytes = k.done_bytes;
+    if json {
+        json_line(&json!({
+            "summary": true, "job": id, "kind": s.kind, "state": s.state, "copied": copied,
+            "skipped": k.skipped, "failed": failed, "deleted": s.progress.deleted.max(k.deletes_done),
+            "bytes": bytes, "retries": s.progress.retries, "seconds": secs, "message": s.message,
+        }));
+    } else {
+        eprintln!(
+            "job {id} {}: {copied} copied, {} skipped, {failed} failed, {} deleted, {} in {} ({}/s)",
+            s.state.as_str(),
+            k.skipped,
+            s.progress.deleted.max(k.deletes_done),
+            human_size(bytes),
+            human_duration(secs),
+            human_size((bytes as f64 / secs.max(0.001)) as u64),
+        );
+        if let Some(m) = s.message.as_deref().filter(|m| *m != "completed") {
+            eprintln!("{m}");
+        }
+        if failed > 0 {
+            for f in engine.failed_entries(id, 10)? {
+                eprintln!("  failed: {} -> {}: {}", f.src_key, f.dst_key, f.reason);
+            }
+        }
+    }
+    Ok(match s.state {
+        JobState::Completed => Exit::OK,
+        JobState::Cancelled => Exit(130),
+        _ => Exit::FAILURE,
+    })
+}
+
+pub async fn jobs(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
+    let journal = Arc::new(Journal::open_default()?);
+    let engine = Engine::with_journal(ConnectionPool::new(), journal.clone(), Config::default());
+    match args.command {
+        None => {
+            for r in journal.jobs()? {
+                let s = engine.journal_snapshot(&r);
+                if args.json {
+                    json_line(&job_json(&s));
+                } else {
+                    println!(
+                        "{:>5}  {:<5} {:<11} {} -> {}  {}/{} obj, {} failed",
+                        s.id,
+                        s.kind.as_str(),
+                        s.state.as_str(),
+                        s.source,
+                        s.destination,
+                        s.progress.objects_done,
+                        s.progress.objects_total,
+                        s.progress.failed
+                    );
+                }
+            }
+            Ok(Exit::OK)
+        }
+        Some(JobsCommand::Show { id, failed, json }) => {
+            let r = journal
+                .job(id)?
+                .ok_or_else(|| anyhow::anyhow!("no job {id} in {}", journal.path().display()))?;
+            let s = engine.journal_snapshot(&r);
+            let fails = if failed {
+                journal.failed(id, usize::MAX >> 1)?
+            } else {
+                Vec::new()
+            };
+            if json || args.json {
+                let mut v = job_json(&s);
+                if failed {
+                    v["failures"] = json!(fails);
+                }
+                json_line(&v);
+            } else {
+                println!(
+                    "job {}: {} {} -> {}",
+                    s.id,
+                    s.kind.as_str(),
+                    s.source,
+                    s.destination
+                );
+                println!(
+                    "state: {}{}",
+                    s.state.as_str(),
+                    s.message.map(|m| format!(" ({m})")).unwrap_or_default()
+                );
+                let p = &s.progress;
+                println!(
+                    "objects: {}/{} done, {} copied, {} skipped, {} failed, {} deleted; {} of {}",
+                    p.objects_done,
+                    p.objects_total,
+                    p.copied,
+                    p.skipped,
+                    p.failed,
+                    p.deleted,
+                    human_size(p.bytes_done),
+                    human_size(p.bytes_total)
+                );
+                for f in fails {
+                    let v = f
+                        .version_id
+                        .map(|v| format!(" (version {v})"))
+                        .unwrap_or_default();
+                    println!("failed: {}{v} -> {}: {}", f.src_key, f.dst_key, f.reason);
+                }
+                if s.state.is_resumable() {
+                    println!("resume with: s3ferry resume {}", s.id);
+                }
+            }
+            Ok(Exit::OK)
+        }
+    }
+}
+
+fn job_json(s: &JobSnapshot) -> serde_json::Value {
+    let p = &s.progress;
+    json!({
+        "id": s.id, "kind": s.kind, "source": s.source, "destination": s.destination, "state": s.state,
+        "objects_total": p.objects_total, "objects_done": p.objects_done, "copied": p.copied,
+        "skipped": p.skipped, "failed": p.failed, "deleted": p.deleted, "bytes_total": p.bytes_total,
+        "bytes_done": p.bytes_done, "created_at": s.created_at, "finished_at": s.finished_at, "message": s.message,
+    })
+}
+
+pub async fn resume(config: &Config, args: ResumeArgs) -> anyhow::Result<Exit> {
+    let journal = Arc::new(Journal::open_default()?);
+    let engine = Engine::with_journal(ConnectionPool::new(), journal, config.clone());
+    engine.resume(args.id)?;
+    watch(&engine, args.id, args.json, args.no_progress).await
+}
+
+pub async fn diff(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
+    crate::diff::run(flags, config, args).await
 }

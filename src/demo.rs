@@ -7,7 +7,7 @@ use crate::cli::args::{DemoArgs, SandboxArgs};
 use crate::cli::Exit;
 use crate::config::{Config, ConnectionSettings};
 use crate::s3::{admin, Connection, S3Result};
-use crate::sandbox_stub::{Sandbox, SandboxOptions};
+use crate::sandbox::{Sandbox, SandboxOptions};
 
 const SEED: &str = include_str!("../assets/demo/seed.toml");
 const README: &[u8] = include_bytes!("../assets/demo/files/readme.txt");

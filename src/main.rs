@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use s3ferry::cli::{Cli, Exit, UsageError};
 use s3ferry::config::{self, Config};
 
@@ -33,7 +32,7 @@ fn init_logging() {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_ordered() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -189,6 +189,38 @@ pub struct TransferArgs {
     /// Never show a progress bar
     #[arg(long)]
     pub no_progress: bool,
+    /// `--include`/`--exclude` in command-line order (filled from the matches).
+    #[arg(skip)]
+    pub filters: Vec<(bool, String)>,
+}
+
+impl TransferArgs {
+    /// Interleave includes and excludes by their position on the command line.
+    pub fn order_filters(&mut self, m: &clap::ArgMatches) {
+        let mut all: Vec<(usize, bool, String)> = Vec::new();
+        for (id, include) in [("include", true), ("exclude", false)] {
+            if let (Some(idx), Some(vals)) = (m.indices_of(id), m.get_many::<String>(id)) {
+                all.extend(idx.zip(vals).map(|(i, v)| (i, include, v.clone())));
+            }
+        }
+        all.sort_by_key(|(i, _, _)| *i);
+        self.filters = all.into_iter().map(|(_, inc, g)| (inc, g)).collect();
+    }
+}
+
+impl Cli {
+    /// Parse, keeping what derive cannot express (the order of filters).
+    pub fn parse_ordered() -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let m = Cli::command().try_get_matches()?;
+        let mut cli = Cli::from_arg_matches(&m)?;
+        if let (Some(Command::Cp(a) | Command::Mv(a) | Command::Sync(a)), Some((_, sub))) =
+            (cli.command.as_mut(), m.subcommand())
+        {
+            a.order_filters(sub);
+        }
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,233 @@
-//! The job engine: the only place that writes to buckets.
+//! The job engine: the only place that writes to buckets. The CLI and the TUI
+//! submit jobs here and sample their progress.
 
+pub mod copy;
+pub mod job;
+pub mod limiter;
 pub mod model;
+pub mod planner;
+pub mod preview;
+pub mod retry;
+pub mod runner;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+pub use job::JobHandle;
 pub use model::*;
+
+use crate::config::{Config, ConnectionSettings};
+use crate::journal::Journal;
+use crate::s3::ConnectionPool;
+
+struct Inner {
+    pool: ConnectionPool,
+    journal: Arc<Journal>,
+    config: Config,
+    live: Mutex<BTreeMap<JobId, Arc<JobHandle>>>,
+}
+
+/// Handle to the engine; cheap to clone.
+#[derive(Clone)]
+pub struct Engine(Arc<Inner>);
+
+impl Engine {
+    /// The engine on the default journal (`S3FERRY_DATA` or the data dir).
+    /// Jobs a previous process left running are marked interrupted.
+    pub async fn open(pool: ConnectionPool) -> anyhow::Result<Engine> {
+        let journal = Arc::new(Journal::open_default()?);
+        let config = Config::load().unwrap_or_default();
+        Ok(Engine::with_journal(pool, journal, config))
+    }
+
+    pub fn with_journal(pool: ConnectionPool, journal: Arc<Journal>, config: Config) -> Engine {
+        if let Err(e) = journal.mark_orphans_interrupted(&[]) {
+            tracing::warn!("cannot mark interrupted jobs: {e}");
+        }
+        Engine(Arc::new(Inner {
+            pool,
+            journal,
+            config,
+            live: Mutex::new(BTreeMap::new()),
+        }))
+    }
+
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.0.journal
+    }
+
+    pub fn pool(&self) -> &ConnectionPool {
+        &self.0.pool
+    }
+
+    /// Journal the job and start it in the background.
+    pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<JobId> {
+        let id = self.0.journal.create_job(&spec)?;
+        self.start(id, spec, chrono::Utc::now().timestamp());
+        Ok(id)
+    }
+
+    fn start(&self, id: JobId, spec: JobSpec, created_at: i64) -> Arc<JobHandle> {
+        let handle = Arc::new(JobHandle::new(id, spec, created_at));
+        self.0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, handle.clone());
+        let runner = runner::Runner {
+            journal: self.0.journal.clone(),
+            pool: self.0.pool.clone(),
+            handle: handle.clone(),
+        };
+        tokio::spawn(runner.run());
+        handle
+    }
+
+    pub fn handle(&self, id: JobId) -> Option<Arc<JobHandle>> {
+        self.0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    /// Wait for a job of this process to stop; its final snapshot.
+    pub async fn wait(&self, id: JobId) -> Option<JobSnapshot> {
+        let h = self.handle(id)?;
+        h.wait().await;
+        Some(h.snapshot())
+    }
+
+    /// Jobs of this process, then unfinished ones from the journal.
+    pub fn jobs(&self) -> Vec<JobSnapshot> {
+        let live: Vec<Arc<JobHandle>> = self
+            .0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut out: Vec<JobSnapshot> = live.iter().map(|h| h.snapshot()).collect();
+        if let Ok(records) = self.0.journal.jobs() {
+            for r in records {
+                if out.iter().any(|s| s.id == r.id) || !r.state.is_resumable() {
+                    continue;
+                }
+                if r.state == JobState::Failed
+                    && r.finished_at.is_some()
+                    && r.message.as_deref() == Some("completed")
+                {
+                    continue;
+                }
+                out.push(self.journal_snapshot(&r));
+            }
+        }
+        out.sort_by_key(|s| s.id);
+        out
+    }
+
+    /// A snapshot of a job read from the journal (for jobs not running here).
+    pub fn journal_snapshot(&self, r: &crate::journal::JobRecord) -> JobSnapshot {
+        let counters = job::Counters::default();
+        if let Ok(k) = self.0.journal.counts(r.id) {
+            counters.load(&k);
+        }
+        counters
+            .listing_done
+            .store(r.planned, std::sync::atomic::Ordering::Relaxed);
+        JobSnapshot {
+            id: r.id,
+            kind: r.kind,
+            state: r.state,
+            source: r.spec.source_label(),
+            destination: r.spec.destination_label(),
+            progress: counters.progress(),
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+            message: r.message.clone(),
+        }
+    }
+
+    pub fn pause(&self, id: JobId) {
+        if let Some(h) = self.handle(id) {
+            if h.state() == JobState::Running {
+                let _ = h.paused.send(true);
+                h.set_state(JobState::Paused, None);
+                let _ = self.0.journal.set_job_state(id, JobState::Paused, None);
+            }
+        }
+    }
+
+    /// Unpause a paused job, or continue an interrupted/cancelled/failed one.
+    pub fn resume(&self, id: JobId) -> anyhow::Result<()> {
+        if let Some(h) = self.handle(id) {
+            match h.state() {
+                JobState::Paused => {
+                    let _ = h.paused.send(false);
+                    h.set_state(JobState::Running, None);
+                    let _ = self.0.journal.set_job_state(id, JobState::Running, None);
+                    return Ok(());
+                }
+                s if s.is_active() => return Ok(()),
+                _ => {
+                    let spec = h.spec.clone();
+                    self.start(id, spec, h.created_at);
+                    return Ok(());
+                }
+            }
+        }
+        let record = self
+            .0
+            .journal
+            .job(id)?
+            .ok_or_else(|| anyhow::anyhow!("no job {id} in the journal"))?;
+        if record.state == JobState::Completed {
+            anyhow::bail!("job {id} already completed");
+        }
+        let mut spec = record.spec.clone();
+        spec.src_conn = self.restore_secrets(spec.src_conn);
+        spec.dst_conn = self.restore_secrets(spec.dst_conn);
+        self.start(id, spec, record.created_at);
+        Ok(())
+    }
+
+    /// Secrets are never journaled; a named connection gets them back from the config.
+    fn restore_secrets(&self, s: ConnectionSettings) -> ConnectionSettings {
+        match s
+            .name
+            .as_deref()
+            .and_then(|n| self.0.config.connection(n).ok())
+        {
+            Some(named) if s.access_key_id.is_some() && s.secret_access_key.is_none() => {
+                ConnectionSettings {
+                    secret_access_key: named.secret_access_key,
+                    ..s
+                }
+            }
+            _ => s,
+        }
+    }
+
+    pub fn cancel(&self, id: JobId) {
+        if let Some(h) = self.handle(id) {
+            h.cancel.cancel();
+        }
+    }
+
+    /// Put failed objects back to pending and run the job again.
+    pub async fn retry_failed(&self, id: JobId) -> anyhow::Result<()> {
+        if let Some(h) = self.handle(id) {
+            if h.state().is_active() {
+                anyhow::bail!("job {id} is still running");
+            }
+        }
+        self.0.journal.reset_failed(id)?;
+        self.resume(id)
+    }
+
+    pub fn failed_entries(&self, id: JobId, limit: usize) -> anyhow::Result<Vec<FailedEntry>> {
+        Ok(self.0.journal.failed(id, limit)?)
+    }
+}

@@ -87,6 +87,7 @@ pub struct NewEntry {
     pub size: u64,
     pub etag: Option<String>,
     pub last_modified: Option<i64>,
+    pub storage_class: Option<String>,
     pub dst_bucket: String,
     pub dst_key: String,
     pub action: Action,
@@ -356,8 +357,8 @@ impl Journal {
             {
                 let mut st = tx.prepare_cached(
                     "INSERT OR IGNORE INTO entries (job_id, idx, src_bucket, src_key, version_id, size, etag, last_modified,
-                       dst_bucket, dst_key, action, delete_marker, state, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       dst_bucket, dst_key, action, delete_marker, state, reason, storage_class)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )?;
                 for e in entries {
                     n += st.execute(params![
@@ -375,6 +376,7 @@ impl Journal {
                         e.delete_marker as i64,
                         e.state.as_str(),
                         e.reason,
+                        e.storage_class,
                     ])? as u64;
                 }
             }
@@ -400,6 +402,7 @@ impl Journal {
             size: r.get::<_, i64>("size")?.max(0) as u64,
             etag: r.get("etag")?,
             last_modified: r.get("last_modified")?,
+            storage_class: r.get("storage_class")?,
             dst_bucket: r.get("dst_bucket")?,
             dst_key: r.get("dst_key")?,
             action: action_parse(&action),

@@ -40,6 +40,7 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             size INTEGER NOT NULL,
             etag TEXT,
             last_modified INTEGER,
+            storage_class TEXT,
             dst_bucket TEXT NOT NULL,
             dst_key TEXT NOT NULL,
             action TEXT NOT NULL,

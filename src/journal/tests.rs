@@ -30,6 +30,7 @@ fn entry(idx: i64, key: &str, dst: &str) -> NewEntry {
         size: 10,
         etag: Some("\"e\"".into()),
         last_modified: None,
+        storage_class: None,
         dst_bucket: "b".into(),
         dst_key: dst.into(),
         action: Action::Copy,

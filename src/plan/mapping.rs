@@ -56,6 +56,11 @@ impl Mapper {
         }
     }
 
+    /// Whether the filters select a relative key.
+    pub fn accepts_relative(&self, rel: &str) -> bool {
+        self.filters.accepts(rel)
+    }
+
     pub fn map(&self, idx: usize, key: &str) -> Mapped {
         let Some(m) = self.mappings.get(idx) else {
             return Mapped::Invalid(format!("no source #{idx}"));

@@ -34,6 +34,9 @@ pub struct S3Error {
     pub message: String,
     /// `x-amz-bucket-region` from the response, for region discovery.
     pub bucket_region: Option<String>,
+    /// Start of an unparseable response body (to work around servers that
+    /// answer with a differently named XML root).
+    pub body_hint: Option<String>,
 }
 
 impl S3Error {
@@ -44,6 +47,7 @@ impl S3Error {
             status: None,
             message: message.into(),
             bucket_region: None,
+            body_hint: None,
         }
     }
 
@@ -143,12 +147,17 @@ where
                     (Some(c), _) => c.clone(),
                     (None, _) => format!("HTTP {status}"),
                 };
+                let body_hint = raw
+                    .body()
+                    .bytes()
+                    .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned());
                 S3Error {
                     kind,
                     code,
                     status: Some(status),
                     message,
                     bucket_region,
+                    body_hint,
                 }
             }
             SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Transient, "request timed out"),
@@ -190,6 +199,11 @@ where
                         .headers()
                         .get("x-amz-bucket-region")
                         .map(str::to_string),
+                    body_hint: re
+                        .raw()
+                        .body()
+                        .bytes()
+                        .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned()),
                 }
             }
             _ => {

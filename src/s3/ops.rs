@@ -547,3 +547,63 @@ mod tests {
         assert_eq!(copy_source("b", "é", None), "b/%C3%A9");
     }
 }
+
+/// A whole object with the properties a copy must carry, in one request.
+pub async fn get_with_props(
+    c: &Client,
+    src: (&str, &str, Option<&str>),
+    if_match: Option<&str>,
+) -> S3Result<(ObjectProps, bytes::Bytes)> {
+    let r = c
+        .get_object()
+        .bucket(src.0)
+        .key(src.1)
+        .set_version_id(version(src.2))
+        .set_if_match(if_match.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            let err = S3Error::from(e);
+            if err.kind == ErrorKind::PreconditionFailed {
+                S3Error {
+                    message: "source changed since it was listed (ETag no longer matches)".into(),
+                    ..err
+                }
+            } else {
+                err.context(format_args!("GetObject s3://{}/{}", src.0, src.1))
+            }
+        })?;
+    let mut metadata: Vec<(String, String)> = r
+        .metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    metadata.sort();
+    let props = ObjectProps {
+        size: r.content_length().unwrap_or(0).max(0) as u64,
+        etag: r.e_tag().map(str::to_string),
+        last_modified: r.last_modified().and_then(to_chrono),
+        version_id: r.version_id().map(str::to_string),
+        content_type: r.content_type().map(str::to_string),
+        content_encoding: r.content_encoding().map(str::to_string),
+        content_disposition: r.content_disposition().map(str::to_string),
+        content_language: r.content_language().map(str::to_string),
+        cache_control: r.cache_control().map(str::to_string),
+        #[allow(deprecated)]
+        expires: r.expires_string().map(str::to_string),
+        metadata,
+        storage_class: r.storage_class().map(|s| s.as_str().to_string()),
+        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
+        sse_kms_key_id: r.ssekms_key_id().map(str::to_string),
+        tag_count: r.tag_count().unwrap_or(0).max(0) as u32,
+        replication_status: r.replication_status().map(|s| s.as_str().to_string()),
+        checksum: None,
+        parts_count: r.parts_count().map(|p| p.max(0) as u32),
+    };
+    let data = r.body.collect().await.map_err(|e| {
+        S3Error::new(
+            ErrorKind::Transient,
+            format!("reading s3://{}/{}: {e}", src.0, src.1),
+        )
+    })?;
+    Ok((props, data.into_bytes()))
+}

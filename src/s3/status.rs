@@ -45,7 +45,22 @@ pub async fn bucket_status(conn: &Connection, bucket: &str) -> S3Result<BucketSt
 }
 
 async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
-    let r = c.get_bucket_versioning().bucket(bucket).send().await?;
+    let r = match c.get_bucket_versioning().bucket(bucket).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let err = S3Error::from(e);
+            // moto answers a never-versioned bucket with an empty
+            // <GetBucketVersioningResponse/>, which the SDK cannot parse; an
+            // empty document at HTTP 200 means "no status" (Never).
+            return match (&err.status, &err.body_hint) {
+                (Some(200), Some(body)) if !body.contains("<Status>") => Ok(Versioning {
+                    status: VersioningState::Never,
+                    mfa_delete: None,
+                }),
+                _ => Err(err),
+            };
+        }
+    };
     let status = match r.status() {
         Some(BucketVersioningStatus::Enabled) => VersioningState::Enabled,
         Some(BucketVersioningStatus::Suspended) => VersioningState::Suspended,

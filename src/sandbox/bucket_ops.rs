@@ -79,13 +79,7 @@ impl SandboxS3 {
                     bucket.object_lock = true;
                     bucket.versioning = Versioning::Enabled;
                 }
-                if let Some(ownership) = input.object_ownership {
-                    bucket.ownership = Some(OwnershipControls {
-                        rules: vec![OwnershipControlsRule {
-                            object_ownership: ownership,
-                        }],
-                    });
-                }
+                bucket.ownership = input.object_ownership.map(|o| o.as_str().to_owned());
                 st.buckets.insert(name, bucket);
                 Ok(())
             })
@@ -99,7 +93,8 @@ impl SandboxS3 {
         &self,
         req: S3Request<HeadBucketInput>,
     ) -> S3Result<S3Response<HeadBucketOutput>> {
-        self.store.read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
+        self.store
+            .read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
         Ok(S3Response::new(HeadBucketOutput {
             bucket_region: Some(REGION.to_owned()),
             ..Default::default()
@@ -128,7 +123,8 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetBucketLocationInput>,
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
-        self.store.read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
+        self.store
+            .read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
         // An empty LocationConstraint is how S3 spells us-east-1.
         Ok(S3Response::new(GetBucketLocationOutput::default()))
     }
@@ -137,11 +133,17 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetBucketVersioningInput>,
     ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
-        let versioning = self.store.read(|st| st.bucket(&req.input.bucket).map(|b| b.versioning))?;
+        let versioning = self
+            .store
+            .read(|st| st.bucket(&req.input.bucket).map(|b| b.versioning))?;
         let status = match versioning {
             Versioning::Unset => None,
-            Versioning::Enabled => Some(BucketVersioningStatus::from_static(BucketVersioningStatus::ENABLED)),
-            Versioning::Suspended => Some(BucketVersioningStatus::from_static(BucketVersioningStatus::SUSPENDED)),
+            Versioning::Enabled => Some(BucketVersioningStatus::from_static(
+                BucketVersioningStatus::ENABLED,
+            )),
+            Versioning::Suspended => Some(BucketVersioningStatus::from_static(
+                BucketVersioningStatus::SUSPENDED,
+            )),
         };
         Ok(S3Response::new(GetBucketVersioningOutput {
             mfa_delete: None,
@@ -154,10 +156,20 @@ impl SandboxS3 {
         req: S3Request<PutBucketVersioningInput>,
     ) -> S3Result<S3Response<PutBucketVersioningOutput>> {
         let input = req.input;
-        let wanted = match input.versioning_configuration.status.as_ref().map(BucketVersioningStatus::as_str) {
+        let wanted = match input
+            .versioning_configuration
+            .status
+            .as_ref()
+            .map(BucketVersioningStatus::as_str)
+        {
             Some(BucketVersioningStatus::ENABLED) => Versioning::Enabled,
             Some(BucketVersioningStatus::SUSPENDED) => Versioning::Suspended,
-            _ => return Err(s3_error!(MalformedXML, "Versioning Status must be Enabled or Suspended")),
+            _ => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "Versioning Status must be Enabled or Suspended"
+                ))
+            }
         };
         let name = input.bucket;
         self.store
@@ -186,9 +198,14 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetBucketReplicationInput>,
     ) -> S3Result<S3Response<GetBucketReplicationOutput>> {
-        let config = self.store.read(|st| st.bucket(&req.input.bucket).map(|b| b.replication.clone()))?;
+        let config = self
+            .store
+            .read(|st| st.bucket(&req.input.bucket).map(|b| b.replication.clone()))?;
         let config = config.ok_or_else(|| {
-            s3_error!(ReplicationConfigurationNotFoundError, "The replication configuration was not found")
+            s3_error!(
+                ReplicationConfigurationNotFoundError,
+                "The replication configuration was not found"
+            )
         })?;
         Ok(S3Response::new(GetBucketReplicationOutput {
             replication_configuration: Some(config),
@@ -203,7 +220,10 @@ impl SandboxS3 {
         let name = input.bucket;
         let config = input.replication_configuration;
         if config.rules.is_empty() {
-            return Err(s3_error!(MalformedXML, "A replication configuration needs at least one rule"));
+            return Err(s3_error!(
+                MalformedXML,
+                "A replication configuration needs at least one rule"
+            ));
         }
         self.store
             .mutate(move |st, _| {
@@ -239,12 +259,21 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetBucketOwnershipControlsInput>,
     ) -> S3Result<S3Response<GetBucketOwnershipControlsOutput>> {
-        let controls = self.store.read(|st| st.bucket(&req.input.bucket).map(|b| b.ownership.clone()))?;
-        let controls = controls.ok_or_else(|| {
-            s3_error!(OwnershipControlsNotFoundError, "The bucket ownership controls were not found")
+        let controls = self
+            .store
+            .read(|st| st.bucket(&req.input.bucket).map(|b| b.ownership.clone()))?;
+        let ownership = controls.ok_or_else(|| {
+            s3_error!(
+                OwnershipControlsNotFoundError,
+                "The bucket ownership controls were not found"
+            )
         })?;
         Ok(S3Response::new(GetBucketOwnershipControlsOutput {
-            ownership_controls: Some(controls),
+            ownership_controls: Some(OwnershipControls {
+                rules: vec![OwnershipControlsRule {
+                    object_ownership: ObjectOwnership::from(ownership),
+                }],
+            }),
         }))
     }
 
@@ -254,10 +283,14 @@ impl SandboxS3 {
     ) -> S3Result<S3Response<PutBucketOwnershipControlsOutput>> {
         let input = req.input;
         let name = input.bucket;
-        let controls = input.ownership_controls;
-        if controls.rules.len() != 1 {
-            return Err(s3_error!(MalformedXML, "Ownership controls need exactly one rule"));
-        }
+        let mut rules = input.ownership_controls.rules;
+        let (Some(rule), true) = (rules.pop(), rules.is_empty()) else {
+            return Err(s3_error!(
+                MalformedXML,
+                "Ownership controls need exactly one rule"
+            ));
+        };
+        let controls = rule.object_ownership.as_str().to_owned();
         self.store
             .mutate(move |st, _| {
                 st.bucket_mut(&name)?.ownership = Some(controls);
@@ -278,14 +311,18 @@ impl SandboxS3 {
                 Ok(())
             })
             .await?;
-        Ok(S3Response::new(DeleteBucketOwnershipControlsOutput::default()))
+        Ok(S3Response::new(
+            DeleteBucketOwnershipControlsOutput::default(),
+        ))
     }
 
     pub(crate) async fn op_get_bucket_encryption(
         &self,
         req: S3Request<GetBucketEncryptionInput>,
     ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
-        let config = self.store.read(|st| st.bucket(&req.input.bucket).map(|b| b.encryption.clone()))?;
+        let config = self
+            .store
+            .read(|st| st.bucket(&req.input.bucket).map(|b| b.encryption.clone()))?;
         let config = config.ok_or_else(|| {
             s3_error!(
                 ServerSideEncryptionConfigurationNotFoundError,
@@ -331,7 +368,9 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetObjectLockConfigurationInput>,
     ) -> S3Result<S3Response<GetObjectLockConfigurationOutput>> {
-        let enabled = self.store.read(|st| st.bucket(&req.input.bucket).map(|b| b.object_lock))?;
+        let enabled = self
+            .store
+            .read(|st| st.bucket(&req.input.bucket).map(|b| b.object_lock))?;
         if !enabled {
             return Err(s3_error!(
                 ObjectLockConfigurationNotFoundError,
@@ -340,7 +379,9 @@ impl SandboxS3 {
         }
         Ok(S3Response::new(GetObjectLockConfigurationOutput {
             object_lock_configuration: Some(ObjectLockConfiguration {
-                object_lock_enabled: Some(ObjectLockEnabled::from_static(ObjectLockEnabled::ENABLED)),
+                object_lock_enabled: Some(ObjectLockEnabled::from_static(
+                    ObjectLockEnabled::ENABLED,
+                )),
                 rule: None,
             }),
         }))
@@ -350,7 +391,8 @@ impl SandboxS3 {
         &self,
         req: S3Request<GetBucketAclInput>,
     ) -> S3Result<S3Response<GetBucketAclOutput>> {
-        self.store.read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
+        self.store
+            .read(|st| st.bucket(&req.input.bucket).map(|_| ()))?;
         let (owner, grants) = full_control_acl();
         Ok(S3Response::new(GetBucketAclOutput { grants, owner }))
     }

@@ -23,7 +23,10 @@ fn wants_url(encoding: Option<&EncodingType>) -> S3Result<bool> {
     match encoding {
         None => Ok(false),
         Some(e) if e.as_str().eq_ignore_ascii_case(EncodingType::URL) => Ok(true),
-        Some(_) => Err(s3_error!(InvalidArgument, "Invalid Encoding Method specified in Request")),
+        Some(_) => Err(s3_error!(
+            InvalidArgument,
+            "Invalid Encoding Method specified in Request"
+        )),
     }
 }
 
@@ -37,7 +40,12 @@ fn decode_token(token: &str) -> S3Result<String> {
         .decode(token.as_bytes())
         .ok()
         .and_then(|raw| String::from_utf8(raw).ok())
-        .ok_or_else(|| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))
+        .ok_or_else(|| {
+            s3_error!(
+                InvalidArgument,
+                "The continuation token provided is incorrect"
+            )
+        })
 }
 
 struct Encoder(bool);
@@ -73,7 +81,12 @@ fn listing_checksum(data: &ObjectData) -> (Option<Vec<ChecksumAlgorithm>>, Optio
     }
 }
 
-fn object_entry(key: &str, version: &ObjectVersion, enc: &Encoder, with_owner: bool) -> Option<Object> {
+fn object_entry(
+    key: &str,
+    version: &ObjectVersion,
+    enc: &Encoder,
+    with_owner: bool,
+) -> Option<Object> {
     let data = version.data.as_ref()?;
     let (checksum_algorithm, checksum_type) = listing_checksum(data);
     Some(Object {
@@ -116,7 +129,10 @@ impl SandboxS3 {
             for item in &page.items {
                 match item {
                     Item::Key(key, versions) => {
-                        if let Some(o) = versions.last().and_then(|v| object_entry(key, v, enc, with_owner)) {
+                        if let Some(o) = versions
+                            .last()
+                            .and_then(|v| object_entry(key, v, enc, with_owner))
+                        {
                             contents.push(o);
                         }
                     }
@@ -141,7 +157,11 @@ impl SandboxS3 {
         let input = req.input;
         let max = max_keys(input.max_keys)?;
         let enc = Encoder(wants_url(input.encoding_type.as_ref())?);
-        let token = input.continuation_token.as_deref().map(decode_token).transpose()?;
+        let token = input
+            .continuation_token
+            .as_deref()
+            .map(decode_token)
+            .transpose()?;
         let after = match (token.as_deref(), input.start_after.as_deref()) {
             (Some(t), Some(s)) => Some(t.max(s)),
             (t, s) => t.or(s),
@@ -157,7 +177,11 @@ impl SandboxS3 {
             input.fetch_owner == Some(true),
         )?;
         let key_count = page.contents.len() + page.prefixes.len();
-        let next = if page.truncated { page.last.as_deref().map(encode_token) } else { None };
+        let next = if page.truncated {
+            page.last.as_deref().map(encode_token)
+        } else {
+            None
+        };
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: Some(enc.apply(&prefix)),
@@ -192,7 +216,11 @@ impl SandboxS3 {
             &enc,
             true,
         )?;
-        let next = if page.truncated { enc.opt(page.last) } else { None };
+        let next = if page.truncated {
+            enc.opt(page.last)
+        } else {
+            None
+        };
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(input.bucket),
             prefix: Some(enc.apply(&prefix)),
@@ -242,7 +270,11 @@ impl SandboxS3 {
                     VersionItem::Prefix(p) => prefixes.push(CommonPrefix {
                         prefix: Some(enc.apply(p)),
                     }),
-                    VersionItem::Version { key, version, is_latest } => match &version.data {
+                    VersionItem::Version {
+                        key,
+                        version,
+                        is_latest,
+                    } => match &version.data {
                         None => markers.push(DeleteMarkerEntry {
                             is_latest: Some(*is_latest),
                             key: Some(enc.apply(key)),
@@ -262,7 +294,9 @@ impl SandboxS3 {
                                 owner: Some(owner()),
                                 restore_status: None,
                                 size: i64::try_from(data.size).ok(),
-                                storage_class: Some(ObjectVersionStorageClass::from(listing_storage_class(data))),
+                                storage_class: Some(ObjectVersionStorageClass::from(
+                                    listing_storage_class(data),
+                                )),
                                 version_id: Some(version.version_id.clone()),
                             });
                         }
@@ -271,7 +305,9 @@ impl SandboxS3 {
             }
             let next = page.items.last().map(|item| match item {
                 VersionItem::Prefix(p) => ((*p).to_owned(), None),
-                VersionItem::Version { key, version, .. } => ((*key).to_owned(), Some(version.version_id.clone())),
+                VersionItem::Version { key, version, .. } => {
+                    ((*key).to_owned(), Some(version.version_id.clone()))
+                }
             });
             Ok::<_, s3s::S3Error>((versions, markers, prefixes, next, page.truncated))
         })?;

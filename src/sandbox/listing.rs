@@ -218,7 +218,9 @@ pub(crate) fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
             b' ' => out.push('+'),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -291,6 +293,51 @@ mod tests {
         let m = map(&["a/1", &odd, &odd2, "b"]);
         let page = list_current(&m, "", Some("/"), None, 10);
         assert_eq!(names(&page), ["a/", "b"]);
+    }
+
+    #[test]
+    fn large_bucket_pages_jump_over_prefixes() {
+        let keys: Vec<String> = (0..200_000)
+            .map(|i| format!("d{:03}/k{i:06}", i / 1000))
+            .collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let m = map(&refs);
+        let page = list_current(&m, "", Some("/"), None, 1000);
+        assert_eq!(page.items.len(), 200);
+        assert!(!page.truncated);
+        let page = list_current(&m, "d150/", None, Some("d150/k150500"), 1000);
+        assert_eq!(page.items.len(), 499);
+        assert_eq!(page.items.first().map(Item::name), Some("d150/k150501"));
+    }
+
+    #[test]
+    fn versions_resume_inside_a_key() {
+        let mut m = map(&["a", "b"]);
+        let versions = m.get_mut("a").map(|vs| {
+            vs.clear();
+            for id in ["v1", "v2", "v3"] {
+                vs.push(ObjectVersion {
+                    version_id: id.into(),
+                    last_modified: 0,
+                    data: None,
+                });
+            }
+        });
+        assert!(versions.is_some());
+        let page = list_versions(&m, "", None, Some("a"), Some("v3"), 10);
+        let ids: Vec<String> = page
+            .items
+            .iter()
+            .map(|i| match i {
+                VersionItem::Version {
+                    key,
+                    version,
+                    is_latest,
+                } => format!("{key}:{}:{is_latest}", version.version_id),
+                VersionItem::Prefix(p) => (*p).to_owned(),
+            })
+            .collect();
+        assert_eq!(ids, ["a:v2:false", "a:v1:false", "b:null:true"]);
     }
 
     #[test]

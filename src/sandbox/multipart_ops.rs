@@ -35,7 +35,9 @@ fn check_part_number(part_number: i32) -> S3Result<()> {
 
 /// Parses `x-amz-copy-source-range`, which S3 only accepts as `bytes=first-last`.
 fn parse_copy_range(header: &str, size: u64) -> S3Result<std::ops::Range<u64>> {
-    let invalid = || s3_error!(InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+    let invalid = || {
+        s3_error!(InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+    };
     let spec = header.trim().strip_prefix("bytes=").ok_or_else(invalid)?;
     let (first, last) = spec.split_once('-').ok_or_else(invalid)?;
     let first: u64 = first.trim().parse().map_err(|_| invalid())?;
@@ -77,7 +79,11 @@ impl SandboxS3 {
         .into_sse();
         let sse_echo = sse_output(&sse);
         let attrs = Attributes {
-            content_type: Some(input.content_type.unwrap_or_else(|| "binary/octet-stream".to_owned())),
+            content_type: Some(
+                input
+                    .content_type
+                    .unwrap_or_else(|| "binary/octet-stream".to_owned()),
+            ),
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
             content_language: input.content_language,
@@ -121,7 +127,12 @@ impl SandboxS3 {
         }))
     }
 
-    fn upload_checksum_algorithm(&self, bucket: &str, key: &str, upload_id: &str) -> S3Result<Option<String>> {
+    fn upload_checksum_algorithm(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> S3Result<Option<String>> {
         self.store.read(|st| {
             let b = st.bucket(bucket)?;
             let upload = b
@@ -132,7 +143,14 @@ impl SandboxS3 {
         })
     }
 
-    fn store_part(&self, bucket: &str, key: &str, upload_id: &str, number: i32, part: UploadPart) -> S3Result<()> {
+    fn store_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        part: UploadPart,
+    ) -> S3Result<()> {
         self.store.write_transient(|st| {
             let b = st.bucket_mut(bucket)?;
             let upload = b
@@ -144,11 +162,15 @@ impl SandboxS3 {
         })
     }
 
-    pub(crate) async fn op_upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
+    pub(crate) async fn op_upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
         let trailers = req.trailing_headers;
         let input = req.input;
         check_part_number(input.part_number)?;
-        let algorithm = self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
+        let algorithm =
+            self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
 
         let body = collect_body(input.body, input.content_length).await?;
         let (etag_hex, md5) = md5_hex(&body);
@@ -174,7 +196,13 @@ impl SandboxS3 {
             body,
             checksum: checksum.clone(),
         };
-        self.store_part(&input.bucket, &input.key, &input.upload_id, input.part_number, part)?;
+        self.store_part(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            input.part_number,
+            part,
+        )?;
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag(&etag_hex)),
@@ -193,9 +221,13 @@ impl SandboxS3 {
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         let input = req.input;
         check_part_number(input.part_number)?;
-        let algorithm = self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
-        let (_, _, source, src_reported) = self.store.read(|st| copy_source(st, &input.copy_source))?;
-        let Some(src) = source.data else { return Err(s3_error!(NoSuchKey)) };
+        let algorithm =
+            self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
+        let (_, _, source, src_reported) =
+            self.store.read(|st| copy_source(st, &input.copy_source))?;
+        let Some(src) = source.data else {
+            return Err(s3_error!(NoSuchKey));
+        };
         check_copy_conditions(
             &src,
             source.last_modified,
@@ -229,7 +261,13 @@ impl SandboxS3 {
             body,
             checksum: checksum.clone(),
         };
-        self.store_part(&input.bucket, &input.key, &input.upload_id, input.part_number, part)?;
+        self.store_part(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            input.part_number,
+            part,
+        )?;
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
@@ -301,7 +339,10 @@ impl SandboxS3 {
 
         let last = chosen.len() - 1;
         if chosen.iter().take(last).any(|p| p.size < MIN_PART_SIZE) {
-            return Err(s3_error!(EntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size."));
+            return Err(s3_error!(
+                EntityTooSmall,
+                "Your proposed upload is smaller than the minimum allowed object size."
+            ));
         }
         let total: u64 = chosen.iter().map(|p| p.size).sum();
         let mut body = BytesMut::with_capacity(usize::try_from(total).unwrap_or(0));
@@ -370,7 +411,10 @@ impl SandboxS3 {
         Ok(S3Response::new(AbortMultipartUploadOutput::default()))
     }
 
-    pub(crate) async fn op_list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+    pub(crate) async fn op_list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
         let input = req.input;
         let max = input.max_parts.map_or(1000, |m| m.clamp(0, 1000));
         let marker = input.part_number_marker.unwrap_or(0);
@@ -383,7 +427,8 @@ impl SandboxS3 {
             let mut candidates = upload.parts.range(marker.saturating_add(1)..);
             let mut parts = Vec::new();
             for (number, part) in candidates.by_ref().take(usize::try_from(max).unwrap_or(0)) {
-                let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(part.checksum.as_ref());
+                let [crc32, crc32c, sha1, sha256, crc64nvme] =
+                    checksum_fields(part.checksum.as_ref());
                 parts.push(Part {
                     e_tag: Some(etag(&part.etag)),
                     last_modified: Some(timestamp(part.last_modified)),
@@ -404,7 +449,11 @@ impl SandboxS3 {
                 .unwrap_or_else(|| StorageClass::STANDARD.to_owned());
             Ok::<_, s3s::S3Error>((parts, truncated, class, upload.checksum_algorithm.clone()))
         })?;
-        let next = if truncated { parts.last().and_then(|p| p.part_number) } else { None };
+        let next = if truncated {
+            parts.last().and_then(|p| p.part_number)
+        } else {
+            None
+        };
         let initiator = owner();
         Ok(S3Response::new(ListPartsOutput {
             bucket: Some(input.bucket),
@@ -431,7 +480,8 @@ impl SandboxS3 {
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         let input = req.input;
-        let max = usize::try_from(input.max_uploads.map_or(1000, |m| m.clamp(0, 1000))).unwrap_or(1000);
+        let max =
+            usize::try_from(input.max_uploads.map_or(1000, |m| m.clamp(0, 1000))).unwrap_or(1000);
         let prefix = input.prefix.clone().unwrap_or_default();
         let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
         let key_marker = input.key_marker.clone().unwrap_or_default();
@@ -484,7 +534,10 @@ impl SandboxS3 {
                                 .unwrap_or_else(|| StorageClass::STANDARD.to_owned()),
                         )),
                         upload_id: Some(id.clone()),
-                        checksum_algorithm: upload.checksum_algorithm.clone().map(ChecksumAlgorithm::from),
+                        checksum_algorithm: upload
+                            .checksum_algorithm
+                            .clone()
+                            .map(ChecksumAlgorithm::from),
                         checksum_type: None,
                     }),
                 }
@@ -495,7 +548,9 @@ impl SandboxS3 {
             let last_upload = uploads.last().map(|u| (u.key.clone(), u.upload_id.clone()));
             let last_prefix = prefixes.last().cloned();
             match (last_upload, last_prefix) {
-                (Some((k, _)), Some(p)) if p.as_str() > k.as_deref().unwrap_or_default() => (Some(p), None),
+                (Some((k, _)), Some(p)) if p.as_str() > k.as_deref().unwrap_or_default() => {
+                    (Some(p), None)
+                }
                 (Some((k, id)), _) => (k, id),
                 (None, p) => (p, None),
             }
@@ -504,8 +559,12 @@ impl SandboxS3 {
         };
         Ok(S3Response::new(ListMultipartUploadsOutput {
             bucket: Some(input.bucket),
-            common_prefixes: (!prefixes.is_empty())
-                .then(|| prefixes.into_iter().map(|p| CommonPrefix { prefix: Some(p) }).collect()),
+            common_prefixes: (!prefixes.is_empty()).then(|| {
+                prefixes
+                    .into_iter()
+                    .map(|p| CommonPrefix { prefix: Some(p) })
+                    .collect()
+            }),
             delimiter: input.delimiter,
             encoding_type: input.encoding_type,
             is_truncated: Some(truncated),

@@ -3,14 +3,14 @@
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 
-use super::service::{last_modified, readable_version, SandboxS3};
+use super::service::{readable_version, SandboxS3};
 use super::store::{
     Attributes, Bucket, Garbage, ObjectData, ObjectVersion, Sse, State, Versioning, NULL_VERSION,
 };
 use super::util::{
-    check_content_md5, checksum_fields, collect_body, custom_error, error_with_headers, etag, etag_matches,
-    md5_hex, now_secs, parse_tagging_header, tags_from_dto, tags_to_dto, timestamp, timestamp_secs,
-    ChecksumInput,
+    check_content_md5, checksum_fields, collect_body, custom_error, error_with_headers, etag,
+    etag_matches, md5_hex, now_secs, parse_tagging_header, tags_from_dto, tags_to_dto, timestamp,
+    timestamp_secs, ChecksumInput,
 };
 
 /// S3 stores this when a client sends no Content-Type.
@@ -40,7 +40,10 @@ pub(crate) fn storage_class(value: Option<StorageClass>) -> S3Result<Option<Stri
 
 /// Storage class as S3 reports it: omitted for STANDARD.
 fn reported_storage_class(attrs: &Attributes) -> Option<&str> {
-    attrs.storage_class.as_deref().filter(|c| *c != StorageClass::STANDARD)
+    attrs
+        .storage_class
+        .as_deref()
+        .filter(|c| *c != StorageClass::STANDARD)
 }
 
 pub(crate) struct SseInput {
@@ -70,7 +73,9 @@ fn apply_default_encryption(bucket: &Bucket, sse: &mut Sse) {
     if sse.algorithm.is_some() || sse.customer_algorithm.is_some() {
         return;
     }
-    let Some(rule) = bucket.encryption.as_ref().and_then(|c| c.rules.first()) else { return };
+    let Some(rule) = bucket.encryption.as_ref().and_then(|c| c.rules.first()) else {
+        return;
+    };
     if let Some(default) = &rule.apply_server_side_encryption_by_default {
         sse.algorithm = Some(default.sse_algorithm.as_str().to_owned());
         sse.kms_key_id.clone_from(&default.kms_master_key_id);
@@ -111,14 +116,20 @@ impl WriteConditions {
         if let Some(cond) = &self.if_none_match {
             if let Some(data) = current {
                 if etag_matches(cond, &data.etag) {
-                    return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
+                    return Err(s3_error!(
+                        PreconditionFailed,
+                        "At least one of the pre-conditions you specified did not hold"
+                    ));
                 }
             }
         }
         if let Some(cond) = &self.if_match {
             let data = current.ok_or_else(|| s3_error!(NoSuchKey))?;
             if !etag_matches(cond, &data.etag) {
-                return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ));
             }
         }
         Ok(())
@@ -142,12 +153,20 @@ pub(crate) fn check_copy_conditions(
     if_modified_since: Option<&Timestamp>,
     if_unmodified_since: Option<&Timestamp>,
 ) -> S3Result<()> {
-    let failed = || s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    let failed = || {
+        s3_error!(
+            PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold"
+        )
+    };
     match if_match {
         Some(cond) if !etag_matches(cond, &data.etag) => return Err(failed()),
         Some(_) => {}
         None => {
-            if if_unmodified_since.and_then(timestamp_secs).is_some_and(|t| last_modified > t) {
+            if if_unmodified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified > t)
+            {
                 return Err(failed());
             }
         }
@@ -156,7 +175,10 @@ pub(crate) fn check_copy_conditions(
         Some(cond) if etag_matches(cond, &data.etag) => return Err(failed()),
         Some(_) => {}
         None => {
-            if if_modified_since.and_then(timestamp_secs).is_some_and(|t| last_modified <= t) {
+            if if_modified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified <= t)
+            {
                 return Err(failed());
             }
         }
@@ -169,14 +191,24 @@ pub(crate) fn copy_source(
     st: &State,
     source: &CopySource,
 ) -> S3Result<(String, String, ObjectVersion, Option<String>)> {
-    let CopySource::Bucket { bucket, key, version_id } = source else {
-        return Err(s3_error!(NotImplemented, "Only bucket copy sources are supported"));
+    let CopySource::Bucket {
+        bucket,
+        key,
+        version_id,
+    } = source
+    else {
+        return Err(s3_error!(
+            NotImplemented,
+            "Only bucket copy sources are supported"
+        ));
     };
     let src_bucket = st.bucket(bucket)?;
     let version = match version_id.as_deref() {
         None => readable_version(src_bucket, key, None)?,
         Some(id) => {
-            let v = src_bucket.version(key, id).ok_or_else(|| s3_error!(NoSuchVersion))?;
+            let v = src_bucket
+                .version(key, id)
+                .ok_or_else(|| s3_error!(NoSuchVersion))?;
             if v.is_delete_marker() {
                 return Err(s3_error!(
                     InvalidRequest,
@@ -187,7 +219,12 @@ pub(crate) fn copy_source(
         }
     };
     let reported = src_bucket.version_id_for_response(&version.version_id);
-    Ok((bucket.to_string(), key.to_string(), version.clone(), reported))
+    Ok((
+        bucket.to_string(),
+        key.to_string(),
+        version.clone(),
+        reported,
+    ))
 }
 
 fn check_read_conditions(
@@ -211,12 +248,20 @@ fn check_read_conditions(
         ];
         error_with_headers(s3_error!(NotModified), &headers)
     };
-    let failed = || s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    let failed = || {
+        s3_error!(
+            PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold"
+        )
+    };
     match if_match {
         Some(cond) if !etag_matches(cond, &data.etag) => return Err(failed()),
         Some(_) => {}
         None => {
-            if if_unmodified_since.and_then(timestamp_secs).is_some_and(|t| last_modified > t) {
+            if if_unmodified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified > t)
+            {
                 return Err(failed());
             }
         }
@@ -225,7 +270,10 @@ fn check_read_conditions(
         Some(cond) if etag_matches(cond, &data.etag) => return Err(not_modified()),
         Some(_) => {}
         None => {
-            if if_modified_since.and_then(timestamp_secs).is_some_and(|t| last_modified <= t) {
+            if if_modified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified <= t)
+            {
                 return Err(not_modified());
             }
         }
@@ -374,7 +422,10 @@ impl SandboxS3 {
             .await
     }
 
-    pub(crate) async fn op_put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+    pub(crate) async fn op_put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
         let trailers = req.trailing_headers;
         let input = req.input;
         let class = storage_class(input.storage_class)?;
@@ -410,7 +461,11 @@ impl SandboxS3 {
         }
         .into_sse();
         let attrs = Attributes {
-            content_type: Some(input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned())),
+            content_type: Some(
+                input
+                    .content_type
+                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+            ),
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
             content_language: input.content_language,
@@ -468,7 +523,9 @@ impl SandboxS3 {
             let v = readable_version(bucket, &r.key, r.version_id.as_deref())?;
             Ok::<_, s3s::S3Error>((v.clone(), bucket.reports_versions()))
         })?;
-        let Some(data) = version.data else { return Err(s3_error!(NoSuchKey)) };
+        let Some(data) = version.data else {
+            return Err(s3_error!(NoSuchKey));
+        };
         check_read_conditions(
             &data,
             version.last_modified,
@@ -482,7 +539,10 @@ impl SandboxS3 {
         let mut parts_count = None;
         let span: Option<std::ops::Range<u64>> = if let Some(part) = r.part_number {
             if r.range.is_some() {
-                return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter"));
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter"
+                ));
             }
             let invalid = || {
                 custom_error(
@@ -491,7 +551,10 @@ impl SandboxS3 {
                     "The requested partnumber is not satisfiable",
                 )
             };
-            let index = usize::try_from(part).ok().and_then(|p| p.checked_sub(1)).ok_or_else(invalid)?;
+            let index = usize::try_from(part)
+                .ok()
+                .and_then(|p| p.checked_sub(1))
+                .ok_or_else(invalid)?;
             if data.parts.is_empty() {
                 if index != 0 {
                     return Err(invalid());
@@ -517,7 +580,9 @@ impl SandboxS3 {
             None => (data.body.clone(), None),
             Some(s) => {
                 let (start, end) = (usize::try_from(s.start), usize::try_from(s.end));
-                let (Ok(start), Ok(end)) = (start, end) else { return Err(s3_error!(InvalidRange)) };
+                let (Ok(start), Ok(end)) = (start, end) else {
+                    return Err(s3_error!(InvalidRange));
+                };
                 let range = if s.end > s.start {
                     format!("bytes {}-{}/{size}", s.start, s.end - 1)
                 } else {
@@ -555,7 +620,7 @@ impl SandboxS3 {
             content_type: attrs.content_type,
             e_tag: Some(etag(&data.etag)),
             expires: attrs.expires.map(timestamp),
-            last_modified: last_modified(&version),
+            last_modified: Some(timestamp(version.last_modified)),
             metadata,
             parts_count,
             storage_class: storage,
@@ -571,7 +636,10 @@ impl SandboxS3 {
         })
     }
 
-    pub(crate) async fn op_get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    pub(crate) async fn op_get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
         let i = req.input;
         let out = self.read_object(
             ReadRequest {
@@ -614,14 +682,19 @@ impl SandboxS3 {
         Ok(S3Response::new(head_from_get(out)))
     }
 
-    pub(crate) async fn op_copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+    pub(crate) async fn op_copy_object(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
         let input = req.input;
         let class = storage_class(input.storage_class)?;
         let (src_bucket, src_key, source, src_reported) = self.store.read(|st| {
             st.bucket(&input.bucket)?;
             copy_source(st, &input.copy_source)
         })?;
-        let Some(src) = source.data else { return Err(s3_error!(NoSuchKey)) };
+        let Some(src) = source.data else {
+            return Err(s3_error!(NoSuchKey));
+        };
         check_copy_conditions(
             &src,
             source.last_modified,
@@ -639,10 +712,17 @@ impl SandboxS3 {
             .tagging_directive
             .as_ref()
             .is_some_and(|d| d.as_str().eq_ignore_ascii_case(TaggingDirective::REPLACE));
-        let sse_requested = input.server_side_encryption.is_some() || input.sse_customer_algorithm.is_some();
+        let sse_requested =
+            input.server_side_encryption.is_some() || input.sse_customer_algorithm.is_some();
         let same_object = src_bucket == input.bucket
             && src_key == input.key
-            && matches!(&input.copy_source, CopySource::Bucket { version_id: None, .. });
+            && matches!(
+                &input.copy_source,
+                CopySource::Bucket {
+                    version_id: None,
+                    ..
+                }
+            );
         if same_object
             && !replace_metadata
             && class.is_none()
@@ -676,7 +756,11 @@ impl SandboxS3 {
         .into_sse();
         let attrs = if replace_metadata {
             Attributes {
-                content_type: Some(input.content_type.unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned())),
+                content_type: Some(
+                    input
+                        .content_type
+                        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+                ),
                 content_encoding: input.content_encoding,
                 content_disposition: input.content_disposition,
                 content_language: input.content_language,
@@ -743,7 +827,8 @@ impl SandboxS3 {
                 checksum_sha1: sha1,
                 checksum_sha256: sha256,
                 checksum_crc64nvme: crc64nvme,
-                checksum_type: checksum.map(|_| ChecksumType::from_static(ChecksumType::FULL_OBJECT)),
+                checksum_type: checksum
+                    .map(|_| ChecksumType::from_static(ChecksumType::FULL_OBJECT)),
             }),
             copy_source_version_id: src_reported,
             version_id: committed.version_id,
@@ -770,7 +855,10 @@ impl SandboxS3 {
                     let current = bucket.latest(&input.key).and_then(|v| v.data.as_ref());
                     let data = current.ok_or_else(|| s3_error!(NoSuchKey))?;
                     if !etag_matches(cond, &data.etag) {
-                        return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
+                        return Err(s3_error!(
+                            PreconditionFailed,
+                            "At least one of the pre-conditions you specified did not hold"
+                        ));
                     }
                 }
                 delete_one(bucket, &input.key, input.version_id.as_deref(), garbage)
@@ -806,12 +894,15 @@ impl SandboxS3 {
                             if quiet {
                                 continue;
                             }
-                            let (version_id, marker_version) = match (&object.version_id, result.delete_marker) {
-                                (Some(_), true) => (result.version_id.clone(), result.version_id),
-                                (Some(_), false) => (result.version_id, None),
-                                (None, true) => (None, result.version_id),
-                                (None, false) => (None, None),
-                            };
+                            let (version_id, marker_version) =
+                                match (&object.version_id, result.delete_marker) {
+                                    (Some(_), true) => {
+                                        (result.version_id.clone(), result.version_id)
+                                    }
+                                    (Some(_), false) => (result.version_id, None),
+                                    (None, true) => (None, result.version_id),
+                                    (None, false) => (None, None),
+                                };
                             deleted.push(DeletedObject {
                                 delete_marker: result.delete_marker.then_some(true),
                                 delete_marker_version_id: marker_version,
@@ -845,7 +936,11 @@ impl SandboxS3 {
         let (tags, version_id) = self.store.read(|st| {
             let bucket = st.bucket(&input.bucket)?;
             let v = readable_version(bucket, &input.key, input.version_id.as_deref())?;
-            let tags = v.data.as_ref().map(|d| tags_to_dto(&d.attrs.tags)).unwrap_or_default();
+            let tags = v
+                .data
+                .as_ref()
+                .map(|d| tags_to_dto(&d.attrs.tags))
+                .unwrap_or_default();
             Ok::<_, s3s::S3Error>((tags, bucket.version_id_for_response(&v.version_id)))
         })?;
         Ok(S3Response::new(GetObjectTaggingOutput {
@@ -882,7 +977,9 @@ impl SandboxS3 {
     ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
         let input = req.input;
         let tags = tags_from_dto(input.tagging.tag_set)?;
-        let version_id = self.set_tags(input.bucket, input.key, input.version_id, tags).await?;
+        let version_id = self
+            .set_tags(input.bucket, input.key, input.version_id, tags)
+            .await?;
         Ok(S3Response::new(PutObjectTaggingOutput { version_id }))
     }
 

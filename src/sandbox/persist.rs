@@ -95,7 +95,9 @@ fn load(dir: &std::path::Path) -> anyhow::Result<State> {
     std::fs::create_dir_all(&blobs).with_context(|| format!("creating {}", blobs.display()))?;
     let index = dir.join(INDEX);
     let mut state: State = match std::fs::read(&index) {
-        Ok(raw) => serde_json::from_slice(&raw).with_context(|| format!("parsing {}", index.display()))?,
+        Ok(raw) => {
+            serde_json::from_slice(&raw).with_context(|| format!("parsing {}", index.display()))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", index.display())),
     };
@@ -107,7 +109,10 @@ fn load(dir: &std::path::Path) -> anyhow::Result<State> {
                 let Some(blob) = &data.blob else { continue };
                 let path = blobs.join(blob);
                 let body = std::fs::read(&path).with_context(|| {
-                    format!("reading data of {bucket_name}/{key} from {}", path.display())
+                    format!(
+                        "reading data of {bucket_name}/{key} from {}",
+                        path.display()
+                    )
                 })?;
                 data.body = Bytes::from(body);
                 referenced.insert(blob.clone());

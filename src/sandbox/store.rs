@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{PoisonError, RwLock};
 
 use bytes::Bytes;
-use s3s::dto::{OwnershipControls, ReplicationConfiguration, ServerSideEncryptionConfiguration};
+use s3s::dto::{ReplicationConfiguration, ServerSideEncryptionConfiguration};
 use s3s::{s3_error, S3Result};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +122,8 @@ pub(crate) struct Bucket {
     #[serde(default)]
     pub object_lock: bool,
     pub replication: Option<ReplicationConfiguration>,
-    pub ownership: Option<OwnershipControls>,
+    /// The single `ObjectOwnership` rule (s3s's dto has no serde support).
+    pub ownership: Option<String>,
     pub encryption: Option<ServerSideEncryptionConfiguration>,
     /// Versions of each key, oldest first. A key is present only while it has
     /// at least one version (object or delete marker).
@@ -168,7 +169,11 @@ impl Bucket {
             .and_then(|vs| vs.iter().rev().find(|v| v.version_id == version_id))
     }
 
-    pub fn version_mut(&mut self, key: &str, version_id: Option<&str>) -> Option<&mut ObjectVersion> {
+    pub fn version_mut(
+        &mut self,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Option<&mut ObjectVersion> {
         let versions = self.objects.get_mut(key)?;
         match version_id {
             None => versions.last_mut(),
@@ -195,7 +200,12 @@ impl Bucket {
     }
 
     /// Removes one specific version; returns it when it existed.
-    pub fn remove_version(&mut self, key: &str, version_id: &str, garbage: &mut Garbage) -> Option<ObjectVersion> {
+    pub fn remove_version(
+        &mut self,
+        key: &str,
+        version_id: &str,
+        garbage: &mut Garbage,
+    ) -> Option<ObjectVersion> {
         let versions = self.objects.get_mut(key)?;
         let pos = versions.iter().position(|v| v.version_id == version_id)?;
         let removed = versions.remove(pos);
@@ -241,11 +251,15 @@ pub(crate) struct State {
 
 impl State {
     pub fn bucket(&self, name: &str) -> S3Result<&Bucket> {
-        self.buckets.get(name).ok_or_else(|| s3_error!(NoSuchBucket))
+        self.buckets
+            .get(name)
+            .ok_or_else(|| s3_error!(NoSuchBucket))
     }
 
     pub fn bucket_mut(&mut self, name: &str) -> S3Result<&mut Bucket> {
-        self.buckets.get_mut(name).ok_or_else(|| s3_error!(NoSuchBucket))
+        self.buckets
+            .get_mut(name)
+            .ok_or_else(|| s3_error!(NoSuchBucket))
     }
 }
 
@@ -285,7 +299,10 @@ impl Store {
     /// Applies `f` under the write lock and, with a data dir, waits until the
     /// index containing the change is on disk before returning. `f` must not
     /// modify anything when it returns an error.
-    pub async fn mutate<R>(&self, f: impl FnOnce(&mut State, &mut Garbage) -> S3Result<R>) -> S3Result<R> {
+    pub async fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut State, &mut Garbage) -> S3Result<R>,
+    ) -> S3Result<R> {
         let mut garbage = Garbage::default();
         let (result, generation) = {
             let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
@@ -330,7 +347,9 @@ impl Store {
     /// Writes a body to its own blob file (data-dir mode only) before the
     /// version referencing it is committed.
     pub async fn put_blob(&self, body: &Bytes) -> S3Result<Option<String>> {
-        let Some(disk) = &self.disk else { return Ok(None) };
+        let Some(disk) = &self.disk else {
+            return Ok(None);
+        };
         if body.is_empty() {
             return Ok(None);
         }
@@ -343,7 +362,9 @@ impl Store {
     /// Like [`Store::put_blob`] but may hard-link an existing blob instead of
     /// rewriting the bytes.
     pub async fn copy_blob(&self, source: Option<&str>, body: &Bytes) -> S3Result<Option<String>> {
-        let Some(disk) = &self.disk else { return Ok(None) };
+        let Some(disk) = &self.disk else {
+            return Ok(None);
+        };
         if let Some(src) = source {
             if let Ok(id) = disk.link_blob(src).await {
                 return Ok(Some(id));

@@ -27,7 +27,9 @@ pub(crate) fn timestamp_secs(ts: &Timestamp) -> Option<i64> {
     let mut buf = Vec::new();
     ts.format(TimestampFormat::DateTime, &mut buf).ok()?;
     let text = std::str::from_utf8(&buf).ok()?;
-    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
 }
 
 pub(crate) fn etag(value: &str) -> ETag {
@@ -48,8 +50,13 @@ pub(crate) fn md5_hex(data: &[u8]) -> (String, [u8; 16]) {
 }
 
 /// Reads a request body completely; the sandbox keeps objects in memory.
-pub(crate) async fn collect_body(body: Option<StreamingBlob>, size_hint: Option<i64>) -> S3Result<Bytes> {
-    let Some(mut body) = body else { return Ok(Bytes::new()) };
+pub(crate) async fn collect_body(
+    body: Option<StreamingBlob>,
+    size_hint: Option<i64>,
+) -> S3Result<Bytes> {
+    let Some(mut body) = body else {
+        return Ok(Bytes::new());
+    };
     let capacity = size_hint.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
     let mut buf = BytesMut::with_capacity(capacity.min(64 * 1024 * 1024));
     while let Some(chunk) = body.next().await {
@@ -65,12 +72,17 @@ pub(crate) async fn collect_body(body: Option<StreamingBlob>, size_hint: Option<
 
 pub(crate) fn check_content_md5(content_md5: Option<&str>, md5: &[u8; 16]) -> S3Result<()> {
     use base64::Engine as _;
-    let Some(expected) = content_md5 else { return Ok(()) };
+    let Some(expected) = content_md5 else {
+        return Ok(());
+    };
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(expected.trim())
         .map_err(|_| s3_error!(InvalidDigest))?;
     if decoded.as_slice() != md5 {
-        return Err(s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received."));
+        return Err(s3_error!(
+            BadDigest,
+            "The Content-MD5 you specified did not match what we received."
+        ));
     }
     Ok(())
 }
@@ -83,7 +95,12 @@ pub(crate) fn compute_checksum(algorithm: &str, data: &[u8]) -> S3Result<String>
         ChecksumAlgorithm::SHA1 => hasher.sha1 = Some(Default::default()),
         ChecksumAlgorithm::SHA256 => hasher.sha256 = Some(Default::default()),
         ChecksumAlgorithm::CRC64NVME => hasher.crc64nvme = Some(Default::default()),
-        other => return Err(s3_error!(InvalidRequest, "unsupported checksum algorithm {other}")),
+        other => {
+            return Err(s3_error!(
+                InvalidRequest,
+                "unsupported checksum algorithm {other}"
+            ))
+        }
     }
     hasher.update(data);
     let sum = hasher.finalize();
@@ -135,9 +152,13 @@ impl ChecksumInput {
     /// Checksums sent as aws-chunked trailers only become known once the
     /// body has been read.
     pub fn add_trailers(&mut self, trailers: Option<&s3s::TrailingHeaders>) {
-        let Some(map) = trailers.and_then(s3s::TrailingHeaders::take) else { return };
+        let Some(map) = trailers.and_then(s3s::TrailingHeaders::take) else {
+            return;
+        };
         for (name, value) in &map {
-            let Some(algorithm) = name.as_str().strip_prefix("x-amz-checksum-") else { continue };
+            let Some(algorithm) = name.as_str().strip_prefix("x-amz-checksum-") else {
+                continue;
+            };
             let Ok(value) = value.to_str() else { continue };
             let algorithm = algorithm.to_ascii_uppercase();
             if !self.values.iter().any(|(a, _)| *a == algorithm) {
@@ -176,9 +197,7 @@ impl ChecksumInput {
 }
 
 /// Puts a stored checksum into the five optional output fields.
-pub(crate) fn checksum_fields(
-    checksum: Option<&StoredChecksum>,
-) -> [Option<String>; 5] {
+pub(crate) fn checksum_fields(checksum: Option<&StoredChecksum>) -> [Option<String>; 5] {
     let mut out: [Option<String>; 5] = Default::default();
     if let Some(c) = checksum {
         let slot = match c.algorithm.as_str() {
@@ -240,10 +259,16 @@ fn validate_tags(tags: &[(String, String)]) -> S3Result<()> {
     }
     for (i, (k, v)) in tags.iter().enumerate() {
         if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
-            return Err(s3_error!(InvalidTag, "The TagKey or TagValue you have provided is invalid"));
+            return Err(s3_error!(
+                InvalidTag,
+                "The TagKey or TagValue you have provided is invalid"
+            ));
         }
         if tags[..i].iter().any(|(other, _)| other == k) {
-            return Err(s3_error!(InvalidTag, "Cannot provide multiple Tags with the same key"));
+            return Err(s3_error!(
+                InvalidTag,
+                "Cannot provide multiple Tags with the same key"
+            ));
         }
     }
     Ok(())

@@ -1,0 +1,96 @@
+//! What flows into `update` (messages) and out of it (effects for the runtime).
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::config::ConnectionSettings;
+use crate::engine::model::{FailedEntry, JobId, JobSnapshot, JobSpec};
+use crate::location::Location;
+use crate::plan::model::PlanEntry;
+use crate::s3::list::ListRequest;
+use crate::s3::model::{BucketInfo, BucketStatus, ListPage, PageToken, ReplicationSummary};
+
+/// Ties an effect's result back to the state that asked for it; results whose
+/// id is no longer awaited (refreshed, cancelled, bucket switched) are dropped.
+pub type RequestId = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn index(self) -> usize {
+        match self {
+            Side::Left => 0,
+            Side::Right => 1,
+        }
+    }
+
+    pub fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Left => "SOURCE",
+            Side::Right => "DESTINATION",
+        }
+    }
+}
+
+/// Objects and bytes under a prefix, counted in the background.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SizeCount {
+    pub objects: u64,
+    pub bytes: u64,
+    /// False while the count is still running (the numbers only grow).
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// `now_ms` comes from the runtime's monotonic clock; `app` never reads a clock.
+    Tick { now_ms: u64 },
+    ConnectionReady { request: RequestId, result: Result<(), String> },
+    BucketsLoaded { request: RequestId, result: Result<Vec<BucketInfo>, String> },
+    ListResult { request: RequestId, result: Result<ListPage, String> },
+    StatusLoaded { request: RequestId, result: Result<BucketStatus, String> },
+    ReplicationSummaryLoaded { request: RequestId, result: Result<ReplicationSummary, String> },
+    /// Sent repeatedly while counting, finally with `done`.
+    MarkSizeComputed { request: RequestId, result: Result<SizeCount, String> },
+    PreviewChunk { request: RequestId, entries: Vec<PlanEntry> },
+    PreviewDone { request: RequestId, result: Result<(), String> },
+    JobSubmitted { result: Result<JobId, String> },
+    JobsSnapshot(Vec<JobSnapshot>),
+    JobDetailsLoaded { job: JobId, result: Result<Vec<FailedEntry>, String> },
+    /// A background operation without its own message failed (pause, resume...).
+    Error(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Open (and check) a connection before listing its buckets.
+    SwitchConnection { request: RequestId, conn: ConnectionSettings },
+    ListBuckets { request: RequestId, conn: ConnectionSettings },
+    ListPage { request: RequestId, conn: ConnectionSettings, req: ListRequest, token: Option<PageToken> },
+    LoadStatus { request: RequestId, conn: ConnectionSettings, bucket: String },
+    LoadReplicationSummary { request: RequestId, conn: ConnectionSettings, bucket: String, prefix: String, limit: u64 },
+    ComputeSize { request: RequestId, conn: ConnectionSettings, location: Location },
+    StartPreview { request: RequestId, spec: Box<JobSpec> },
+    /// Stop a running background request (preview, size count); its late results are ignored anyway.
+    Cancel { request: RequestId },
+    SubmitJob(Box<JobSpec>),
+    PauseJob(JobId),
+    ResumeJob(JobId),
+    CancelJob(JobId),
+    RetryFailed(JobId),
+    LoadJobDetails(JobId),
+    Quit,
+}

@@ -1,0 +1,100 @@
+//! One side of the screen: a connection, and either its bucket list or one
+//! bucket as a tree, plus the marks made in it.
+
+use super::input::TextInput;
+use super::marks::Marks;
+use super::msg::{RequestId, Side};
+use super::tree::Tree;
+use crate::config::ConnectionSettings;
+use crate::s3::model::BucketInfo;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BucketList {
+    pub buckets: Vec<BucketInfo>,
+    pub loading: Option<RequestId>,
+    pub error: Option<String>,
+    pub cursor: usize,
+    pub offset: usize,
+    /// Put the cursor on this bucket once the list arrives.
+    pub select: Option<String>,
+}
+
+impl BucketList {
+    /// Buckets whose name contains the filter (case-insensitive).
+    pub fn visible(&self, filter: &str) -> Vec<&BucketInfo> {
+        let needle = filter.to_lowercase();
+        self.buckets.iter().filter(|b| b.name.to_lowercase().contains(&needle)).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    Buckets(BucketList),
+    Tree(Box<Tree>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pane {
+    pub side: Side,
+    pub conn: ConnectionSettings,
+    pub view: View,
+    pub marks: Marks,
+    /// Names must contain this to be listed.
+    pub filter: String,
+    /// Set while the filter is being typed in a tree (`/`).
+    pub filter_input: Option<TextInput>,
+    /// A connection switch waiting for the endpoint to answer.
+    pub connecting: Option<RequestId>,
+}
+
+impl Pane {
+    pub fn new(side: Side, conn: ConnectionSettings) -> Pane {
+        Pane {
+            side,
+            conn,
+            view: View::Buckets(BucketList::default()),
+            marks: Marks::default(),
+            filter: String::new(),
+            filter_input: None,
+            connecting: None,
+        }
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        match &self.view {
+            View::Tree(t) => Some(t),
+            View::Buckets(_) => None,
+        }
+    }
+
+    pub fn tree_mut(&mut self) -> Option<&mut Tree> {
+        match &mut self.view {
+            View::Tree(t) => Some(t),
+            View::Buckets(_) => None,
+        }
+    }
+
+    pub fn bucket(&self) -> Option<&str> {
+        self.tree().map(|t| t.bucket.as_str())
+    }
+
+    pub fn busy(&self) -> bool {
+        self.connecting.is_some()
+            || match &self.view {
+                View::Buckets(b) => b.loading.is_some(),
+                View::Tree(t) => t.busy(),
+            }
+    }
+
+    /// The folder a copy would land in: the prefix under the cursor, the
+    /// folder of the object under it, or the tree's root.
+    pub fn current_prefix(&self) -> Option<String> {
+        let tree = self.tree()?;
+        let rows = tree.rows(&self.filter);
+        if rows.is_empty() {
+            return Some(tree.root.clone());
+        }
+        let row = rows[tree.cursor_index(&rows)];
+        Some(row.folder().to_string())
+    }
+}

@@ -1,0 +1,174 @@
+//! The copy/move preview: the job as it would be submitted, with its planned
+//! entries streaming in and the parts the user may still change.
+
+use super::input::TextInput;
+use super::marks::{normalize_dir, to_mappings, MarkKind};
+use super::msg::RequestId;
+use crate::config::ConnectionSettings;
+use crate::engine::model::{JobKind, JobSpec, PlanOptions, RunOptions};
+use crate::plan::model::{ConflictPolicy, PlanEntry, PlanTotals, SourceMapping};
+
+/// Rows kept for display; totals count everything.
+pub const MAX_PREVIEW_ROWS: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewField {
+    Destination,
+    Rewrite,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub request: RequestId,
+    pub kind: JobKind,
+    pub sources: Vec<(String, MarkKind)>,
+    pub src_bucket: String,
+    pub dst_bucket: String,
+    pub src_conn: ConnectionSettings,
+    pub dst_conn: ConnectionSettings,
+    /// Dir-like (empty or ending in `/`).
+    pub dst_prefix: String,
+    /// `REGEX=>REPLACEMENT` on the relative key.
+    pub rewrite: Option<String>,
+    pub conflict: ConflictPolicy,
+    pub run: RunOptions,
+    pub editing: Option<(PreviewField, TextInput)>,
+    pub field_error: Option<String>,
+    pub entries: Vec<PlanEntry>,
+    pub totals: PlanTotals,
+    pub done: bool,
+    pub error: Option<String>,
+    pub offset: usize,
+}
+
+impl Preview {
+    pub fn mappings(&self) -> Vec<SourceMapping> {
+        to_mappings(&self.sources, &self.src_bucket, &self.dst_bucket, &self.dst_prefix)
+    }
+
+    pub fn spec(&self) -> JobSpec {
+        JobSpec {
+            kind: self.kind,
+            mappings: self.mappings(),
+            src_conn: self.src_conn.clone(),
+            dst_conn: self.dst_conn.clone(),
+            plan: PlanOptions { rewrite: self.rewrite.clone(), conflict: self.conflict, ..Default::default() },
+            run: self.run.clone(),
+        }
+    }
+
+    /// Forget what streamed in for the previous request.
+    pub fn restart(&mut self, request: RequestId) {
+        self.request = request;
+        self.entries.clear();
+        self.totals = PlanTotals::default();
+        self.done = false;
+        self.error = None;
+        self.offset = 0;
+    }
+
+    pub fn add(&mut self, entries: Vec<PlanEntry>) {
+        for e in entries {
+            self.totals.add(&e);
+            if self.entries.len() < MAX_PREVIEW_ROWS {
+                self.entries.push(e);
+            }
+        }
+    }
+
+    /// Why this job must not run as configured (copying a prefix into itself).
+    pub fn overlap(&self) -> Option<String> {
+        overlap(&self.mappings(), &self.src_conn, &self.dst_conn)
+    }
+}
+
+pub fn next_policy(p: ConflictPolicy) -> ConflictPolicy {
+    match p {
+        ConflictPolicy::Overwrite => ConflictPolicy::Skip,
+        ConflictPolicy::Skip => ConflictPolicy::SkipIdentical,
+        ConflictPolicy::SkipIdentical => ConflictPolicy::Overwrite,
+    }
+}
+
+pub fn policy_text(p: ConflictPolicy) -> &'static str {
+    match p {
+        ConflictPolicy::Overwrite => "overwrite",
+        ConflictPolicy::Skip => "skip existing",
+        ConflictPolicy::SkipIdentical => "skip identical",
+    }
+}
+
+/// A destination typed in the preview, made dir-like.
+pub fn parse_destination(text: &str) -> String {
+    normalize_dir(text.trim_start_matches('/'))
+}
+
+/// Checks `REGEX=>REPLACEMENT`; an empty text means no rule.
+pub fn parse_rewrite(text: &str) -> Result<Option<String>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some((re, _)) = text.split_once("=>") else {
+        return Err("a rewrite rule is REGEX=>REPLACEMENT".into());
+    };
+    regex::Regex::new(re).map_err(|e| format!("invalid regex: {}", one_line(&e.to_string())))?;
+    Ok(Some(text.to_string()))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A job whose destination lies inside one of its sources (on the same store)
+/// would copy its own output again; a move onto itself would delete the data.
+pub fn overlap(mappings: &[SourceMapping], src: &ConnectionSettings, dst: &ConnectionSettings) -> Option<String> {
+    if !src.same_store(dst) {
+        return None;
+    }
+    for m in mappings {
+        if m.source.bucket != m.destination.bucket {
+            continue;
+        }
+        let dst_key = if m.single_object {
+            format!("{}{}", m.destination.prefix, m.source.base_name())
+        } else {
+            m.destination.prefix.clone()
+        };
+        let inside = if m.single_object { dst_key == m.source.prefix } else { dst_key.starts_with(&m.source.prefix) };
+        if inside {
+            return Some(format!("destination {} is inside the source {}", m.destination, m.source));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+
+    #[test]
+    fn rewrite_rules() {
+        assert_eq!(parse_rewrite(""), Ok(None));
+        assert_eq!(parse_rewrite("^a/(.*)=>b/$1"), Ok(Some("^a/(.*)=>b/$1".into())));
+        assert!(parse_rewrite("no arrow").is_err());
+        assert!(parse_rewrite("([=>x").is_err());
+    }
+
+    #[test]
+    fn detects_copy_into_itself() {
+        let conn = ConnectionSettings::default();
+        let m = |s: &str, d: &str, single| SourceMapping {
+            source: Location::new("b", s),
+            destination: Location::new("b", d),
+            single_object: single,
+        };
+        assert!(overlap(&[m("photos/", "photos/2024/photos/", false)], &conn, &conn).is_some());
+        assert!(overlap(&[m("photos/", "photos/", false)], &conn, &conn).is_some());
+        assert!(overlap(&[m("photos/", "backup/photos/", false)], &conn, &conn).is_none());
+        assert!(overlap(&[m("x/a.txt", "x/", true)], &conn, &conn).is_some());
+        assert!(overlap(&[m("x/a.txt", "y/", true)], &conn, &conn).is_none());
+        let other = ConnectionSettings { endpoint_url: Some("http://localhost:9000".into()), ..Default::default() };
+        assert!(overlap(&[m("photos/", "photos/", false)], &conn, &other).is_none());
+    }
+}

@@ -1,0 +1,144 @@
+//! A job's live state: counters the workers bump and the UI samples.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::model::{JobId, JobSnapshot, JobSpec, JobState, Progress};
+use crate::journal::Counts;
+
+#[derive(Default)]
+pub struct Counters {
+    pub objects_total: AtomicU64,
+    pub objects_done: AtomicU64,
+    pub bytes_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub copied: AtomicU64,
+    pub skipped: AtomicU64,
+    pub failed: AtomicU64,
+    pub deleted: AtomicU64,
+    pub retries: AtomicU64,
+    pub in_flight: AtomicU64,
+    pub listing_done: AtomicBool,
+    pub concurrency: AtomicU64,
+    pub throttled: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(&self, c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Start from what the journal already holds (resume).
+    pub fn load(&self, k: &Counts) {
+        let entries = k.total - k.deletes;
+        self.objects_total
+            .store(entries + k.deletes, Ordering::Relaxed);
+        self.bytes_total.store(k.total_bytes, Ordering::Relaxed);
+        self.copied
+            .store(k.done + k.verified - k.deletes_done, Ordering::Relaxed);
+        self.skipped.store(k.skipped, Ordering::Relaxed);
+        self.failed.store(k.failed + k.conflict, Ordering::Relaxed);
+        self.deleted.store(k.deletes_done, Ordering::Relaxed);
+        self.objects_done.store(
+            k.done + k.skipped + k.failed + k.conflict,
+            Ordering::Relaxed,
+        );
+        self.bytes_done.store(k.done_bytes, Ordering::Relaxed);
+    }
+
+    pub fn progress(&self) -> Progress {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Progress {
+            objects_total: g(&self.objects_total),
+            objects_done: g(&self.objects_done),
+            bytes_total: g(&self.bytes_total),
+            bytes_done: g(&self.bytes_done),
+            copied: g(&self.copied),
+            skipped: g(&self.skipped),
+            failed: g(&self.failed),
+            deleted: g(&self.deleted),
+            retries: g(&self.retries),
+            in_flight: g(&self.in_flight),
+            listing_done: self.listing_done.load(Ordering::Relaxed),
+            concurrency: g(&self.concurrency),
+            throttled: g(&self.throttled),
+        }
+    }
+}
+
+pub struct JobHandle {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub created_at: i64,
+    pub counters: Counters,
+    state: Mutex<(JobState, Option<String>, Option<i64>)>,
+    pub paused: watch::Sender<bool>,
+    pub cancel: CancellationToken,
+    finished: watch::Sender<bool>,
+}
+
+impl JobHandle {
+    pub fn new(id: JobId, spec: JobSpec, created_at: i64) -> JobHandle {
+        JobHandle {
+            id,
+            spec,
+            created_at,
+            counters: Counters::default(),
+            state: Mutex::new((JobState::Queued, None, None)),
+            paused: watch::channel(false).0,
+            cancel: CancellationToken::new(),
+            finished: watch::channel(false).0,
+        }
+    }
+
+    pub fn state(&self) -> JobState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
+    pub fn set_state(&self, s: JobState, message: Option<String>) {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.0 = s;
+        if message.is_some() {
+            g.1 = message;
+        }
+        if !s.is_active() {
+            g.2 = Some(chrono::Utc::now().timestamp());
+        }
+    }
+
+    pub fn message(&self) -> Option<String> {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
+    }
+
+    pub fn mark_finished(&self) {
+        let _ = self.finished.send(true);
+    }
+
+    /// Resolves once the job stops (completed, failed or cancelled).
+    pub async fn wait(&self) {
+        let mut rx = self.finished.subscribe();
+        let _ = rx.wait_for(|f| *f).await;
+    }
+
+    pub fn snapshot(&self) -> JobSnapshot {
+        let g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        JobSnapshot {
+            id: self.id,
+            kind: self.spec.kind,
+            state: g.0,
+            source: self.spec.source_label(),
+            destination: self.spec.destination_label(),
+            progress: self.counters.progress(),
+            created_at: self.created_at,
+            finished_at: g.2,
+            message: g.1.clone(),
+        }
+    }
+}

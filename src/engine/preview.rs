@@ -1,0 +1,130 @@
+//! Planning without running: the CLI's `--dry-run` and the TUI's preview.
+//! The plan goes to a private in-memory journal, so memory use does not grow
+//! with a Vec of entries and refusals are found exactly as a real run would.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::Stream;
+use tokio::sync::{mpsc, Notify};
+
+use super::model::{JobId, JobKind, JobSpec};
+use super::planner::{PlanError, Planner};
+use crate::journal::{Journal, NewEntry};
+use crate::plan::model::PlanEntry;
+use crate::plan::Mapper;
+use crate::s3::ConnectionPool;
+
+pub fn plan_entry(e: &NewEntry) -> PlanEntry {
+    PlanEntry {
+        action: e.action,
+        src_bucket: e.src_bucket.clone(),
+        src_key: e.src_key.clone(),
+        version_id: e.version_id.clone(),
+        dst_bucket: e.dst_bucket.clone(),
+        dst_key: e.dst_key.clone(),
+        size: e.size,
+        etag: e.etag.clone(),
+        delete_marker: e.delete_marker,
+        note: e.reason.clone(),
+    }
+}
+
+/// Build the whole plan into an in-memory journal. `on_page` sees each page.
+pub async fn plan_in_memory(
+    pool: &ConnectionPool,
+    spec: &JobSpec,
+    on_page: Option<Box<dyn Fn(&[NewEntry]) + Send + Sync>>,
+) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
+    let journal = Arc::new(Journal::in_memory()?);
+    let job = journal.create_job(spec)?;
+    let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
+        .map_err(|e| PlanError::Refused(e.to_string()))?;
+    let src_conn = pool.get(&spec.src_conn).await?;
+    let dst_conn = pool.get(&spec.dst_conn).await?;
+    let Some(first) = spec.mappings.first() else {
+        return Err(PlanError::Refused("nothing to copy: no sources".into()));
+    };
+    let dst = dst_conn
+        .clients_for_bucket(&first.destination.bucket)
+        .await?;
+    let mut src_clients = HashMap::new();
+    for m in &spec.mappings {
+        if !src_clients.contains_key(&m.source.bucket) {
+            src_clients.insert(
+                m.source.bucket.clone(),
+                src_conn.clients_for_bucket(&m.source.bucket).await?.meta,
+            );
+        }
+    }
+    let planner = Planner {
+        journal: journal.clone(),
+        job,
+        spec: spec.clone(),
+        mapper,
+        src_clients,
+        dst_client: dst.meta,
+        notify: Arc::new(Notify::new()),
+        on_page,
+    };
+    planner.index_destination().await?;
+    planner
+        .list_sources(true, &tokio_util::sync::CancellationToken::new())
+        .await?;
+    let mut verdict = planner.check_refusals();
+    if verdict.is_ok() && spec.kind == JobKind::Sync && spec.plan.delete_extra {
+        verdict = planner.plan_deletes().map(|_| ());
+    }
+    Ok((journal, job, verdict))
+}
+
+/// Preview events for the TUI.
+#[derive(Debug, Clone)]
+pub enum PreviewEvent {
+    /// Planned entries as the listing proceeds.
+    Entries(Vec<PlanEntry>),
+    /// The plan is complete; `Err` names why it would be refused.
+    Done(Result<(), String>),
+}
+
+/// Stream the plan of `spec` as it is built.
+pub fn preview(
+    pool: ConnectionPool,
+    spec: JobSpec,
+) -> impl Stream<Item = Result<PreviewEvent, String>> + Send + 'static {
+    let (tx, rx) = mpsc::unbounded_channel::<Result<PreviewEvent, String>>();
+    tokio::spawn(async move {
+        let page_tx = tx.clone();
+        let on_page: Box<dyn Fn(&[NewEntry]) + Send + Sync> =
+            Box::new(move |rows: &[NewEntry]| {
+                let _ = page_tx.send(Ok(PreviewEvent::Entries(
+                    rows.iter().map(plan_entry).collect(),
+                )));
+            });
+        match plan_in_memory(&pool, &spec, Some(on_page)).await {
+            Ok((journal, job, verdict)) => {
+                // Deletions (sync --delete) are planned after the listing.
+                if spec.plan.delete_extra {
+                    let mut after = 0;
+                    while let Ok(rows) = journal.entries(job, after, 1000) {
+                        let Some(last) = rows.last() else { break };
+                        after = last.id;
+                        let dels: Vec<PlanEntry> = rows
+                            .iter()
+                            .filter(|r| r.entry.action == crate::plan::model::Action::Delete)
+                            .map(|r| plan_entry(&r.entry))
+                            .collect();
+                        if !dels.is_empty() {
+                            let _ = tx.send(Ok(PreviewEvent::Entries(dels)));
+                        }
+                    }
+                }
+                let _ = tx.send(Ok(PreviewEvent::Done(verdict.map_err(|e| e.to_string()))));
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string()));
+            }
+        }
+    });
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}

@@ -1,0 +1,186 @@
+//! Human formatting of sizes, counts, rates, durations and dates.
+
+use chrono::{DateTime, Utc};
+
+/// IEC units with one decimal: `512 B`, `4.1 KiB`, `3.2 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    // 1023.96 would print as "1024.0 KiB"; carry into the next unit instead.
+    if format!("{v:.1}") == "1024.0" && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Thousands separators: `1,204`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn byte_rate(per_sec: f64) -> String {
+    format!("{}/s", bytes(per_sec.max(0.0).round() as u64))
+}
+
+pub fn object_rate(per_sec: f64) -> String {
+    let v = per_sec.max(0.0);
+    if v < 10.0 && v > 0.0 {
+        format!("{v:.1} obj/s")
+    } else {
+        format!("{} obj/s", count(v.round() as u64))
+    }
+}
+
+/// `45s`, `3m12s`, `1h02m`, `2d03h`.
+pub fn duration(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}d{h:02}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+pub fn eta(secs: Option<u64>) -> String {
+    secs.map(duration).unwrap_or_else(|| "—".into())
+}
+
+/// `2024-01-02 10:11` in UTC: listings compare across time zones.
+pub fn datetime(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A text progress bar of `width` cells.
+pub fn bar(done: u64, total: u64, width: usize) -> String {
+    let ratio = ratio(done, total);
+    let filled = ((ratio * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+pub fn ratio(done: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (done as f64 / total as f64).clamp(0.0, 1.0)
+    }
+}
+
+pub fn percent(done: u64, total: u64) -> String {
+    format!("{:.0}%", (ratio(done, total) * 100.0).floor())
+}
+
+/// Cuts `s` to `width` characters, marking the cut with `…` at the start so
+/// the end of a long key (its name) stays visible.
+pub fn truncate_start(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let tail: String = s.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
+}
+
+/// Cuts `s` to `width` characters with a trailing `…`.
+pub fn truncate_end(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let head: String = s.chars().take(width - 1).collect();
+    format!("{head}…")
+}
+
+/// `s` padded or cut to exactly `width` characters.
+pub fn fit(s: &str, width: usize) -> String {
+    let cut = truncate_end(s, width);
+    let n = cut.chars().count();
+    format!("{cut}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sizes() {
+        let cases = [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (4198, "4.1 KiB"),
+            (1024 * 1024 - 1, "1.0 MiB"),
+            (3_435_973_837, "3.2 GiB"),
+            (u64::MAX, "16.0 EiB"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(bytes(n), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn counts_and_rates() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1204), "1,204");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(byte_rate(1.25 * 1024.0 * 1024.0 * 1024.0), "1.2 GiB/s");
+        assert_eq!(object_rate(412.4), "412 obj/s");
+        assert_eq!(object_rate(2.5), "2.5 obj/s");
+        assert_eq!(object_rate(0.0), "0 obj/s");
+    }
+
+    #[test]
+    fn durations() {
+        let cases = [(0, "0s"), (45, "45s"), (192, "3m12s"), (3720, "1h02m"), (183_600, "2d03h")];
+        for (s, want) in cases {
+            assert_eq!(duration(s), want);
+        }
+        assert_eq!(eta(None), "—");
+    }
+
+    #[test]
+    fn dates_and_bars() {
+        let t = Utc.with_ymd_and_hms(2024, 1, 2, 10, 11, 59).single().expect("valid date");
+        assert_eq!(datetime(&t), "2024-01-02 10:11");
+        assert_eq!(bar(83, 100, 10), "████████░░");
+        assert_eq!(bar(5, 0, 4), "░░░░");
+        assert_eq!(percent(1000, 1204), "83%");
+        assert_eq!(percent(1, 1), "100%");
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate_start("photos/2024/a.jpg", 8), "…2024/a.jpg".chars().skip(3).collect::<String>());
+        assert_eq!(truncate_start("abc", 8), "abc");
+        assert_eq!(truncate_end("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,47 @@
+//! Drawing: reads `&App`, never changes it. Layout comes from
+//! `app::layout` so mouse hit-testing and drawing agree.
+
+pub mod fmt;
+
+mod dialogs;
+mod panes;
+mod status_bar;
+mod theme;
+mod transfers;
+
+use ratatui::layout::Alignment;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::{App, Side};
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let Some(areas) = layout::areas(area.width, area.height, app.transfers.jobs.len()) else {
+        let text = vec![
+            Line::from(format!("Terminal too small: {}x{}", area.width, area.height)),
+            Line::from(format!("s3ferry needs at least {MIN_WIDTH}x{MIN_HEIGHT}")),
+        ];
+        let y = area.height / 2;
+        let msg = ratatui::layout::Rect { y: area.y + y.saturating_sub(1), height: 2.min(area.height), ..area };
+        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), msg);
+        return;
+    };
+    panes::draw(frame, app, Side::Left, areas.left);
+    panes::draw(frame, app, Side::Right, areas.right);
+    transfers::draw(frame, app, areas.transfers);
+    status_bar::draw_status(frame, app, areas.status);
+    status_bar::draw_hints(frame, app, areas.hints);
+    for dialog in &app.dialogs {
+        dialogs::draw(frame, app, dialog, area);
+    }
+}
+
+/// The spinner frame for the current tick.
+fn spinner(app: &App) -> &'static str {
+    const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+    FRAMES[(app.ticks % FRAMES.len() as u64) as usize]
+}
