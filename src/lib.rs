@@ -1,6 +1,7 @@
 //! s3ferry: move data between S3 buckets — a two-pane TUI and a headless CLI
 //! on one async engine.
 
+pub mod app;
 pub mod cli;
 pub mod cli_transfer;
 pub mod cli_tui;
@@ -13,3 +14,4 @@ pub mod location;
 pub mod plan;
 pub mod s3;
 pub mod sandbox;
+pub mod ui;

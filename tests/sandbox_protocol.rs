@@ -1757,6 +1757,31 @@ async fn data_dir_survives_restart() {
         .send()
         .await
         .expect("ownership");
+    c.put_bucket_replication()
+        .bucket("keep")
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .role("arn:aws:iam::123456789012:role/keep")
+                .rules(
+                    ReplicationRule::builder()
+                        .id("persisted")
+                        .status(ReplicationRuleStatus::Enabled)
+                        .filter(ReplicationRuleFilter::builder().prefix("a/").build())
+                        .destination(
+                            Destination::builder()
+                                .bucket("arn:aws:s3:::elsewhere")
+                                .build()
+                                .expect("dest"),
+                        )
+                        .build()
+                        .expect("rule"),
+                )
+                .build()
+                .expect("config"),
+        )
+        .send()
+        .await
+        .expect("replication");
     c.copy_object()
         .bucket("keep")
         .key("copied")
@@ -1822,6 +1847,23 @@ async fn data_dir_survives_restart() {
         own.ownership_controls()
             .map(|o| o.rules()[0].object_ownership().clone()),
         Some(ObjectOwnership::BucketOwnerEnforced)
+    );
+
+    let replication = c
+        .get_bucket_replication()
+        .bucket("keep")
+        .send()
+        .await
+        .expect("replication");
+    let rule = replication
+        .replication_configuration()
+        .map(|r| r.rules()[0].clone())
+        .expect("rule");
+    assert_eq!(rule.id(), Some("persisted"));
+    assert_eq!(rule.filter().and_then(|f| f.prefix()), Some("a/"));
+    assert_eq!(
+        rule.destination().map(|d| d.bucket()),
+        Some("arn:aws:s3:::elsewhere")
     );
 
     // Deleting a version removes its blob file once the index no longer needs it.

@@ -269,6 +269,14 @@ impl Keymap {
             .unwrap_or_default()
     }
 
+    /// Each key of an action as written in the config.
+    pub fn key_texts(&self, action: Action) -> Vec<&str> {
+        self.bindings
+            .get(&action)
+            .map(|b| b.iter().map(|(_, t)| t.as_str()).collect())
+            .unwrap_or_default()
+    }
+
     /// The first key of an action, for short hints.
     pub fn first_key(&self, action: Action) -> String {
         self.bindings

@@ -61,7 +61,7 @@ pub enum Msg {
     ConnectionReady { request: RequestId, result: Result<(), String> },
     BucketsLoaded { request: RequestId, result: Result<Vec<BucketInfo>, String> },
     ListResult { request: RequestId, result: Result<ListPage, String> },
-    StatusLoaded { request: RequestId, result: Result<BucketStatus, String> },
+    StatusLoaded { request: RequestId, result: Result<Box<BucketStatus>, String> },
     ReplicationSummaryLoaded { request: RequestId, result: Result<ReplicationSummary, String> },
     /// Sent repeatedly while counting, finally with `done`.
     MarkSizeComputed { request: RequestId, result: Result<SizeCount, String> },

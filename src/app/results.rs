@@ -79,7 +79,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             tree.status_loading = None;
             // Keep the last good status when a refresh fails; say why in the status line.
             match result {
-                Ok(s) => tree.status = Some(Ok(s)),
+                Ok(s) => tree.status = Some(Ok(*s)),
                 Err(e) => {
                     if !matches!(tree.status, Some(Ok(_))) {
                         tree.status = Some(Err(e.clone()));

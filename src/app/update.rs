@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButto
 use ratatui::layout::{Position, Rect};
 
 use super::actions::{is_nav, nav_target};
-use super::dialogs::{choice_settings, prompt_settings, Confirm, Dialog, OnYes, SummarySlot, SUMMARY_LIMIT};
+use super::dialogs::{choice_settings, prompt_settings, Confirm, Dialog, OnYes, StatusDialog, SummarySlot, SUMMARY_LIMIT};
 use super::input::InputOutcome;
 use super::keymap::{Action, Context};
 use super::msg::{Effect, Msg, Side};
@@ -274,17 +274,13 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
 fn close_dialog(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     match app.dialogs.pop() {
-        Some(Dialog::Preview(p)) => {
-            if app.pending.remove(&p.request).is_some() {
-                effects.push(Effect::Cancel { request: p.request });
-            }
+        Some(Dialog::Preview(p)) if app.pending.remove(&p.request).is_some() => {
+            effects.push(Effect::Cancel { request: p.request });
         }
-        Some(Dialog::Status(s)) => {
-            if let SummarySlot::Loading(r, _) = s.summary {
-                if app.pending.remove(&r).is_some() {
-                    effects.push(Effect::Cancel { request: r });
-                }
-            }
+        Some(Dialog::Status(StatusDialog { summary: SummarySlot::Loading(r, _), .. }))
+            if app.pending.remove(&r).is_some() =>
+        {
+            effects.push(Effect::Cancel { request: r });
         }
         _ => {}
     }

@@ -142,11 +142,14 @@ where
                 let code = meta.code().map(str::to_string);
                 let kind = kind_for(code.as_deref(), Some(status));
                 let detail = meta.message().map(str::to_string);
-                let message = match (&code, detail) {
+                let mut message = match (&code, detail) {
                     (Some(c), Some(m)) if !m.is_empty() => format!("{m} ({c})"),
                     (Some(c), _) => c.clone(),
                     (None, _) => format!("HTTP {status}"),
                 };
+                if matches!(kind, ErrorKind::AccessDenied | ErrorKind::Credentials) {
+                    message = format!("access denied: {message}");
+                }
                 let body_hint = raw
                     .body()
                     .bytes()

@@ -53,10 +53,7 @@ async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
             // <GetBucketVersioningResponse/>, which the SDK cannot parse; an
             // empty document at HTTP 200 means "no status" (Never).
             return match (&err.status, &err.body_hint) {
-                (Some(200), Some(body)) if !body.contains("<Status>") => Ok(Versioning {
-                    status: VersioningState::Never,
-                    mfa_delete: None,
-                }),
+                (Some(200), Some(body)) => Ok(versioning_from_xml(body)),
                 _ => Err(err),
             };
         }
@@ -70,6 +67,22 @@ async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
         status,
         mfa_delete: r.mfa_delete().map(|m| m.as_str().to_string()),
     })
+}
+
+/// Read `<Status>` / `<MfaDelete>` from a versioning document whatever its root.
+fn versioning_from_xml(body: &str) -> Versioning {
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find('<')? + start;
+        Some(body[start..end].trim().to_string())
+    };
+    let status = match tag("Status").as_deref() {
+        Some("Enabled") => VersioningState::Enabled,
+        Some("Suspended") => VersioningState::Suspended,
+        _ => VersioningState::Never,
+    };
+    Versioning { status, mfa_delete: tag("MfaDelete").or_else(|| tag("MFADelete")) }
 }
 
 fn filter_text(f: Option<&ReplicationRuleFilter>, legacy_prefix: Option<&str>) -> String {
@@ -283,4 +296,20 @@ pub async fn replication_summary(
     }
     summary.failed_keys.sort();
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versioning_documents_with_any_root() {
+        let v = versioning_from_xml("<GetBucketVersioningResponse><Status>Suspended</Status></GetBucketVersioningResponse>");
+        assert_eq!(v.status, VersioningState::Suspended);
+        let v = versioning_from_xml("<GetBucketVersioningResponse/>");
+        assert_eq!(v.status, VersioningState::Never);
+        let v = versioning_from_xml("<X><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></X>");
+        assert_eq!((v.status, v.mfa_delete.as_deref()), (VersioningState::Enabled, Some("Disabled")));
+        assert_eq!(bucket_from_arn("arn:aws:s3:::backup"), "backup");
+    }
 }

@@ -1,0 +1,163 @@
+//! A fault-injecting HTTP proxy in front of an S3 server: answers 503
+//! SlowDown to a share of requests, drops connections without an answer,
+//! adds latency, and can rewrite responses to make a verification fail.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rand::Rng;
+
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Share of requests answered 503 SlowDown (before reaching the server).
+    pub slowdown: f64,
+    /// Share of requests whose connection is dropped without an answer
+    /// (half before the server sees them, half after it acted).
+    pub drop: f64,
+    pub latency: Duration,
+    /// Requests whose query contains this answer 501 NotImplemented.
+    pub not_implemented_query: Option<String>,
+    /// Rewrite the ETag in CopyObject results (verification must fail).
+    pub corrupt_copy_etag: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub slowdowns: AtomicU64,
+    pub drops: AtomicU64,
+}
+
+pub struct Proxy {
+    pub url: String,
+    pub stats: Arc<Stats>,
+}
+
+type Body = Full<Bytes>;
+
+fn slowdown() -> Response<Body> {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+    Response::builder()
+        .status(503)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from(xml)))
+        .unwrap_or_default()
+}
+
+fn not_implemented() -> Response<Body> {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>";
+    Response::builder()
+        .status(501)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from(xml)))
+        .unwrap_or_default()
+}
+
+#[derive(Debug)]
+struct Dropped;
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dropped by fault proxy")
+    }
+}
+impl std::error::Error for Dropped {}
+
+async fn handle(
+    req: Request<Incoming>,
+    upstream: Arc<String>,
+    faults: Arc<Faults>,
+    stats: Arc<Stats>,
+    http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Body>,
+) -> Result<Response<Body>, Dropped> {
+    stats.requests.fetch_add(1, Ordering::Relaxed);
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let query = req.uri().query().unwrap_or("").to_string();
+    if let Some(q) = &faults.not_implemented_query {
+        if query.contains(q.as_str()) {
+            return Ok(not_implemented());
+        }
+    }
+    let (roll, drop_after) = {
+        let mut rng = rand::rng();
+        (rng.random::<f64>(), rng.random::<bool>())
+    };
+    if roll < faults.slowdown {
+        stats.slowdowns.fetch_add(1, Ordering::Relaxed);
+        return Ok(slowdown());
+    }
+    let dropping = roll < faults.slowdown + faults.drop;
+    if dropping && !drop_after {
+        stats.drops.fetch_add(1, Ordering::Relaxed);
+        return Err(Dropped);
+    }
+    let is_copy = req.headers().contains_key("x-amz-copy-source") && !query.contains("uploadId");
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let uri: hyper::Uri = format!("{upstream}{path}").parse().map_err(|_| Dropped)?;
+    let mut fwd = Request::builder().method(parts.method).uri(uri);
+    for (k, v) in parts.headers.iter() {
+        fwd = fwd.header(k, v);
+    }
+    let fwd = fwd.body(Full::new(body)).map_err(|_| Dropped)?;
+    let resp = http.request(fwd).await.map_err(|_| Dropped)?;
+    if dropping {
+        stats.drops.fetch_add(1, Ordering::Relaxed);
+        return Err(Dropped);
+    }
+    let (parts, body) = resp.into_parts();
+    let mut bytes = body.collect().await.map_err(|_| Dropped)?.to_bytes();
+    if faults.corrupt_copy_etag && is_copy {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let (Some(a), Some(b)) = (text.find("<ETag>"), text.find("</ETag>")) {
+            let fake = "&quot;00000000000000000000000000000000&quot;";
+            bytes = Bytes::from(format!("{}<ETag>{fake}{}", &text[..a], &text[b..]));
+        }
+    }
+    let mut out = Response::builder().status(parts.status);
+    for (k, v) in parts.headers.iter() {
+        if k != "content-length" && k != "transfer-encoding" {
+            out = out.header(k, v);
+        }
+    }
+    out.body(Full::new(bytes)).map_err(|_| Dropped)
+}
+
+/// Start a proxy to `upstream` on a free loopback port.
+pub fn start(upstream: &str, faults: Faults) -> Proxy {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let stats = Arc::new(Stats::default());
+    let upstream = Arc::new(upstream.trim_end_matches('/').to_string());
+    let faults = Arc::new(faults);
+    let st = stats.clone();
+    super::spawn_bg(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        let http: HttpClient<_, Body> = HttpClient::builder(TokioExecutor::new()).build_http();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let (upstream, faults, stats, http) = (upstream.clone(), faults.clone(), st.clone(), http.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req| {
+                    handle(req, upstream.clone(), faults.clone(), stats.clone(), http.clone())
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    let _: Option<Infallible> = None;
+    Proxy { url, stats }
+}
