@@ -15,10 +15,15 @@ async fn ls_json_returns_every_tricky_key_exactly() {
             put(&c, &b, &k, k.as_bytes().to_vec()).await;
         }
         let data = tempfile::tempdir().expect("tmp");
-        let (code, out, err) = run(srv.cmd(data.path()).args(["ls", "--recursive", "--json", &format!("s3://{b}")]));
+        let (code, out, err) =
+            run(srv
+                .cmd(data.path())
+                .args(["ls", "--recursive", "--json", &format!("s3://{b}")]));
         assert_eq!(code, 0, "{}: {err}", srv.name());
-        let ours: Vec<String> =
-            json_lines(&out).iter().map(|v| v["key"].as_str().expect("key").to_string()).collect();
+        let ours: Vec<String> = json_lines(&out)
+            .iter()
+            .map(|v| v["key"].as_str().expect("key").to_string())
+            .collect();
         // The AWS CLI (botocore, an independent client) as the reference.
         let (code, aws_out, aws_err) = run(aws_cli().args([
             "--endpoint-url",
@@ -61,22 +66,44 @@ async fn ls_delimits_and_lists_versions() {
             put(&c, &b, "doc.txt", format!("v{i}")).await;
         }
         put(&c, &b, "sub/x", "x").await;
-        s3ferry::s3::admin::delete_key(&c, &b, "doc.txt").await.expect("delete marker");
+        s3ferry::s3::admin::delete_key(&c, &b, "doc.txt")
+            .await
+            .expect("delete marker");
         let data = tempfile::tempdir().expect("tmp");
-        let (code, out, err) = run(srv.cmd(data.path()).args(["ls", "--json", &format!("s3://{b}/")]));
+        let (code, out, err) =
+            run(srv
+                .cmd(data.path())
+                .args(["ls", "--json", &format!("s3://{b}/")]));
         assert_eq!(code, 0, "{err}");
         let lines = json_lines(&out);
-        assert_eq!(lines, vec![serde_json::json!({"prefix": "sub/"})], "{}: doc.txt is deleted", srv.name());
+        assert_eq!(
+            lines,
+            vec![serde_json::json!({"prefix": "sub/"})],
+            "{}: doc.txt is deleted",
+            srv.name()
+        );
 
-        let (code, out, err) =
-            run(srv.cmd(data.path()).args(["ls", "--versions", "--recursive", "--json", &format!("s3://{b}")]));
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "ls",
+            "--versions",
+            "--recursive",
+            "--json",
+            &format!("s3://{b}"),
+        ]));
         assert_eq!(code, 0, "{err}");
         let lines = json_lines(&out);
         let doc: Vec<&serde_json::Value> = lines.iter().filter(|l| l["key"] == "doc.txt").collect();
-        assert_eq!(doc.len(), 4, "{}: 3 versions + 1 delete marker: {lines:?}", srv.name());
+        assert_eq!(
+            doc.len(),
+            4,
+            "{}: 3 versions + 1 delete marker: {lines:?}",
+            srv.name()
+        );
         assert_eq!(doc[0]["delete_marker"], true);
         assert_eq!(doc[0]["is_latest"], true);
-        assert!(doc[1..].iter().all(|l| l["delete_marker"] == false && l["is_latest"] == false));
+        assert!(doc[1..]
+            .iter()
+            .all(|l| l["delete_marker"] == false && l["is_latest"] == false));
         assert!(doc.iter().all(|l| l["version_id"].is_string()));
     }
 }
@@ -114,10 +141,19 @@ async fn status_reports_versioning_and_replication_as_configured() {
         let never = srv.bucket("never", false).await;
         let enabled = srv.bucket("enabled", true).await;
         let suspended = srv.bucket("suspended", true).await;
-        s3ferry::s3::admin::set_versioning(&c, &suspended, false).await.expect("suspend");
+        s3ferry::s3::admin::set_versioning(&c, &suspended, false)
+            .await
+            .expect("suspend");
         let data = tempfile::tempdir().expect("tmp");
-        for (b, want) in [(&never, "Never"), (&enabled, "Enabled"), (&suspended, "Suspended")] {
-            let (code, out, err) = run(srv.cmd(data.path()).args(["status", "--json", &format!("s3://{b}")]));
+        for (b, want) in [
+            (&never, "Never"),
+            (&enabled, "Enabled"),
+            (&suspended, "Suspended"),
+        ] {
+            let (code, out, err) =
+                run(srv
+                    .cmd(data.path())
+                    .args(["status", "--json", &format!("s3://{b}")]));
             assert_eq!(code, 0, "{err}");
             let v: serde_json::Value = serde_json::from_str(&out).expect("json");
             assert_eq!(v["bucket"], b.as_str());
@@ -126,17 +162,32 @@ async fn status_reports_versioning_and_replication_as_configured() {
             for f in ["replication", "ownership", "encryption", "object_lock"] {
                 assert!(v.get(f).is_some(), "{f} missing");
             }
-            assert_eq!(v["replication"]["state"], "not_configured", "{}: {v}", srv.name());
+            assert_eq!(
+                v["replication"]["state"],
+                "not_configured",
+                "{}: {v}",
+                srv.name()
+            );
         }
         let (src, dst) = configure_replication(srv).await;
-        let (code, out, err) = run(srv.cmd(data.path()).args(["status", "--json", &format!("s3://{src}")]));
+        let (code, out, err) =
+            run(srv
+                .cmd(data.path())
+                .args(["status", "--json", &format!("s3://{src}")]));
         assert_eq!(code, 0, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         let r = &v["replication"];
         // What an independent client (the AWS CLI) reads back from the server
         // is the reference; moto, for one, drops the filter and storage class.
         let (code, aws_out, aws_err) = run(aws_cli().args([
-            "--endpoint-url", &srv.url, "s3api", "get-bucket-replication", "--bucket", &src, "--output", "json",
+            "--endpoint-url",
+            &srv.url,
+            "s3api",
+            "get-bucket-replication",
+            "--bucket",
+            &src,
+            "--output",
+            "json",
         ]));
         assert_eq!(code, 0, "{aws_err}");
         let theirs: serde_json::Value = serde_json::from_str(&aws_out).expect("aws json");
@@ -151,15 +202,26 @@ async fn status_reports_versioning_and_replication_as_configured() {
         assert_eq!(rule["destination_bucket"], dst.as_str());
         assert_eq!(rule["delete_marker_replication"], false);
         let their_prefix = their_rule["Filter"]["Prefix"].as_str().unwrap_or("");
-        let want_filter = if their_prefix.is_empty() { "everything".to_string() } else { format!("prefix {their_prefix:?}") };
+        let want_filter = if their_prefix.is_empty() {
+            "everything".to_string()
+        } else {
+            format!("prefix {their_prefix:?}")
+        };
         assert_eq!(rule["filter"], want_filter.as_str(), "{}", srv.name());
-        assert_eq!(rule["destination_storage_class"], their_rule["Destination"]["StorageClass"], "{}", srv.name());
+        assert_eq!(
+            rule["destination_storage_class"],
+            their_rule["Destination"]["StorageClass"],
+            "{}",
+            srv.name()
+        );
         if srv.kind == Kind::Sandbox {
             assert_eq!(rule["filter"], "prefix \"logs/\"");
             assert_eq!(rule["destination_storage_class"], "STANDARD_IA");
         }
         // Human output names the rule in plain words.
-        let (code, out, _) = run(srv.cmd(data.path()).args(["status", &format!("s3://{src}")]));
+        let (code, out, _) = run(srv
+            .cmd(data.path())
+            .args(["status", &format!("s3://{src}")]));
         assert_eq!(code, 0);
         assert!(out.contains("to-backup [Enabled] priority 1: "), "{out}");
         assert!(out.contains(&format!("-> bucket {dst}")), "{out}");
@@ -170,16 +232,33 @@ async fn status_reports_versioning_and_replication_as_configured() {
 async fn status_says_not_supported_for_a_missing_feature() {
     for srv in servers() {
         let b = srv.bucket("nosupport", false).await;
-        let proxy = proxy::start(&srv.url, proxy::Faults { not_implemented_query: Some("object-lock".into()), ..Default::default() });
+        let proxy = proxy::start(
+            &srv.url,
+            proxy::Faults {
+                not_implemented_query: Some("object-lock".into()),
+                ..Default::default()
+            },
+        );
         let data = tempfile::tempdir().expect("tmp");
-        let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args(["status", "--json", &format!("s3://{b}")]));
+        let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
+            "status",
+            "--json",
+            &format!("s3://{b}"),
+        ]));
         assert_eq!(code, 0, "one missing feature never fails the report: {err}");
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["object_lock"]["state"], "not_supported", "{v}");
-        assert_eq!(v["object_lock"]["message"], "not supported by this endpoint");
+        assert_eq!(
+            v["object_lock"]["message"],
+            "not supported by this endpoint"
+        );
         assert_eq!(v["versioning"]["status"], "Never");
-        let (_, human, _) = run(ferry_cmd(&proxy.url, data.path()).args(["status", &format!("s3://{b}")]));
-        assert!(human.contains("object lock   not supported by this endpoint"), "{human}");
+        let (_, human, _) =
+            run(ferry_cmd(&proxy.url, data.path()).args(["status", &format!("s3://{b}")]));
+        assert!(
+            human.contains("object lock   not supported by this endpoint"),
+            "{human}"
+        );
     }
 }
 
@@ -192,8 +271,13 @@ async fn status_objects_summarises_replication_status() {
         put(&c, &b, &format!("p/{i}"), "x").await;
     }
     let data = tempfile::tempdir().expect("tmp");
-    let (code, out, err) =
-        run(srv.cmd(data.path()).args(["status", "--json", "--objects", "p/", &format!("s3://{b}")]));
+    let (code, out, err) = run(srv.cmd(data.path()).args([
+        "status",
+        "--json",
+        "--objects",
+        "p/",
+        &format!("s3://{b}"),
+    ]));
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["objects"]["scanned"], 5, "{v}");
@@ -211,16 +295,29 @@ fn one_line_error(err: &str) {
 async fn errors_are_one_clear_line_with_the_right_exit_code() {
     let data = tempfile::tempdir().expect("tmp");
     for srv in servers() {
-        let (code, _, err) = run(srv.cmd(data.path()).args(["ls", "s3://no-such-bucket-s3ferry"]));
+        let (code, _, err) = run(srv
+            .cmd(data.path())
+            .args(["ls", "s3://no-such-bucket-s3ferry"]));
         assert_eq!(code, 1, "{}", srv.name());
         one_line_error(&err);
-        assert!(err.contains("bucket \"no-such-bucket-s3ferry\" does not exist (NoSuchBucket)"), "{}: {err}", srv.name());
-        let (code, _, err) = run(srv.cmd(data.path()).args(["status", "s3://no-such-bucket-s3ferry"]));
+        assert!(
+            err.contains("bucket \"no-such-bucket-s3ferry\" does not exist (NoSuchBucket)"),
+            "{}: {err}",
+            srv.name()
+        );
+        let (code, _, err) = run(srv
+            .cmd(data.path())
+            .args(["status", "s3://no-such-bucket-s3ferry"]));
         assert_eq!(code, 1);
         one_line_error(&err);
     }
     // Malformed URIs and bad flags are usage errors.
-    for args in [vec!["ls", "http://x/y"], vec!["ls", "s3://"], vec!["cp", "s3://a/b"], vec!["ls", "--bogus"]] {
+    for args in [
+        vec!["ls", "http://x/y"],
+        vec!["ls", "s3://"],
+        vec!["cp", "s3://a/b"],
+        vec!["ls", "--bogus"],
+    ] {
         let (code, _, err) = run(sandbox().cmd(data.path()).args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.starts_with("error: "), "{err}");
@@ -231,7 +328,11 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
     assert_eq!(code, 1);
     one_line_error(&err);
     assert!(err.contains("cannot reach the endpoint"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -253,5 +354,8 @@ async fn access_denied_is_one_clear_line() {
     let (code, _, err) = run(ferry_cmd(&url, dir.path()).args(["ls"]));
     assert_eq!(code, 1);
     one_line_error(&err);
-    assert!(err.to_lowercase().contains("access denied") || err.contains("InvalidAccessKeyId"), "{err}");
+    assert!(
+        err.to_lowercase().contains("access denied") || err.contains("InvalidAccessKeyId"),
+        "{err}"
+    );
 }

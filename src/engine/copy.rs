@@ -181,12 +181,7 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
             let props = ctx
                 .call(|| ops::head_object(ctx.src(&e.src_bucket), src.0, src.1, src.2))
                 .await?;
-            let tagging = if props.tag_count > 0 {
-                ctx.call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-                    .await?
-            } else {
-                None
-            };
+            let tagging = None; // tags stay with TaggingDirective COPY
             Some(WriteProps {
                 props,
                 tagging,
@@ -286,12 +281,11 @@ async fn source_props(ctx: &Ctx, e: &NewEntry) -> S3Result<WriteProps> {
             "source changed since it was listed (ETag no longer matches)",
         ));
     }
-    let tagging = if props.tag_count > 0 {
-        ctx.call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-            .await?
-    } else {
-        None
-    };
+    // HeadObject reports no tag count and not every server sends one on GET:
+    // ask for the tags every time.
+    let tagging = ctx
+        .call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
+        .await?;
     Ok(WriteProps {
         props,
         tagging,
@@ -416,12 +410,11 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
             "the bytes read do not match the source ETag".into(),
         ));
     }
-    let tagging = if props.tag_count > 0 {
-        ctx.call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-            .await?
-    } else {
-        None
-    };
+    // HeadObject reports no tag count and not every server sends one on GET:
+    // ask for the tags every time.
+    let tagging = ctx
+        .call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
+        .await?;
     let w = WriteProps {
         props,
         tagging,

@@ -24,6 +24,9 @@ pub enum PlanError {
     Refused(String),
 }
 
+/// Called with each freshly journaled page.
+pub type PageHook = Box<dyn Fn(&[NewEntry]) + Send + Sync>;
+
 pub struct Planner {
     pub journal: Arc<Journal>,
     pub job: JobId,
@@ -35,7 +38,7 @@ pub struct Planner {
     /// Wakes the runner when entries land.
     pub notify: Arc<Notify>,
     /// Told about each freshly journaled page (live counters).
-    pub on_page: Option<Box<dyn Fn(&[NewEntry]) + Send + Sync>>,
+    pub on_page: Option<PageHook>,
 }
 
 /// How sure we must be about the destination before deciding actions.
@@ -91,14 +94,7 @@ impl Planner {
             .spec
             .mappings
             .iter()
-            .map(|m| {
-                let p = if m.single_object && !m.destination.is_dir_like() {
-                    m.destination.prefix.clone()
-                } else {
-                    m.destination.prefix.clone()
-                };
-                (m.destination.bucket.clone(), p)
-            })
+            .map(|m| (m.destination.bucket.clone(), m.destination.prefix.clone()))
             .collect();
         prefixes.sort();
         prefixes.dedup();

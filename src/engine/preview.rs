@@ -9,7 +9,7 @@ use futures::Stream;
 use tokio::sync::{mpsc, Notify};
 
 use super::model::{JobId, JobKind, JobSpec};
-use super::planner::{PlanError, Planner};
+use super::planner::{PageHook, PlanError, Planner};
 use crate::journal::{Journal, NewEntry};
 use crate::plan::model::PlanEntry;
 use crate::plan::Mapper;
@@ -34,7 +34,7 @@ pub fn plan_entry(e: &NewEntry) -> PlanEntry {
 pub async fn plan_in_memory(
     pool: &ConnectionPool,
     spec: &JobSpec,
-    on_page: Option<Box<dyn Fn(&[NewEntry]) + Send + Sync>>,
+    on_page: Option<PageHook>,
 ) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
     let journal = Arc::new(Journal::in_memory()?);
     let job = journal.create_job(spec)?;
@@ -95,12 +95,11 @@ pub fn preview(
     let (tx, rx) = mpsc::unbounded_channel::<Result<PreviewEvent, String>>();
     tokio::spawn(async move {
         let page_tx = tx.clone();
-        let on_page: Box<dyn Fn(&[NewEntry]) + Send + Sync> =
-            Box::new(move |rows: &[NewEntry]| {
-                let _ = page_tx.send(Ok(PreviewEvent::Entries(
-                    rows.iter().map(plan_entry).collect(),
-                )));
-            });
+        let on_page: PageHook = Box::new(move |rows: &[NewEntry]| {
+            let _ = page_tx.send(Ok(PreviewEvent::Entries(
+                rows.iter().map(plan_entry).collect(),
+            )));
+        });
         match plan_in_memory(&pool, &spec, Some(on_page)).await {
             Ok((journal, job, verdict)) => {
                 // Deletions (sync --delete) are planned after the listing.

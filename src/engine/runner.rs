@@ -133,7 +133,7 @@ impl Runner {
                             _ => {}
                         }
                     }
-                }) as Box<dyn Fn(&[crate::journal::NewEntry]) + Send + Sync>
+                }) as super::planner::PageHook
             }),
         });
         let indexed = needs_dest_index(spec, false);

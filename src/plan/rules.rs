@@ -103,7 +103,8 @@ mod tests {
 
     #[test]
     fn last_match_wins() {
-        let cases: &[(&[(bool, &str)], &str, bool)] = &[
+        type Case<'a> = (&'a [(bool, &'a str)], &'a str, bool);
+        let cases: &[Case] = &[
             (&[], "a/b.txt", true),
             (&[(false, "*")], "a/b.txt", false),
             (&[(false, "*"), (true, "*.txt")], "a/b.txt", true),

@@ -532,22 +532,6 @@ pub async fn copy_acl(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_source_encoding() {
-        assert_eq!(copy_source("b", "a b+c", None), "b/a%20b%2Bc");
-        assert_eq!(
-            copy_source("b", "100%/#x?y", Some("v1")),
-            "b/100%25/%23x%3Fy?versionId=v1"
-        );
-        assert_eq!(copy_source("b", "a//b/", Some("null")), "b/a//b/");
-        assert_eq!(copy_source("b", "é", None), "b/%C3%A9");
-    }
-}
-
 /// A whole object with the properties a copy must carry, in one request.
 pub async fn get_with_props(
     c: &Client,
@@ -606,4 +590,20 @@ pub async fn get_with_props(
         )
     })?;
     Ok((props, data.into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_encoding() {
+        assert_eq!(copy_source("b", "a b+c", None), "b/a%20b%2Bc");
+        assert_eq!(
+            copy_source("b", "100%/#x?y", Some("v1")),
+            "b/100%25/%23x%3Fy?versionId=v1"
+        );
+        assert_eq!(copy_source("b", "a//b/", Some("null")), "b/a//b/");
+        assert_eq!(copy_source("b", "é", None), "b/%C3%A9");
+    }
 }

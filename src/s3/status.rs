@@ -82,7 +82,10 @@ fn versioning_from_xml(body: &str) -> Versioning {
         Some("Suspended") => VersioningState::Suspended,
         _ => VersioningState::Never,
     };
-    Versioning { status, mfa_delete: tag("MfaDelete").or_else(|| tag("MFADelete")) }
+    Versioning {
+        status,
+        mfa_delete: tag("MfaDelete").or_else(|| tag("MFADelete")),
+    }
 }
 
 fn filter_text(f: Option<&ReplicationRuleFilter>, legacy_prefix: Option<&str>) -> String {
@@ -304,12 +307,18 @@ mod tests {
 
     #[test]
     fn versioning_documents_with_any_root() {
-        let v = versioning_from_xml("<GetBucketVersioningResponse><Status>Suspended</Status></GetBucketVersioningResponse>");
+        let v = versioning_from_xml(
+            "<GetBucketVersioningResponse><Status>Suspended</Status></GetBucketVersioningResponse>",
+        );
         assert_eq!(v.status, VersioningState::Suspended);
         let v = versioning_from_xml("<GetBucketVersioningResponse/>");
         assert_eq!(v.status, VersioningState::Never);
-        let v = versioning_from_xml("<X><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></X>");
-        assert_eq!((v.status, v.mfa_delete.as_deref()), (VersioningState::Enabled, Some("Disabled")));
+        let v =
+            versioning_from_xml("<X><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete></X>");
+        assert_eq!(
+            (v.status, v.mfa_delete.as_deref()),
+            (VersioningState::Enabled, Some("Disabled"))
+        );
         assert_eq!(bucket_from_arn("arn:aws:s3:::backup"), "backup");
     }
 }

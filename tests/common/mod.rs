@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use s3ferry::config::ConnectionSettings;
@@ -48,14 +50,21 @@ pub fn sandbox() -> &'static Server {
     S.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         background().spawn(async move {
-            let sb = s3ferry::sandbox::Sandbox::start(Default::default()).await.expect("sandbox starts");
+            let sb = s3ferry::sandbox::Sandbox::start(Default::default())
+                .await
+                .expect("sandbox starts");
             let _ = tx.send(sb.url());
             // Keep it alive for the whole test binary.
             std::future::pending::<()>().await;
             drop(sb);
         });
-        let url = rx.recv_timeout(Duration::from_secs(10)).expect("sandbox reports its URL");
-        Server { kind: Kind::Sandbox, url }
+        let url = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("sandbox reports its URL");
+        Server {
+            kind: Kind::Sandbox,
+            url,
+        }
     })
 }
 
@@ -64,7 +73,10 @@ pub fn repo_root() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn wait_http(url: &str, timeout: Duration) -> bool {
@@ -101,12 +113,15 @@ pub fn moto() -> &'static Server {
             bin.display(),
             std::process::id()
         );
-        Command::new("sh")
+        let child = Command::new("sh")
             .arg("-c")
             .arg(script)
             .stdin(Stdio::null())
             .spawn()
             .expect("start moto server");
+        // The watcher shell outlives nothing but this process; keep its handle.
+        static WATCHER: OnceLock<std::sync::Mutex<std::process::Child>> = OnceLock::new();
+        let _ = WATCHER.set(std::sync::Mutex::new(child));
         let url = format!("http://127.0.0.1:{port}");
         assert!(wait_http(&url, Duration::from_secs(60)), "moto server did not start on {url}");
         Server { kind: Kind::Moto, url }
@@ -131,7 +146,10 @@ pub fn client_for(url: &str) -> Client {
 }
 
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
 }
 
 impl Server {
@@ -159,9 +177,15 @@ impl Server {
     pub async fn bucket(&self, prefix: &str, versioned: bool) -> String {
         let name = unique(prefix);
         let c = self.client();
-        c.create_bucket().bucket(&name).send().await.expect("create bucket");
+        c.create_bucket()
+            .bucket(&name)
+            .send()
+            .await
+            .expect("create bucket");
         if versioned {
-            s3ferry::s3::admin::set_versioning(&c, &name, true).await.expect("versioning");
+            s3ferry::s3::admin::set_versioning(&c, &name, true)
+                .await
+                .expect("versioning");
         }
         name
     }
@@ -216,7 +240,13 @@ pub async fn put(c: &Client, bucket: &str, key: &str, body: impl Into<Vec<u8>>) 
 }
 
 pub async fn get(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    let r = c.get_object().bucket(bucket).key(key).send().await.unwrap_or_else(|e| panic!("get {key}: {e:?}"));
+    let r = c
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get {key}: {e:?}"));
     r.body.collect().await.expect("body").into_bytes().to_vec()
 }
 
@@ -233,7 +263,11 @@ pub async fn keys(c: &Client, bucket: &str, prefix: &str) -> Vec<String> {
             .send()
             .await
             .expect("list");
-        out.extend(r.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        out.extend(
+            r.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string)),
+        );
         match r.next_continuation_token() {
             Some(t) if r.is_truncated() == Some(true) => token = Some(t.to_string()),
             _ => break,
@@ -244,10 +278,20 @@ pub async fn keys(c: &Client, bucket: &str, prefix: &str) -> Vec<String> {
 
 /// The tricky key set of the issue, plus a 1000-byte key.
 pub fn tricky_keys() -> Vec<String> {
-    let mut v: Vec<String> = ["a b", "a+b", "100%", "#x", "q?x", "é/ü/日本", "a//b", "dir/", "semi;colon=&[x]~\\y"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut v: Vec<String> = [
+        "a b",
+        "a+b",
+        "100%",
+        "#x",
+        "q?x",
+        "é/ü/日本",
+        "a//b",
+        "dir/",
+        "semi;colon=&[x]~\\y",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     v.push(format!("long/{}", "k".repeat(995)));
     v
 }
@@ -255,7 +299,10 @@ pub fn tricky_keys() -> Vec<String> {
 /// The AWS CLI from the project's virtualenv, for comparisons.
 pub fn aws_cli() -> Command {
     let bin = repo_root().join(".venv/bin/aws");
-    assert!(bin.exists(), "AWS CLI not found in .venv: run the README's test command (scripts/test.sh)");
+    assert!(
+        bin.exists(),
+        "AWS CLI not found in .venv: run the README's test command (scripts/test.sh)"
+    );
     let mut c = Command::new(bin);
     let dir = std::env::temp_dir();
     c.env("AWS_ACCESS_KEY_ID", "test")
@@ -263,12 +310,18 @@ pub fn aws_cli() -> Command {
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", dir.join("s3ferry-test-no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("s3ferry-test-no-aws-creds"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("s3ferry-test-no-aws-creds"),
+        )
         .stdin(Stdio::null());
     c
 }
 
 /// Parse JSON lines.
 pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
-    s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))).collect()
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
 }

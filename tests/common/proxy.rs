@@ -103,7 +103,11 @@ async fn handle(
     let is_copy = req.headers().contains_key("x-amz-copy-source") && !query.contains("uploadId");
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let uri: hyper::Uri = format!("{upstream}{path}").parse().map_err(|_| Dropped)?;
     let mut fwd = Request::builder().method(parts.method).uri(uri);
     for (k, v) in parts.headers.iter() {
@@ -146,11 +150,20 @@ pub fn start(upstream: &str, faults: Faults) -> Proxy {
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
         let http: HttpClient<_, Body> = HttpClient::builder(TokioExecutor::new()).build_http();
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let (upstream, faults, stats, http) = (upstream.clone(), faults.clone(), st.clone(), http.clone());
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (upstream, faults, stats, http) =
+                (upstream.clone(), faults.clone(), st.clone(), http.clone());
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req| {
-                    handle(req, upstream.clone(), faults.clone(), stats.clone(), http.clone())
+                    handle(
+                        req,
+                        upstream.clone(),
+                        faults.clone(),
+                        stats.clone(),
+                        http.clone(),
+                    )
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
