@@ -307,6 +307,29 @@ fn ranges(size: u64, part: u64) -> Vec<(i32, u64, u64)> {
 }
 
 /// Run the parts of a multipart upload; abort it on any failure.
+/// Not every server honours CopySourceIfMatch / If-Match on parts: check the
+/// source once more before completing, so a changed source never yields an
+/// object made of old and new parts.
+async fn source_unchanged(ctx: &Ctx, e: &NewEntry, w: &WriteProps) -> S3Result<()> {
+    let now = ctx
+        .call(|| {
+            ops::head_object(
+                ctx.src(&e.src_bucket),
+                &e.src_bucket,
+                &e.src_key,
+                e.version_id.as_deref(),
+            )
+        })
+        .await?;
+    if plain(&now.etag) != plain(&w.props.etag) || now.size != w.props.size {
+        return Err(S3Error::new(
+            ErrorKind::PreconditionFailed,
+            "source changed during copy (its ETag changed); the upload was aborted",
+        ));
+    }
+    Ok(())
+}
+
 async fn with_upload<F, Fut>(
     ctx: &Ctx,
     e: &NewEntry,
@@ -322,10 +345,15 @@ where
         .call(|| ops::create_multipart(&ctx.dst, bucket, key, w))
         .await?;
     let result = match parts(upload_id.clone()).await {
-        Ok(done) => {
-            ctx.call(|| ops::complete_multipart(&ctx.dst, (bucket, key, &upload_id), done.clone()))
+        Ok(done) => match source_unchanged(ctx, e, w).await {
+            Ok(()) => {
+                ctx.call(|| {
+                    ops::complete_multipart(&ctx.dst, (bucket, key, &upload_id), done.clone())
+                })
                 .await
-        }
+            }
+            Err(err) => Err(err),
+        },
         Err(err) => Err(err),
     };
     if result.is_err() {

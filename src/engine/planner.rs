@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
-use futures::StreamExt;
 use tokio::sync::Notify;
 
 use super::model::{JobId, JobKind, JobSpec};
+use super::retry::with_retries;
 use crate::journal::{EntryState, Journal, NewEntry};
 use crate::plan::compare::{decide, Facts};
 use crate::plan::model::{Action, ConflictPolicy, SourceMapping};
 use crate::plan::{Mapped, Mapper};
-use crate::s3::list::{list_page, list_stream, ListRequest};
+use crate::s3::list::{list_page, ListRequest};
 use crate::s3::{ListItem, ObjectEntry, PageToken};
 
 #[derive(Debug, thiserror::Error)]
@@ -102,12 +102,13 @@ impl Planner {
         prefixes.dedup_by(|b, a| a.0 == b.0 && b.1.starts_with(&a.1));
         let mut n = 0;
         for (bucket, prefix) in prefixes {
-            let mut pages = Box::pin(list_stream(
-                self.dst_client.clone(),
-                ListRequest::objects(&bucket, &prefix),
-            ));
-            while let Some(page) = pages.next().await {
-                let rows: Vec<(String, Facts)> = page?
+            let req = ListRequest::objects(&bucket, &prefix);
+            let mut token: Option<PageToken> = None;
+            loop {
+                let page =
+                    with_retries(|| list_page(&self.dst_client, &req, token.clone())).await?;
+                let next = page.next.clone();
+                let rows: Vec<(String, Facts)> = page
                     .items
                     .into_iter()
                     .filter_map(|i| match i {
@@ -124,6 +125,10 @@ impl Planner {
                     .collect();
                 n += rows.len() as u64;
                 self.journal.insert_dest(self.job, &rows)?;
+                match next {
+                    Some(t) => token = Some(t),
+                    None => break,
+                }
             }
         }
         Ok(n)
@@ -212,7 +217,7 @@ impl Planner {
                 if cancel.is_cancelled() {
                     return Ok(inserted);
                 }
-                let page = list_page(&client, &req, token.clone()).await?;
+                let page = with_retries(|| list_page(&client, &req, token.clone())).await?;
                 let mut rows = Vec::with_capacity(page.items.len());
                 for item in &page.items {
                     let ListItem::Object(o) = item else { continue };

@@ -33,3 +33,23 @@ mod tests {
         assert!(backoff(0) <= BASE);
     }
 }
+
+/// Retry a call that is not throttle-managed (listings): transient failures
+/// get backoff and another attempt, up to `MAX_ATTEMPTS`.
+pub async fn with_retries<T, F, Fut>(mut f: F) -> Result<T, S3Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, S3Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        match f().await {
+            Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                tracing::debug!("retrying after: {e}");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

@@ -15,6 +15,7 @@ use super::job::JobHandle;
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
 use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
+use super::retry::with_retries;
 use crate::journal::{EntryRow, EntryState, Journal, Update};
 use crate::plan::model::Action;
 use crate::plan::Mapper;
@@ -94,12 +95,12 @@ impl Runner {
             return Err(PlanError::Refused("nothing to copy: no sources".into()));
         };
         let dst_bucket = first.destination.bucket.clone();
-        let dst = dst_conn.clients_for_bucket(&dst_bucket).await?;
+        let dst = with_retries(|| dst_conn.clients_for_bucket(&dst_bucket)).await?;
         let mut src_data = HashMap::new();
         let mut src_meta = HashMap::new();
         for m in &spec.mappings {
             if !src_data.contains_key(&m.source.bucket) {
-                let c = src_conn.clients_for_bucket(&m.source.bucket).await?;
+                let c = with_retries(|| src_conn.clients_for_bucket(&m.source.bucket)).await?;
                 src_data.insert(m.source.bucket.clone(), c.data);
                 src_meta.insert(m.source.bucket.clone(), c.meta);
             }

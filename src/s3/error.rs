@@ -166,24 +166,28 @@ where
             SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Transient, "request timed out"),
             SdkError::DispatchFailure(df) => {
                 let text = error_chain(&err);
-                let kind = if df.is_timeout() || df.is_io() {
-                    if text.contains("refused")
-                        || text.contains("dns error")
-                        || text.contains("failed to lookup")
-                    {
-                        ErrorKind::Unreachable
-                    } else {
-                        ErrorKind::Transient
-                    }
-                } else if text.contains("credentials") || text.contains("Credentials") {
+                // Refused connections and unknown hosts fail fast; anything
+                // else (resets, connections closed mid-request, timeouts) is
+                // worth another attempt.
+                let kind = if text.contains("refused")
+                    || text.contains("dns error")
+                    || text.contains("failed to lookup")
+                {
+                    ErrorKind::Unreachable
+                } else if !df.is_io()
+                    && !df.is_timeout()
+                    && text.to_lowercase().contains("credentials")
+                {
                     ErrorKind::Credentials
                 } else {
-                    ErrorKind::Unreachable
+                    ErrorKind::Transient
                 };
                 let message = if kind == ErrorKind::Credentials {
                     format!("no usable AWS credentials ({})", short_cause(&text))
-                } else {
+                } else if kind == ErrorKind::Unreachable {
                     format!("cannot reach the endpoint ({})", short_cause(&text))
+                } else {
+                    format!("connection failed ({})", short_cause(&text))
                 };
                 S3Error::new(kind, message)
             }

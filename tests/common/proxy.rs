@@ -27,10 +27,28 @@ pub struct Faults {
     pub not_implemented_query: Option<String>,
     /// Rewrite the ETag in CopyObject results (verification must fail).
     pub corrupt_copy_etag: bool,
+    /// Run once, before the first UploadPartCopy is forwarded (e.g. overwrite
+    /// the source object: it changes mid-copy).
+    pub on_first_part_copy: Option<Hook>,
+}
+
+/// An async action the proxy runs at a chosen moment.
+#[derive(Clone)]
+pub struct Hook(
+    pub  Arc<
+        dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync,
+    >,
+);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Stats {
+    pub mutated: std::sync::atomic::AtomicBool,
     pub requests: AtomicU64,
     pub slowdowns: AtomicU64,
     pub drops: AtomicU64,
@@ -101,6 +119,13 @@ async fn handle(
         return Err(Dropped);
     }
     let is_copy = req.headers().contains_key("x-amz-copy-source") && !query.contains("uploadId");
+    let is_part_copy =
+        req.headers().contains_key("x-amz-copy-source") && query.contains("uploadId");
+    if let Some(hook) = &faults.on_first_part_copy {
+        if is_part_copy && !stats.mutated.swap(true, Ordering::SeqCst) {
+            (hook.0)().await;
+        }
+    }
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
     let path = parts
