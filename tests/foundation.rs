@@ -359,3 +359,57 @@ async fn access_denied_is_one_clear_line() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_checks_what_replication_rules_need() {
+    for srv in servers() {
+        let c = srv.client();
+        let (src, dst) = configure_replication(srv).await;
+        // Objects written before the rule existed carry no replication status.
+        put(&c, &src, "logs/a", "a").await;
+        put(&c, &src, "other/b", "b").await;
+        let data = tempfile::tempdir().expect("tmp");
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "status",
+            "--json",
+            "--objects",
+            "",
+            &format!("s3://{src}"),
+        ]));
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let check = &v["replication_checks"][0];
+        assert_eq!(check["rule"], "to-backup", "{v}");
+        assert_eq!(check["destination_bucket"], dst.as_str());
+        assert_eq!(check["destination_versioning"], "Enabled");
+        assert_eq!(check["destination_reachable"], true);
+        assert_eq!(check["delete_markers_replicate"], false);
+        assert_eq!(
+            check["problems"],
+            serde_json::json!([]),
+            "{}: {v}",
+            srv.name()
+        );
+        let covered_prefix_known = v["replication"]["rules"][0]["filter"] != "everything";
+        let want_missing = if covered_prefix_known { 1 } else { 2 };
+        assert_eq!(v["objects"]["missing"], want_missing, "{}: {v}", srv.name());
+        assert!(v["objects"]["missing_keys"]
+            .as_array()
+            .is_some_and(|k| k.contains(&serde_json::json!("logs/a"))));
+
+        s3ferry::s3::admin::set_versioning(&c, &dst, false)
+            .await
+            .expect("suspend");
+        let (code, out, _) =
+            run(srv
+                .cmd(data.path())
+                .args(["status", "--objects", "", &format!("s3://{src}")]));
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("has versioning Suspended; replication needs it Enabled"),
+            "{}: {out}",
+            srv.name()
+        );
+        assert!(out.contains("S3 Batch Replication"), "{out}");
+    }
+}

@@ -4,7 +4,7 @@ use super::args::{ConnFlags, StatusArgs};
 use super::conn::{resolve_side, Side};
 use super::output::{json_line, Exit};
 use crate::config::Config;
-use crate::s3::status::{bucket_status, replication_summary};
+use crate::s3::status::{bucket_status, covered_prefixes, replication_checks, replication_summary};
 use crate::s3::{BucketStatus, Connection, Field};
 
 const HEAD_CONCURRENCY: usize = 16;
@@ -14,10 +14,19 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: StatusArgs) -> anyhow
     let conn = Connection::open(settings).await?;
     let bucket = &args.location.bucket;
     let mut status = bucket_status(&conn, bucket).await?;
+    status.replication_checks = replication_checks(&conn, &status).await;
     if let Some(prefix) = &args.objects {
+        let covered = covered_prefixes(&status);
         status.objects = Some(
-            replication_summary(&conn, bucket, prefix, args.objects_limit, HEAD_CONCURRENCY)
-                .await?,
+            replication_summary(
+                &conn,
+                bucket,
+                prefix,
+                args.objects_limit,
+                HEAD_CONCURRENCY,
+                covered.as_deref(),
+            )
+            .await?,
         );
     }
     if args.json {
@@ -138,6 +147,32 @@ pub fn render(s: &BucketStatus) -> String {
         for k in &o.failed_keys {
             out.push_str(&format!("{:<14}FAILED {k}\n", ""));
         }
+        for k in &o.missing_keys {
+            out.push_str(&format!("{:<14}not replicated {k}\n", ""));
+        }
+        if o.missing > 0 {
+            out.push_str(&format!(
+                "{:<14}{} object(s) covered by a rule have no replication status: they were written before the rule; \
+                 replicate existing objects with S3 Batch Replication (a Batch Operations job, operation S3ReplicateObject)\n",
+                "", o.missing
+            ));
+        }
+    }
+    for c in &s.replication_checks {
+        let verdict = if c.problems.is_empty() {
+            "ok".to_string()
+        } else {
+            c.problems.join("; ")
+        };
+        out.push_str(&format!(
+            "{:<14}rule {}: source versioning {}, destination {} versioning {}, delete markers {}: {verdict}\n",
+            "check",
+            c.rule,
+            c.source_versioning,
+            c.destination_bucket,
+            c.destination_versioning,
+            if c.delete_markers_replicate { "replicated" } else { "not replicated" },
+        ));
     }
     out
 }

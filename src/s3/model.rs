@@ -206,6 +206,11 @@ pub struct ReplicationSummary {
     pub errors: u64,
     /// Keys whose status is FAILED (capped), for follow-up.
     pub failed_keys: Vec<String>,
+    /// Keys a replication rule covers that carry no replication status
+    /// (written before the rule existed; capped).
+    pub missing_keys: Vec<String>,
+    /// How many objects a rule covers but have no status.
+    pub missing: u64,
     /// True when `scanned` stopped at the requested limit.
     pub truncated: bool,
 }
@@ -221,6 +226,23 @@ pub struct BucketStatus {
     pub object_lock: Field<ObjectLock>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub objects: Option<ReplicationSummary>,
+    /// What each replication rule needs, checked where we can see it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replication_checks: Vec<RuleCheck>,
+}
+
+/// The prerequisites of one replication rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCheck {
+    pub rule: String,
+    pub destination_bucket: String,
+    pub source_versioning: String,
+    /// `Enabled`, `Suspended`, `Never`, or why it could not be read.
+    pub destination_versioning: String,
+    pub destination_reachable: bool,
+    pub delete_markers_replicate: bool,
+    /// Plain-words problems; empty when everything checks out.
+    pub problems: Vec<String>,
 }
 
 /// What HeadObject tells us that a copy must carry over.

@@ -41,7 +41,86 @@ pub async fn bucket_status(conn: &Connection, bucket: &str) -> S3Result<BucketSt
         encryption: field(encryption),
         object_lock: field(object_lock),
         objects: None,
+        replication_checks: Vec::new(),
     })
+}
+
+/// Check what each rule needs: versioning on both buckets and a reachable
+/// destination. Destinations in other accounts may be invisible to us; that
+/// is reported, not treated as a failure of the report.
+pub async fn replication_checks(conn: &Connection, status: &BucketStatus) -> Vec<RuleCheck> {
+    let Field::Value(repl) = &status.replication else {
+        return Vec::new();
+    };
+    let src_versioning = match &status.versioning {
+        Field::Value(v) => format!("{:?}", v.status),
+        other => other.unavailable_text().unwrap_or_default(),
+    };
+    let mut out = Vec::new();
+    for rule in &repl.rules {
+        let name = rule.id.clone().unwrap_or_else(|| "(no id)".into());
+        let mut problems = Vec::new();
+        if src_versioning != "Enabled" {
+            problems.push(format!(
+                "source versioning is {src_versioning}; replication needs it Enabled"
+            ));
+        }
+        let (reachable, dst_versioning) =
+            match conn.clients_for_bucket(&rule.destination_bucket).await {
+                Ok(c) => match versioning(&c.meta, &rule.destination_bucket).await {
+                    Ok(v) => (true, format!("{:?}", v.status)),
+                    Err(e) => (
+                        true,
+                        field::<Versioning>(Err(e))
+                            .unavailable_text()
+                            .unwrap_or_default(),
+                    ),
+                },
+                Err(e) => (false, format!("unknown ({})", e.message)),
+            };
+        if !reachable {
+            problems.push(format!(
+                "destination bucket {} is not reachable with these credentials",
+                rule.destination_bucket
+            ));
+        } else if dst_versioning != "Enabled" {
+            problems.push(format!(
+                "destination bucket {} has versioning {dst_versioning}; replication needs it Enabled",
+                rule.destination_bucket
+            ));
+        }
+        if rule.status != "Enabled" {
+            problems.push("rule is disabled".into());
+        }
+        out.push(RuleCheck {
+            rule: name,
+            destination_bucket: rule.destination_bucket.clone(),
+            source_versioning: src_versioning.clone(),
+            destination_versioning: dst_versioning,
+            destination_reachable: reachable,
+            delete_markers_replicate: rule.delete_marker_replication == Some(true),
+            problems,
+        });
+    }
+    out
+}
+
+/// Prefixes the enabled rules cover (`""` = everything); rules filtering on
+/// tags are left out since that needs each object's tags. None without rules.
+pub fn covered_prefixes(status: &BucketStatus) -> Option<Vec<String>> {
+    let Field::Value(repl) = &status.replication else {
+        return None;
+    };
+    Some(
+        repl.rules
+            .iter()
+            .filter(|r| r.status == "Enabled" && !r.filter.contains("tag "))
+            .map(|r| match r.filter.strip_prefix("prefix ") {
+                Some(p) => p.trim_matches('"').to_string(),
+                None => String::new(),
+            })
+            .collect(),
+    )
 }
 
 async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
@@ -239,6 +318,7 @@ pub async fn replication_summary(
     prefix: &str,
     limit: u64,
     concurrency: usize,
+    covered: Option<&[String]>,
 ) -> S3Result<ReplicationSummary> {
     const MAX_FAILED_KEYS: usize = 100;
     let client = conn.clients_for_bucket(bucket).await?.meta;
@@ -281,7 +361,17 @@ pub async fn replication_summary(
     while let Some((key, r)) = results.next().await {
         summary.scanned += 1;
         match r {
-            Ok(None) => summary.none += 1,
+            Ok(None) => {
+                summary.none += 1;
+                let is_covered =
+                    covered.is_some_and(|c| c.iter().any(|p| key.starts_with(p.as_str())));
+                if is_covered {
+                    summary.missing += 1;
+                    if summary.missing_keys.len() < MAX_FAILED_KEYS {
+                        summary.missing_keys.push(key);
+                    }
+                }
+            }
             Ok(Some(s)) => match s.as_str() {
                 "PENDING" => summary.pending += 1,
                 "COMPLETED" | "COMPLETE" => summary.completed += 1,
@@ -298,6 +388,7 @@ pub async fn replication_summary(
         }
     }
     summary.failed_keys.sort();
+    summary.missing_keys.sort();
     Ok(summary)
 }
 
