@@ -13,8 +13,10 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use aws_sdk_s3::types::CompletedPart;
 use aws_sdk_s3::Client;
 use base64::Engine as _;
+use futures::future::BoxFuture;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
@@ -32,6 +34,8 @@ pub const MIN_PART: u64 = 5 * 1024 * 1024;
 pub const MAX_PARTS: u64 = 10_000;
 /// Parts of one object in flight at once.
 const PART_CONCURRENCY: usize = 8;
+/// Streamed parts hold their bytes in memory: fewer at once.
+const STREAM_PART_CONCURRENCY: usize = 4;
 /// Budget for bytes held in memory by streamed copies, in KiB permits.
 pub const STREAM_BUDGET_KIB: usize = 512 * 1024;
 
@@ -338,7 +342,7 @@ async fn with_upload<F, Fut>(
 ) -> S3Result<WriteResult>
 where
     F: FnOnce(String) -> Fut,
-    Fut: Future<Output = S3Result<Vec<aws_sdk_s3::types::CompletedPart>>>,
+    Fut: Future<Output = S3Result<Vec<CompletedPart>>>,
 {
     let (bucket, key) = (e.dst_bucket.as_str(), e.dst_key.as_str());
     let upload_id = ctx
@@ -367,40 +371,37 @@ where
     result
 }
 
-async fn multipart_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
+/// One part of a multipart copy: (part number, first byte, last byte,
+/// source ETag to pin, upload id) -> the completed part.
+type PartFn<'a> = dyn Fn(i32, u64, u64, Option<String>, String) -> BoxFuture<'a, S3Result<CompletedPart>>
+    + Sync
+    + 'a;
+
+/// Create the upload with the source's properties, run the parts in
+/// parallel, complete (or abort), then verify.
+async fn multipart<'a>(
+    ctx: &'a Ctx,
+    e: &'a NewEntry,
+    parallel: usize,
+    part: &'a PartFn<'a>,
+    size_only_label: &str,
+) -> S3Result<Copied> {
     let w = source_props(ctx, e).await?;
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
     let if_match = w.props.etag.clone();
-    let part = ctx.part_size(e.size);
+    let part_size = ctx.part_size(e.size);
     let r = with_upload(ctx, e, &w, |upload_id| async move {
-        let dst = (
-            e.dst_bucket.as_str(),
-            e.dst_key.as_str(),
-            upload_id.as_str(),
-        );
-        let results: Vec<S3Result<_>> = futures::stream::iter(ranges(e.size, part))
-            .map(|(n, a, b)| {
-                let if_match = if_match.clone();
-                async move {
-                    ctx.call(|| {
-                        ops::upload_part_copy(&ctx.dst, src, dst, n, (a, b), if_match.as_deref())
-                    })
-                    .await
-                }
-            })
-            .buffer_unordered(PART_CONCURRENCY)
-            .collect()
-            .await;
+        let results: Vec<S3Result<CompletedPart>> =
+            futures::stream::iter(ranges(e.size, part_size))
+                .map(|(n, a, b)| part(n, a, b, if_match.clone(), upload_id.clone()))
+                .buffer_unordered(parallel)
+                .collect()
+                .await;
         results.into_iter().collect()
     })
     .await?;
     let verify = verify_by_head(ctx, e, Some(&w.props)).await?;
     let verify = if verify == "size" {
-        "size (source pinned by ETag)".to_string()
+        size_only_label.to_string()
     } else {
         verify
     };
@@ -408,6 +409,38 @@ async fn multipart_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         verify,
         dst_version: r.version_id,
     })
+}
+
+async fn multipart_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
+    let src = (
+        e.src_bucket.as_str(),
+        e.src_key.as_str(),
+        e.version_id.as_deref(),
+    );
+    let part = |n: i32,
+                a: u64,
+                b: u64,
+                if_match: Option<String>,
+                upload_id: String|
+     -> BoxFuture<'_, S3Result<CompletedPart>> {
+        Box::pin(async move {
+            let dst = (
+                e.dst_bucket.as_str(),
+                e.dst_key.as_str(),
+                upload_id.as_str(),
+            );
+            ctx.call(|| ops::upload_part_copy(&ctx.dst, src, dst, n, (a, b), if_match.as_deref()))
+                .await
+        })
+    };
+    multipart(
+        ctx,
+        e,
+        PART_CONCURRENCY,
+        &part,
+        "size (source pinned by ETag)",
+    )
+    .await
 }
 
 async fn budget(ctx: &Ctx, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePermit> {
@@ -473,71 +506,54 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
 }
 
 async fn streamed_multipart(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
-    let w = source_props(ctx, e).await?;
     let src = (
         e.src_bucket.as_str(),
         e.src_key.as_str(),
         e.version_id.as_deref(),
     );
-    let if_match = w.props.etag.clone();
-    let part = ctx.part_size(e.size);
-    let r = with_upload(ctx, e, &w, |upload_id| async move {
-        let dst = (
-            e.dst_bucket.as_str(),
-            e.dst_key.as_str(),
-            upload_id.as_str(),
-        );
-        let results: Vec<S3Result<_>> = futures::stream::iter(ranges(e.size, part))
-            .map(|(n, a, b)| {
-                let if_match = if_match.clone();
-                async move {
-                    let _mem = budget(ctx, b - a + 1).await;
-                    let data = ctx
-                        .call(|| {
-                            ops::get_range(
-                                ctx.src(&e.src_bucket),
-                                src,
-                                Some((a, b)),
-                                if_match.as_deref(),
-                            )
-                        })
-                        .await?;
-                    if data.len() as u64 != b - a + 1 {
-                        return Err(verify_failed(format!(
-                            "part {n}: read {} bytes of {}",
-                            data.len(),
-                            b - a + 1
-                        )));
-                    }
-                    let ours = quoted_md5(&data);
-                    let p = ctx
-                        .call(|| ops::upload_part(&ctx.dst, dst, n, data.clone()))
-                        .await?;
-                    if p.e_tag().is_some_and(|t| t.len() == 34) && p.e_tag() != Some(ours.as_str())
-                    {
-                        return Err(verify_failed(format!(
-                            "part {n}: ETag differs from the MD5 of the bytes sent"
-                        )));
-                    }
-                    Ok(p)
-                }
-            })
-            .buffer_unordered(PART_CONCURRENCY.min(4))
-            .collect()
-            .await;
-        results.into_iter().collect()
-    })
-    .await?;
-    let verify = verify_by_head(ctx, e, Some(&w.props)).await?;
-    let verify = if verify == "size" {
-        "size + part md5s".to_string()
-    } else {
-        verify
+    let part = |n: i32,
+                a: u64,
+                b: u64,
+                if_match: Option<String>,
+                upload_id: String|
+     -> BoxFuture<'_, S3Result<CompletedPart>> {
+        Box::pin(async move {
+            let dst = (
+                e.dst_bucket.as_str(),
+                e.dst_key.as_str(),
+                upload_id.as_str(),
+            );
+            let _mem = budget(ctx, b - a + 1).await;
+            let data = ctx
+                .call(|| {
+                    ops::get_range(
+                        ctx.src(&e.src_bucket),
+                        src,
+                        Some((a, b)),
+                        if_match.as_deref(),
+                    )
+                })
+                .await?;
+            if data.len() as u64 != b - a + 1 {
+                return Err(verify_failed(format!(
+                    "part {n}: read {} bytes of {}",
+                    data.len(),
+                    b - a + 1
+                )));
+            }
+            let ours = quoted_md5(&data);
+            let p = ctx
+                .call(|| ops::upload_part(&ctx.dst, dst, n, data.clone()))
+                .await?;
+            if p.e_tag().is_some_and(|t| t.len() == 34) && p.e_tag() != Some(ours.as_str()) {
+                return Err(verify_failed(format!(
+                    "part {n}: ETag differs from the MD5 of the bytes sent"
+                )));
+            }
+            Ok(p)
+        })
     };
-    Ok(Copied {
-        verify,
-        dst_version: r.version_id,
-    })
+    multipart(ctx, e, STREAM_PART_CONCURRENCY, &part, "size + part md5s").await
 }
 
 /// Base64 MD5, for servers that want Content-MD5.

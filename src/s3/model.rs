@@ -262,7 +262,6 @@ pub struct ObjectProps {
     pub storage_class: Option<String>,
     pub sse: Option<String>,
     pub sse_kms_key_id: Option<String>,
-    pub tag_count: u32,
     pub replication_status: Option<String>,
     /// Full-object checksum reported with ChecksumMode=ENABLED: (algorithm, base64 value).
     pub checksum: Option<(String, String)>,

@@ -36,6 +36,32 @@ fn version(v: Option<&str>) -> Option<String> {
     v.filter(|v| *v != "null").map(str::to_string)
 }
 
+/// HeadObject and GetObject outputs share these accessors.
+macro_rules! object_props {
+    ($r:expr, $metadata:expr, $checksum:expr) => {
+        ObjectProps {
+            size: $r.content_length().unwrap_or(0).max(0) as u64,
+            etag: $r.e_tag().map(str::to_string),
+            last_modified: $r.last_modified().and_then(to_chrono),
+            version_id: $r.version_id().map(str::to_string),
+            content_type: $r.content_type().map(str::to_string),
+            content_encoding: $r.content_encoding().map(str::to_string),
+            content_disposition: $r.content_disposition().map(str::to_string),
+            content_language: $r.content_language().map(str::to_string),
+            cache_control: $r.cache_control().map(str::to_string),
+            #[allow(deprecated)]
+            expires: $r.expires_string().map(str::to_string),
+            metadata: $metadata,
+            storage_class: $r.storage_class().map(|s| s.as_str().to_string()),
+            sse: $r.server_side_encryption().map(|s| s.as_str().to_string()),
+            sse_kms_key_id: $r.ssekms_key_id().map(str::to_string),
+            replication_status: $r.replication_status().map(|s| s.as_str().to_string()),
+            checksum: $checksum,
+            parts_count: $r.parts_count().map(|p| p.max(0) as u32),
+        }
+    };
+}
+
 pub async fn head_object(
     c: &Client,
     bucket: &str,
@@ -71,27 +97,7 @@ pub async fn head_object(
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     metadata.sort();
-    Ok(ObjectProps {
-        size: r.content_length().unwrap_or(0).max(0) as u64,
-        etag: r.e_tag().map(str::to_string),
-        last_modified: r.last_modified().and_then(to_chrono),
-        version_id: r.version_id().map(str::to_string),
-        content_type: r.content_type().map(str::to_string),
-        content_encoding: r.content_encoding().map(str::to_string),
-        content_disposition: r.content_disposition().map(str::to_string),
-        content_language: r.content_language().map(str::to_string),
-        cache_control: r.cache_control().map(str::to_string),
-        #[allow(deprecated)]
-        expires: r.expires_string().map(str::to_string),
-        metadata,
-        storage_class: r.storage_class().map(|s| s.as_str().to_string()),
-        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
-        sse_kms_key_id: r.ssekms_key_id().map(str::to_string),
-        tag_count: r.tag_count().unwrap_or(0).max(0) as u32,
-        replication_status: r.replication_status().map(|s| s.as_str().to_string()),
-        checksum,
-        parts_count: r.parts_count().map(|p| p.max(0) as u32),
-    })
+    Ok(object_props!(r, metadata, checksum))
 }
 
 /// Tags as `k=v&…` (URL-encoded), ready for the `x-amz-tagging` header.
@@ -562,27 +568,7 @@ pub async fn get_with_props(
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     metadata.sort();
-    let props = ObjectProps {
-        size: r.content_length().unwrap_or(0).max(0) as u64,
-        etag: r.e_tag().map(str::to_string),
-        last_modified: r.last_modified().and_then(to_chrono),
-        version_id: r.version_id().map(str::to_string),
-        content_type: r.content_type().map(str::to_string),
-        content_encoding: r.content_encoding().map(str::to_string),
-        content_disposition: r.content_disposition().map(str::to_string),
-        content_language: r.content_language().map(str::to_string),
-        cache_control: r.cache_control().map(str::to_string),
-        #[allow(deprecated)]
-        expires: r.expires_string().map(str::to_string),
-        metadata,
-        storage_class: r.storage_class().map(|s| s.as_str().to_string()),
-        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
-        sse_kms_key_id: r.ssekms_key_id().map(str::to_string),
-        tag_count: r.tag_count().unwrap_or(0).max(0) as u32,
-        replication_status: r.replication_status().map(|s| s.as_str().to_string()),
-        checksum: None,
-        parts_count: r.parts_count().map(|p| p.max(0) as u32),
-    };
+    let props = object_props!(r, metadata, None);
     let data = r.body.collect().await.map_err(|e| {
         S3Error::new(
             ErrorKind::Transient,
