@@ -22,7 +22,7 @@ fn init_logging() {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("S3FERRY_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn")
+        tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,s3s=off")
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

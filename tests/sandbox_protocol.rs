@@ -1960,3 +1960,110 @@ async fn credentials_mode_checks_signatures() {
     assert_eq!(status(&err), 403);
     sandbox.shutdown().await;
 }
+
+/// Minimal HTTP/1.1 GET over a raw socket, for requests the SDK cannot make
+/// (presigned URLs, anonymous requests).
+async fn raw_get(url: &str) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text_end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&response[..text_end]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, response[text_end + 4..].to_vec())
+}
+
+#[tokio::test]
+async fn conditional_requests_presigned_and_anonymous() {
+    let (sandbox, c) = start().await;
+    c.create_bucket()
+        .bucket("cond")
+        .send()
+        .await
+        .expect("create");
+    put(&c, "cond", "k", b"content").await;
+    let etag = format!("\"{}\"", md5_hex(b"content"));
+
+    let err = c
+        .get_object()
+        .bucket("cond")
+        .key("k")
+        .if_none_match(&etag)
+        .send()
+        .await
+        .expect_err("not modified");
+    assert_eq!(status(&err), 304);
+    let err = c
+        .get_object()
+        .bucket("cond")
+        .key("k")
+        .if_match("\"00000000000000000000000000000000\"")
+        .send()
+        .await
+        .expect_err("precondition");
+    assert_eq!(status(&err), 412);
+    let ok = c
+        .get_object()
+        .bucket("cond")
+        .key("k")
+        .if_match(&etag)
+        .send()
+        .await
+        .expect("if-match");
+    assert_eq!(ok.e_tag(), Some(etag.as_str()));
+
+    let err = c
+        .put_object()
+        .bucket("cond")
+        .key("k")
+        .if_none_match("*")
+        .body(ByteStream::from_static(b"other"))
+        .send()
+        .await
+        .expect_err("exists");
+    assert_eq!(status(&err), 412);
+    c.put_object()
+        .bucket("cond")
+        .key("new")
+        .if_none_match("*")
+        .body(ByteStream::from_static(b"fresh"))
+        .send()
+        .await
+        .expect("create-only put");
+
+    let presigned = c
+        .get_object()
+        .bucket("cond")
+        .key("k")
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(
+                300,
+            ))
+            .expect("presigning config"),
+        )
+        .await
+        .expect("presign");
+    assert!(presigned.uri().contains("X-Amz-Signature="));
+    let (code, body) = raw_get(presigned.uri()).await;
+    assert_eq!(code, 200);
+    assert_eq!(body, b"content");
+
+    let (code, body) = raw_get(&format!("{}/cond/new", sandbox.url())).await;
+    assert_eq!(code, 200);
+    assert_eq!(body, b"fresh");
+    let (code, _) = raw_get(&format!("{}/cond/missing", sandbox.url())).await;
+    assert_eq!(code, 404);
+    sandbox.shutdown().await;
+}

@@ -21,19 +21,6 @@ pub fn is_throttle(e: &S3Error) -> bool {
     e.kind == ErrorKind::Throttled
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_is_bounded() {
-        for a in 0..20 {
-            assert!(backoff(a) <= CAP);
-        }
-        assert!(backoff(0) <= BASE);
-    }
-}
-
 /// Retry a call that is not throttle-managed (listings): transient failures
 /// get backoff and another attempt, up to `MAX_ATTEMPTS`.
 pub async fn with_retries<T, F, Fut>(mut f: F) -> Result<T, S3Error>
@@ -51,5 +38,18 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded() {
+        for a in 0..20 {
+            assert!(backoff(a) <= CAP);
+        }
+        assert!(backoff(0) <= BASE);
     }
 }

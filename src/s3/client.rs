@@ -100,6 +100,11 @@ impl Connection {
         })))
     }
 
+    /// The loaded SDK configuration (for other AWS services on the same identity).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.0.sdk
+    }
+
     pub fn settings(&self) -> &ConnectionSettings {
         &self.0.settings
     }

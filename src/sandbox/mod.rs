@@ -42,6 +42,7 @@ use self::server::SandboxService;
 use self::service::SandboxS3;
 use self::store::Store;
 
+#[derive(Clone)]
 pub struct SandboxOptions {
     /// Address to listen on; port 0 picks a free port.
     pub addr: SocketAddr,
@@ -59,6 +60,17 @@ impl Default for SandboxOptions {
             data_dir: None,
             credentials: None,
         }
+    }
+}
+
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxOptions")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            // Never print the secret key.
+            .field("access_key", &self.credentials.as_ref().map(|(ak, _)| ak))
+            .finish()
     }
 }
 
@@ -136,6 +148,12 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("url", &self.url()).finish()
     }
 }
 

@@ -77,13 +77,9 @@ impl SandboxS3 {
             customer_key_md5: input.sse_customer_key_md5,
         }
         .into_sse();
-        let sse_echo = sse_output(&sse);
+        let sse_echo = sse_output(sse.as_deref());
         let attrs = Attributes {
-            content_type: Some(
-                input
-                    .content_type
-                    .unwrap_or_else(|| "binary/octet-stream".to_owned()),
-            ),
+            content_type: input.content_type,
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
             content_language: input.content_language,
@@ -382,7 +378,7 @@ impl SandboxS3 {
                 Some(input.upload_id),
             )
             .await?;
-        let sse = sse_output(&committed.sse);
+        let sse = sse_output(committed.sse.as_deref());
         Ok(S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),

@@ -13,7 +13,7 @@ use super::util::{
     timestamp_secs, ChecksumInput,
 };
 
-/// S3 stores this when a client sends no Content-Type.
+/// S3 reports this for objects stored without a Content-Type.
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 const STORAGE_CLASSES: &[&str] = &[
@@ -56,27 +56,38 @@ pub(crate) struct SseInput {
 }
 
 impl SseInput {
-    pub fn into_sse(self) -> Sse {
-        Sse {
+    pub fn into_sse(self) -> Option<Box<Sse>> {
+        let sse = Sse {
             algorithm: self.algorithm.map(|a| a.as_str().to_owned()),
             kms_key_id: self.kms_key_id,
             kms_context: self.kms_context,
             bucket_key_enabled: self.bucket_key_enabled,
             customer_algorithm: self.customer_algorithm,
             customer_key_md5: self.customer_key_md5,
-        }
+        };
+        let empty = sse.algorithm.is_none()
+            && sse.kms_key_id.is_none()
+            && sse.kms_context.is_none()
+            && sse.bucket_key_enabled.is_none()
+            && sse.customer_algorithm.is_none()
+            && sse.customer_key_md5.is_none();
+        (!empty).then(|| Box::new(sse))
     }
 }
 
 /// Without explicit SSE headers S3 applies the bucket's default encryption.
-fn apply_default_encryption(bucket: &Bucket, sse: &mut Sse) {
-    if sse.algorithm.is_some() || sse.customer_algorithm.is_some() {
+fn apply_default_encryption(bucket: &Bucket, sse: &mut Option<Box<Sse>>) {
+    if sse
+        .as_ref()
+        .is_some_and(|s| s.algorithm.is_some() || s.customer_algorithm.is_some())
+    {
         return;
     }
     let Some(rule) = bucket.encryption.as_ref().and_then(|c| c.rules.first()) else {
         return;
     };
     if let Some(default) = &rule.apply_server_side_encryption_by_default {
+        let sse = sse.get_or_insert_with(Box::default);
         sse.algorithm = Some(default.sse_algorithm.as_str().to_owned());
         sse.kms_key_id.clone_from(&default.kms_master_key_id);
         sse.bucket_key_enabled = rule.bucket_key_enabled;
@@ -92,7 +103,16 @@ pub(crate) struct SseOutput {
     pub customer_key_md5: Option<String>,
 }
 
-pub(crate) fn sse_output(sse: &Sse) -> SseOutput {
+pub(crate) fn sse_output(sse: Option<&Sse>) -> SseOutput {
+    static NONE: Sse = Sse {
+        algorithm: None,
+        kms_key_id: None,
+        kms_context: None,
+        bucket_key_enabled: None,
+        customer_algorithm: None,
+        customer_key_md5: None,
+    };
+    let sse = sse.unwrap_or(&NONE);
     SseOutput {
         algorithm: sse.algorithm.clone().map(ServerSideEncryption::from),
         kms_key_id: sse.kms_key_id.clone(),
@@ -139,7 +159,7 @@ impl WriteConditions {
 pub(crate) struct Committed {
     pub version_id: Option<String>,
     pub last_modified: i64,
-    pub sse: Sse,
+    pub sse: Option<Box<Sse>>,
 }
 
 /// Source conditions of CopyObject / UploadPartCopy, with S3's precedence:
@@ -461,11 +481,7 @@ impl SandboxS3 {
         }
         .into_sse();
         let attrs = Attributes {
-            content_type: Some(
-                input
-                    .content_type
-                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
-            ),
+            content_type: input.content_type,
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
             content_language: input.content_language,
@@ -496,7 +512,7 @@ impl SandboxS3 {
             .await?;
 
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
-        let sse = sse_output(&committed.sse);
+        let sse = sse_output(committed.sse.as_deref());
         Ok(S3Response::new(PutObjectOutput {
             e_tag: Some(etag(&etag_hex)),
             version_id: committed.version_id,
@@ -597,7 +613,7 @@ impl SandboxS3 {
                 .is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED));
         let checksum = data.checksum.as_ref().filter(|_| send_checksum);
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum);
-        let sse = sse_output(&data.attrs.sse);
+        let sse = sse_output(data.attrs.sse.as_deref());
         let attrs = data.attrs;
         let tag_count = i32::try_from(attrs.tags.len()).ok().filter(|n| *n > 0);
         let storage = reported_storage_class(&attrs).map(|c| StorageClass::from(c.to_owned()));
@@ -617,7 +633,11 @@ impl SandboxS3 {
             content_encoding: attrs.content_encoding,
             content_language: attrs.content_language,
             content_range,
-            content_type: attrs.content_type,
+            content_type: Some(
+                attrs
+                    .content_type
+                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+            ),
             e_tag: Some(etag(&data.etag)),
             expires: attrs.expires.map(timestamp),
             last_modified: Some(timestamp(version.last_modified)),
@@ -756,11 +776,7 @@ impl SandboxS3 {
         .into_sse();
         let attrs = if replace_metadata {
             Attributes {
-                content_type: Some(
-                    input
-                        .content_type
-                        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
-                ),
+                content_type: input.content_type,
                 content_encoding: input.content_encoding,
                 content_disposition: input.content_disposition,
                 content_language: input.content_language,
@@ -817,7 +833,7 @@ impl SandboxS3 {
             )
             .await?;
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
-        let sse = sse_output(&committed.sse);
+        let sse = sse_output(committed.sse.as_deref());
         Ok(S3Response::new(CopyObjectOutput {
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag(&etag_hex)),

@@ -61,8 +61,9 @@ pub(crate) struct Attributes {
     pub storage_class: Option<String>,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// Boxed because it is rare and would otherwise make every object larger.
     #[serde(default)]
-    pub sse: Sse,
+    pub sse: Option<Box<Sse>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -185,7 +186,12 @@ impl Bucket {
     /// replaces the previous "null" version, exactly like S3 does when
     /// versioning is off or suspended.
     pub fn push_version(&mut self, key: &str, version: ObjectVersion, garbage: &mut Garbage) {
-        let versions = self.objects.entry(key.to_owned()).or_default();
+        // Most keys only ever have one version; Vec's default growth would
+        // reserve four, which matters with a million keys.
+        let versions = self
+            .objects
+            .entry(key.to_owned())
+            .or_insert_with(|| Vec::with_capacity(1));
         if version.version_id == NULL_VERSION {
             versions.retain(|v| {
                 if v.version_id == NULL_VERSION {
