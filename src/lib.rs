@@ -2,7 +2,9 @@
 //! on one async engine.
 
 pub mod app;
+pub mod batch;
 pub mod cli;
+pub mod cli_batch;
 pub mod cli_transfer;
 pub mod cli_tui;
 pub mod config;
@@ -14,4 +16,5 @@ pub mod location;
 pub mod plan;
 pub mod s3;
 pub mod sandbox;
+pub mod tui;
 pub mod ui;

@@ -1,7 +1,9 @@
 //! What the keys of the main screen do: pane navigation, loading, marking,
 //! opening the preview, and job control.
 
-use super::dialogs::{Confirm, ConnectionPicker, Dialog, JobDetails, OnYes, StatusDialog, SummarySlot};
+use super::dialogs::{
+    Confirm, ConnectionPicker, Dialog, JobDetails, OnYes, StatusDialog, SummarySlot,
+};
 use super::input::TextInput;
 use super::keymap::Action;
 use super::marks::{MarkKind, MarkOutcome, MarkSize};
@@ -62,7 +64,15 @@ pub(crate) fn nav_target(action: Action, cur: usize, len: usize, height: usize) 
 }
 
 pub(crate) fn is_nav(action: Action) -> bool {
-    matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom)
+    matches!(
+        action,
+        Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+    )
 }
 
 impl App {
@@ -103,7 +113,10 @@ impl App {
             offset: 0,
             select,
         });
-        effects.push(Effect::ListBuckets { request, conn: self.pane(side).conn.clone() });
+        effects.push(Effect::ListBuckets {
+            request,
+            conn: self.pane(side).conn.clone(),
+        });
         effects
     }
 
@@ -112,7 +125,11 @@ impl App {
     /// within its parent.
     pub(crate) fn open_bucket(&mut self, side: Side, bucket: &str, prefix: &str) -> Vec<Effect> {
         let same_bucket = self.pane(side).bucket() == Some(bucket);
-        let mut effects = if same_bucket { Vec::new() } else { self.clear_marks(side) };
+        let mut effects = if same_bucket {
+            Vec::new()
+        } else {
+            self.clear_marks(side)
+        };
         let mut tree = if prefix.is_empty() || prefix.ends_with('/') {
             Tree::new(bucket, prefix)
         } else {
@@ -136,16 +153,26 @@ impl App {
     }
 
     pub(crate) fn load_status(&mut self, side: Side) -> Vec<Effect> {
-        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else { return Vec::new() };
+        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else {
+            return Vec::new();
+        };
         let request = self.request(Pending::Status(side));
         let conn = self.pane(side).conn.clone();
         if let Some(t) = self.pane_mut(side).tree_mut() {
             t.status_loading = Some(request);
         }
-        vec![Effect::LoadStatus { request, conn, bucket }]
+        vec![Effect::LoadStatus {
+            request,
+            conn,
+            bucket,
+        }]
     }
 
-    pub(crate) fn switch_connection(&mut self, side: Side, conn: ConnectionSettings) -> Vec<Effect> {
+    pub(crate) fn switch_connection(
+        &mut self,
+        side: Side,
+        conn: ConnectionSettings,
+    ) -> Vec<Effect> {
         let mut effects = self.clear_marks(side);
         let request = self.request(Pending::Connection(side));
         let pane = self.pane_mut(side);
@@ -154,7 +181,11 @@ impl App {
         pane.filter.clear();
         pane.filter_input = None;
         pane.connecting = Some(request);
-        self.set_info(format!("{}: connecting to {}", side.label().to_lowercase(), conn.label()));
+        self.set_info(format!(
+            "{}: connecting to {}",
+            side.label().to_lowercase(),
+            conn.label()
+        ));
         effects.push(Effect::SwitchConnection { request, conn });
         effects
     }
@@ -206,7 +237,12 @@ impl App {
             return Vec::new();
         };
         let (req, token) = tree.begin_load(id, request, more);
-        vec![Effect::ListPage { request, conn, req, token }]
+        vec![Effect::ListPage {
+            request,
+            conn,
+            req,
+            token,
+        }]
     }
 
     fn move_tree_cursor(&mut self, side: Side, target: impl FnOnce(usize, usize) -> Option<usize>) {
@@ -216,7 +252,9 @@ impl App {
         let (key, index, len) = {
             let rows = tree.rows(filter);
             let cur = tree.cursor_index(&rows);
-            let Some(t) = target(cur, rows.len()) else { return };
+            let Some(t) = target(cur, rows.len()) else {
+                return;
+            };
             let Some(row) = rows.get(t) else { return };
             (row.key(), t, rows.len())
         };
@@ -225,7 +263,11 @@ impl App {
         tree.offset = scroll_to(tree.offset, index, height, len);
     }
 
-    fn move_bucket_cursor(&mut self, side: Side, target: impl FnOnce(usize, usize) -> Option<usize>) {
+    fn move_bucket_cursor(
+        &mut self,
+        side: Side,
+        target: impl FnOnce(usize, usize) -> Option<usize>,
+    ) {
         let height = self.pane_height(side);
         let Pane { view, filter, .. } = self.pane_mut(side);
         let View::Buckets(list) = view else { return };
@@ -276,9 +318,14 @@ impl App {
                 }
             }
         }
+        self.clamp_transfers();
+    }
+
+    pub(crate) fn clamp_transfers(&mut self) {
         let rows = self.job_rows();
         if let Some(i) = self.transfers.selected_index() {
-            self.transfers.offset = scroll_to(self.transfers.offset, i, rows, self.transfers.jobs.len());
+            self.transfers.offset =
+                scroll_to(self.transfers.offset, i, rows, self.transfers.jobs.len());
         }
     }
 
@@ -328,7 +375,9 @@ impl App {
     }
 
     fn tree_open(&mut self, side: Side) -> Vec<Effect> {
-        let Some(row) = cursor_row(self.pane(side)) else { return Vec::new() };
+        let Some(row) = cursor_row(self.pane(side)) else {
+            return Vec::new();
+        };
         match row.key {
             RowKey::Prefix(p) => {
                 if let Some(t) = self.pane_mut(side).tree_mut() {
@@ -341,7 +390,11 @@ impl App {
             }
             RowKey::More(id) => self.load_listing(side, &id, true),
             RowKey::Error(id) => {
-                let more = self.pane(side).tree().and_then(|t| t.listing(&id)).is_some_and(|l| !l.items.is_empty());
+                let more = self
+                    .pane(side)
+                    .tree()
+                    .and_then(|t| t.listing(&id))
+                    .is_some_and(|l| !l.items.is_empty());
                 self.load_listing(side, &id, more)
             }
             RowKey::Object(key) => {
@@ -358,7 +411,9 @@ impl App {
 
     /// Puts an object's details in the status line.
     fn describe_object(&mut self, side: Side, key: &str, version: Option<&str>) {
-        let Some(tree) = self.pane(side).tree() else { return };
+        let Some(tree) = self.pane(side).tree() else {
+            return;
+        };
         let found = tree
             .dirs
             .values()
@@ -366,7 +421,8 @@ impl App {
             .flat_map(|l| l.items.iter())
             .find_map(|i| match i {
                 crate::s3::model::ListItem::Object(o)
-                    if o.key == key && (version.is_none() || o.version_id.as_deref() == version) =>
+                    if o.key == key
+                        && (version.is_none() || o.version_id.as_deref() == version) =>
                 {
                     Some(o.clone())
                 }
@@ -423,7 +479,11 @@ impl App {
             self.clamp_views();
             return Vec::new();
         }
-        let Some((bucket, root)) = self.pane(side).tree().map(|t| (t.bucket.clone(), t.root.clone())) else {
+        let Some((bucket, root)) = self
+            .pane(side)
+            .tree()
+            .map(|t| (t.bucket.clone(), t.root.clone()))
+        else {
             return Vec::new();
         };
         if root.is_empty() {
@@ -438,7 +498,9 @@ impl App {
     }
 
     fn toggle_versions(&mut self, side: Side) -> Vec<Effect> {
-        let Some(row) = cursor_row(self.pane(side)) else { return Vec::new() };
+        let Some(row) = cursor_row(self.pane(side)) else {
+            return Vec::new();
+        };
         match row.key {
             RowKey::Object(k) => {
                 if let Some(t) = self.pane_mut(side).tree_mut() {
@@ -450,13 +512,21 @@ impl App {
                 }
                 self.clamp_views();
             }
-            RowKey::Version { .. } => self.set_info("versions are listed under their object; back closes them"),
+            RowKey::Version { .. } => {
+                self.set_info("versions are listed under their object; back closes them")
+            }
             _ => self.set_info("versions: put the cursor on an object"),
         }
         Vec::new()
     }
 
     fn refresh_tree(&mut self, side: Side) -> Vec<Effect> {
+        self.set_info("refreshing");
+        self.reload_tree(side)
+    }
+
+    /// Lists the tree afresh, keeping what is expanded.
+    pub(crate) fn reload_tree(&mut self, side: Side) -> Vec<Effect> {
         if let Some(t) = self.pane_mut(side).tree_mut() {
             // Dropped listings reload as they become visible (see ensure_loaded).
             t.dirs.clear();
@@ -464,17 +534,22 @@ impl App {
         }
         let mut effects = self.load_status(side);
         effects.extend(self.ensure_loaded());
-        self.set_info("refreshing");
         effects
     }
 
     fn mark(&mut self, side: Side) -> Vec<Effect> {
         if side == Side::Right {
-            self.set_error("marks are made in the source (left) pane; the right pane is the destination");
+            self.set_error(
+                "marks are made in the source (left) pane; the right pane is the destination",
+            );
             return Vec::new();
         }
-        let Some(row) = cursor_row(self.pane(side)) else { return Vec::new() };
-        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else { return Vec::new() };
+        let Some(row) = cursor_row(self.pane(side)) else {
+            return Vec::new();
+        };
+        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else {
+            return Vec::new();
+        };
         let (key, kind) = match &row.key {
             RowKey::Prefix(p) => (p.clone(), MarkKind::Prefix),
             RowKey::Object(k) => (k.clone(), MarkKind::Object),
@@ -494,7 +569,11 @@ impl App {
             });
             MarkSize::Counting(request, SizeCount::default())
         } else {
-            MarkSize::Known(SizeCount { objects: 1, bytes: row.size, done: true })
+            MarkSize::Known(SizeCount {
+                objects: 1,
+                bytes: row.size,
+                done: true,
+            })
         };
         let outcome = self.pane_mut(side).marks.toggle(&key, kind, size);
         let cancel = |m: &super::marks::Mark| match m.size {
@@ -526,7 +605,10 @@ impl App {
                     }
                 }
                 if !absorbed.is_empty() {
-                    self.set_info(format!("{key} replaces {} mark(s) inside it", absorbed.len()));
+                    self.set_info(format!(
+                        "{key} replaces {} mark(s) inside it",
+                        absorbed.len()
+                    ));
                 }
             }
         }
@@ -535,8 +617,10 @@ impl App {
     }
 
     fn open_status(&mut self, side: Side) -> Vec<Effect> {
-        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else { return Vec::new() };
-        let prefix = self.pane(side).current_prefix().unwrap_or_default();
+        let Some(bucket) = self.pane(side).bucket().map(str::to_string) else {
+            return Vec::new();
+        };
+        let prefix = self.pane(side).prefix_under_cursor().unwrap_or_default();
         self.dialogs.push(Dialog::Status(StatusDialog {
             side,
             bucket,
@@ -548,8 +632,13 @@ impl App {
     }
 
     pub(crate) fn open_connection_picker(&mut self, side: Side) -> Vec<Effect> {
-        let names: Vec<String> = self.named_connections.iter().map(|(n, _)| n.clone()).collect();
-        self.dialogs.push(Dialog::Connection(ConnectionPicker::new(side, &names)));
+        let names: Vec<String> = self
+            .named_connections
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        self.dialogs
+            .push(Dialog::Connection(ConnectionPicker::new(side, &names)));
         Vec::new()
     }
 
@@ -571,13 +660,17 @@ impl App {
                 Some(RowKey::Prefix(p)) => sources.push((p, MarkKind::Prefix)),
                 Some(RowKey::Object(k)) => sources.push((k, MarkKind::Object)),
                 _ => {
-                    self.set_error("nothing to copy: mark prefixes or objects in the left pane (space)");
+                    self.set_error(
+                        "nothing to copy: mark prefixes or objects in the left pane (space)",
+                    );
                     return Vec::new();
                 }
             }
         }
         let right = self.pane(Side::Right);
-        let (Some(dst_bucket), Some(dst_prefix)) = (right.bucket().map(str::to_string), right.current_prefix()) else {
+        let (Some(dst_bucket), Some(dst_prefix)) =
+            (right.bucket().map(str::to_string), right.current_prefix())
+        else {
             self.set_error("open a destination bucket in the right pane first");
             return Vec::new();
         };
@@ -592,7 +685,11 @@ impl App {
             dst_conn: self.pane(Side::Right).conn.clone(),
             dst_prefix,
             rewrite: None,
-            conflict: if kind == JobKind::Sync { ConflictPolicy::SkipIdentical } else { ConflictPolicy::Overwrite },
+            conflict: if kind == JobKind::Sync {
+                ConflictPolicy::SkipIdentical
+            } else {
+                ConflictPolicy::Overwrite
+            },
             run: self.run_options.clone(),
             editing: None,
             field_error: None,
@@ -620,7 +717,9 @@ impl App {
         match action {
             Action::Open => {
                 let pane = self.pane(side);
-                let View::Buckets(list) = &pane.view else { return Vec::new() };
+                let View::Buckets(list) = &pane.view else {
+                    return Vec::new();
+                };
                 let visible = list.visible(&pane.filter);
                 let name = match visible.get(list.cursor.min(visible.len().saturating_sub(1))) {
                     Some(b) => b.name.clone(),
@@ -659,24 +758,39 @@ impl App {
             return Vec::new();
         }
         let Some(job) = self.transfers.selected_job().map(|j| j.id) else {
-            if matches!(action, Action::Open | Action::Pause | Action::CancelJob | Action::RetryFailed) {
+            if matches!(
+                action,
+                Action::Open | Action::Pause | Action::CancelJob | Action::RetryFailed
+            ) {
                 self.set_info("no jobs yet: mark objects and press c to copy");
             }
             return Vec::new();
         };
         match action {
             Action::Open => {
-                self.dialogs.push(Dialog::JobDetails(JobDetails { job, failed: None, scroll: 0 }));
+                self.dialogs.push(Dialog::JobDetails(JobDetails {
+                    job,
+                    failed: None,
+                    scroll: 0,
+                }));
                 vec![Effect::LoadJobDetails(job)]
             }
-            Action::Pause | Action::CancelJob | Action::RetryFailed => self.job_control(job, action),
+            Action::Pause | Action::CancelJob | Action::RetryFailed => {
+                self.job_control(job, action)
+            }
             _ => Vec::new(),
         }
     }
 
     /// Pause/resume, cancel and retry on one job, with read-only refusals.
-    pub(crate) fn job_control(&mut self, id: crate::engine::model::JobId, action: Action) -> Vec<Effect> {
-        let Some(job) = self.transfers.jobs.iter().find(|j| j.id == id) else { return Vec::new() };
+    pub(crate) fn job_control(
+        &mut self,
+        id: crate::engine::model::JobId,
+        action: Action,
+    ) -> Vec<Effect> {
+        let Some(job) = self.transfers.jobs.iter().find(|j| j.id == id) else {
+            return Vec::new();
+        };
         let state = job.state;
         let failed = job.progress.failed;
         let writes = match action {
@@ -694,7 +808,10 @@ impl App {
                     self.set_info(format!("pausing job {id}"));
                     vec![Effect::PauseJob(id)]
                 }
-                JobState::Paused | JobState::Interrupted | JobState::Cancelled | JobState::Failed => {
+                JobState::Paused
+                | JobState::Interrupted
+                | JobState::Cancelled
+                | JobState::Failed => {
                     self.set_info(format!("resuming job {id}"));
                     vec![Effect::ResumeJob(id)]
                 }
@@ -716,7 +833,9 @@ impl App {
                 vec![Effect::RetryFailed(id)]
             }
             Action::RetryFailed if failed > 0 => {
-                self.set_info(format!("job {id} is still running; retry its failures when it ends"));
+                self.set_info(format!(
+                    "job {id} is still running; retry its failures when it ends"
+                ));
                 Vec::new()
             }
             Action::RetryFailed => {
@@ -738,10 +857,18 @@ impl App {
     }
 
     pub(crate) fn cycle_focus(&mut self, forward: bool) {
-        let order = [Focus::Pane(Side::Left), Focus::Pane(Side::Right), Focus::Transfers];
+        let order = [
+            Focus::Pane(Side::Left),
+            Focus::Pane(Side::Right),
+            Focus::Transfers,
+        ];
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = order.len();
-        self.focus = order[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = order[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
     }
 }
 

@@ -106,7 +106,13 @@ impl ConnectionPicker {
         let mut choices = vec![ConnChoice::Default, ConnChoice::SameAsOther];
         choices.extend(names.iter().cloned().map(ConnChoice::Named));
         choices.extend([ConnChoice::Profile, ConnChoice::Endpoint]);
-        ConnectionPicker { side, choices, cursor: 0, input: None, error: None }
+        ConnectionPicker {
+            side,
+            choices,
+            cursor: 0,
+            input: None,
+            error: None,
+        }
     }
 }
 
@@ -132,13 +138,19 @@ pub fn choice_settings(
 pub fn prompt_settings(choice: &ConnChoice, text: &str) -> Result<ConnectionSettings, String> {
     let text = text.trim();
     match choice {
-        ConnChoice::Profile if !text.is_empty() => {
-            Ok(ConnectionSettings { profile: Some(text.to_string()), ..Default::default() })
-        }
+        ConnChoice::Profile if !text.is_empty() => Ok(ConnectionSettings {
+            profile: Some(text.to_string()),
+            ..Default::default()
+        }),
         ConnChoice::Endpoint => {
-            let host = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+            let host = text
+                .strip_prefix("http://")
+                .or_else(|| text.strip_prefix("https://"));
             if host.is_some_and(|h| !h.is_empty()) {
-                Ok(ConnectionSettings { endpoint_url: Some(text.to_string()), ..Default::default() })
+                Ok(ConnectionSettings {
+                    endpoint_url: Some(text.to_string()),
+                    ..Default::default()
+                })
             } else {
                 Err("expected http://host[:port] or https://host[:port]".into())
             }

@@ -26,7 +26,11 @@ impl TextInput {
     }
 
     fn byte_at(&self, chars: usize) -> usize {
-        self.text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(self.text.len())
+        self.text
+            .char_indices()
+            .nth(chars)
+            .map(|(i, _)| i)
+            .unwrap_or(self.text.len())
     }
 
     pub fn handle(&mut self, ev: &KeyEvent) -> InputOutcome {
@@ -48,7 +52,9 @@ impl TextInput {
                 self.cursor = len;
                 InputOutcome::Moved
             }
-            KeyCode::Char(_) if ctrl || ev.modifiers.contains(KeyModifiers::ALT) => InputOutcome::Ignored,
+            KeyCode::Char(_) if ctrl || ev.modifiers.contains(KeyModifiers::ALT) => {
+                InputOutcome::Ignored
+            }
             KeyCode::Char(c) => {
                 let at = self.byte_at(self.cursor);
                 self.text.insert(at, c);

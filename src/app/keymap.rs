@@ -89,7 +89,16 @@ impl Context {
 
 use Context as C;
 
-const NAV: &[Context] = &[C::Tree, C::Buckets, C::Transfers, C::Preview, C::Status, C::JobDetails, C::Connection, C::Help];
+const NAV: &[Context] = &[
+    C::Tree,
+    C::Buckets,
+    C::Transfers,
+    C::Preview,
+    C::Status,
+    C::JobDetails,
+    C::Connection,
+    C::Help,
+];
 const MAIN: &[Context] = &[C::Tree, C::Buckets, C::Transfers];
 
 /// One row of the table: action, config name, what it does, where it applies.
@@ -102,40 +111,227 @@ pub struct ActionInfo {
 
 /// Order matters: when two actions of one context share a key, the earlier wins.
 pub const ACTIONS: &[ActionInfo] = &[
-    ActionInfo { action: Action::Close, name: "close", description: "close the dialog / clear the filter", contexts: &[C::Preview, C::Status, C::JobDetails, C::Connection, C::Confirm, C::Help, C::Buckets, C::Tree] },
-    ActionInfo { action: Action::Yes, name: "yes", description: "yes", contexts: &[C::Confirm] },
-    ActionInfo { action: Action::No, name: "no", description: "no", contexts: &[C::Confirm] },
-    ActionInfo { action: Action::Confirm, name: "confirm", description: "queue the job / choose", contexts: &[C::Preview, C::Connection] },
-    ActionInfo { action: Action::EditDestination, name: "edit_destination", description: "edit the destination prefix", contexts: &[C::Preview] },
-    ActionInfo { action: Action::EditRewrite, name: "edit_rewrite", description: "edit the rewrite rule REGEX=>REPLACEMENT", contexts: &[C::Preview] },
-    ActionInfo { action: Action::TogglePolicy, name: "toggle_policy", description: "cycle overwrite / skip existing / skip identical", contexts: &[C::Preview] },
-    ActionInfo { action: Action::ReplicationSummary, name: "replication_summary", description: "per-object replication status under the cursor's prefix", contexts: &[C::Status] },
-    ActionInfo { action: Action::Quit, name: "quit", description: "quit (asks while jobs run)", contexts: MAIN },
-    ActionInfo { action: Action::Help, name: "help", description: "this help", contexts: &[C::Tree, C::Buckets, C::Transfers, C::Preview, C::Status, C::JobDetails, C::Help] },
-    ActionInfo { action: Action::FocusNext, name: "focus_next", description: "focus next: left, right, transfers", contexts: MAIN },
-    ActionInfo { action: Action::FocusPrev, name: "focus_prev", description: "focus previous", contexts: MAIN },
-    ActionInfo { action: Action::Up, name: "up", description: "cursor up", contexts: NAV },
-    ActionInfo { action: Action::Down, name: "down", description: "cursor down", contexts: NAV },
-    ActionInfo { action: Action::PageUp, name: "page_up", description: "page up", contexts: NAV },
-    ActionInfo { action: Action::PageDown, name: "page_down", description: "page down", contexts: NAV },
-    ActionInfo { action: Action::Top, name: "top", description: "first row", contexts: NAV },
-    ActionInfo { action: Action::Bottom, name: "bottom", description: "last row", contexts: NAV },
-    ActionInfo { action: Action::Open, name: "open", description: "open bucket / expand-collapse prefix / load more / job details", contexts: &[C::Tree, C::Buckets, C::Transfers, C::Connection] },
-    ActionInfo { action: Action::Back, name: "back", description: "collapse / go to parent / back to bucket list", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Mark, name: "mark", description: "mark or unmark the row (source pane)", contexts: &[C::Tree] },
-    ActionInfo { action: Action::ClearMarks, name: "clear_marks", description: "clear all marks", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Copy, name: "copy", description: "copy marks to the right pane's prefix (preview first)", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Move, name: "move", description: "move marks to the right pane's prefix (preview first)", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Compare, name: "compare", description: "compare marks with the right pane (sync preview)", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Status, name: "status", description: "bucket status: versioning, replication, ownership...", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Filter, name: "filter", description: "filter the listed names", contexts: &[C::Tree, C::Buckets] },
-    ActionInfo { action: Action::Refresh, name: "refresh", description: "reload", contexts: &[C::Tree, C::Buckets, C::Status] },
-    ActionInfo { action: Action::Versions, name: "versions", description: "list the object's versions", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Connection, name: "connection", description: "switch the pane's connection", contexts: &[C::Tree, C::Buckets] },
-    ActionInfo { action: Action::Buckets, name: "buckets", description: "back to the bucket list", contexts: &[C::Tree] },
-    ActionInfo { action: Action::Pause, name: "pause", description: "pause / resume the job", contexts: &[C::Transfers, C::JobDetails] },
-    ActionInfo { action: Action::CancelJob, name: "cancel_job", description: "cancel the job (resumable later)", contexts: &[C::Transfers, C::JobDetails] },
-    ActionInfo { action: Action::RetryFailed, name: "retry_failed", description: "retry the job's failed objects", contexts: &[C::Transfers, C::JobDetails] },
+    ActionInfo {
+        action: Action::Close,
+        name: "close",
+        description: "close the dialog / clear the filter",
+        contexts: &[
+            C::Preview,
+            C::Status,
+            C::JobDetails,
+            C::Connection,
+            C::Confirm,
+            C::Help,
+            C::Buckets,
+            C::Tree,
+        ],
+    },
+    ActionInfo {
+        action: Action::Yes,
+        name: "yes",
+        description: "yes",
+        contexts: &[C::Confirm],
+    },
+    ActionInfo {
+        action: Action::No,
+        name: "no",
+        description: "no",
+        contexts: &[C::Confirm],
+    },
+    ActionInfo {
+        action: Action::Confirm,
+        name: "confirm",
+        description: "queue the job / choose",
+        contexts: &[C::Preview, C::Connection],
+    },
+    ActionInfo {
+        action: Action::EditDestination,
+        name: "edit_destination",
+        description: "edit the destination prefix",
+        contexts: &[C::Preview],
+    },
+    ActionInfo {
+        action: Action::EditRewrite,
+        name: "edit_rewrite",
+        description: "edit the rewrite rule REGEX=>REPLACEMENT",
+        contexts: &[C::Preview],
+    },
+    ActionInfo {
+        action: Action::TogglePolicy,
+        name: "toggle_policy",
+        description: "cycle overwrite / skip existing / skip identical",
+        contexts: &[C::Preview],
+    },
+    ActionInfo {
+        action: Action::ReplicationSummary,
+        name: "replication_summary",
+        description: "per-object replication status under the cursor's prefix",
+        contexts: &[C::Status],
+    },
+    ActionInfo {
+        action: Action::Quit,
+        name: "quit",
+        description: "quit (asks while jobs run)",
+        contexts: MAIN,
+    },
+    ActionInfo {
+        action: Action::Help,
+        name: "help",
+        description: "this help",
+        contexts: &[
+            C::Tree,
+            C::Buckets,
+            C::Transfers,
+            C::Preview,
+            C::Status,
+            C::JobDetails,
+            C::Help,
+        ],
+    },
+    ActionInfo {
+        action: Action::FocusNext,
+        name: "focus_next",
+        description: "focus next: left, right, transfers",
+        contexts: MAIN,
+    },
+    ActionInfo {
+        action: Action::FocusPrev,
+        name: "focus_prev",
+        description: "focus previous",
+        contexts: MAIN,
+    },
+    ActionInfo {
+        action: Action::Up,
+        name: "up",
+        description: "cursor up",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::Down,
+        name: "down",
+        description: "cursor down",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::PageUp,
+        name: "page_up",
+        description: "page up",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::PageDown,
+        name: "page_down",
+        description: "page down",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::Top,
+        name: "top",
+        description: "first row",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::Bottom,
+        name: "bottom",
+        description: "last row",
+        contexts: NAV,
+    },
+    ActionInfo {
+        action: Action::Open,
+        name: "open",
+        description: "open bucket / expand-collapse prefix / load more / job details",
+        contexts: &[C::Tree, C::Buckets, C::Transfers, C::Connection],
+    },
+    ActionInfo {
+        action: Action::Back,
+        name: "back",
+        description: "collapse / go to parent / back to bucket list",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Mark,
+        name: "mark",
+        description: "mark or unmark the row (source pane)",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::ClearMarks,
+        name: "clear_marks",
+        description: "clear all marks",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Copy,
+        name: "copy",
+        description: "copy marks to the right pane's prefix (preview first)",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Move,
+        name: "move",
+        description: "move marks to the right pane's prefix (preview first)",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Compare,
+        name: "compare",
+        description: "compare marks with the right pane (sync preview)",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Status,
+        name: "status",
+        description: "bucket status: versioning, replication, ownership...",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Filter,
+        name: "filter",
+        description: "filter the listed names",
+        contexts: &[C::Tree, C::Buckets],
+    },
+    ActionInfo {
+        action: Action::Refresh,
+        name: "refresh",
+        description: "reload",
+        contexts: &[C::Tree, C::Buckets, C::Status],
+    },
+    ActionInfo {
+        action: Action::Versions,
+        name: "versions",
+        description: "list the object's versions",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Connection,
+        name: "connection",
+        description: "switch the pane's connection",
+        contexts: &[C::Tree, C::Buckets],
+    },
+    ActionInfo {
+        action: Action::Buckets,
+        name: "buckets",
+        description: "back to the bucket list",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::Pause,
+        name: "pause",
+        description: "pause / resume the job",
+        contexts: &[C::Transfers, C::JobDetails],
+    },
+    ActionInfo {
+        action: Action::CancelJob,
+        name: "cancel_job",
+        description: "cancel the job (resumable later)",
+        contexts: &[C::Transfers, C::JobDetails],
+    },
+    ActionInfo {
+        action: Action::RetryFailed,
+        name: "retry_failed",
+        description: "retry the job's failed objects",
+        contexts: &[C::Transfers, C::JobDetails],
+    },
 ];
 
 pub fn info(action: Action) -> Option<&'static ActionInfo> {
@@ -153,7 +349,11 @@ pub struct KeyChord {
 
 impl KeyChord {
     pub fn plain(code: KeyCode) -> Self {
-        KeyChord { code, ctrl: false, alt: false }
+        KeyChord {
+            code,
+            ctrl: false,
+            alt: false,
+        }
     }
 
     pub fn from_event(ev: &KeyEvent) -> Self {
@@ -163,7 +363,11 @@ impl KeyChord {
             KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
             other => other,
         };
-        KeyChord { code, ctrl, alt: ev.modifiers.contains(KeyModifiers::ALT) }
+        KeyChord {
+            code,
+            ctrl,
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
     }
 
     /// Parse the config notation: `a`, `G`, `ctrl-c`, `alt-x`, `enter`, `f1`, `?`.
@@ -247,17 +451,22 @@ impl Keymap {
     /// The action `ev` means in `ctx`, if any.
     pub fn resolve(&self, ctx: Context, ev: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(ev);
-        let found = ACTIONS.iter().filter(|a| a.contexts.contains(&ctx)).find(|a| {
-            self.bindings
-                .get(&a.action)
-                .is_some_and(|b| b.iter().any(|(c, _)| *c == chord))
-        });
+        let found = ACTIONS
+            .iter()
+            .filter(|a| a.contexts.contains(&ctx))
+            .find(|a| {
+                self.bindings
+                    .get(&a.action)
+                    .is_some_and(|b| b.iter().any(|(c, _)| *c == chord))
+            });
         if let Some(a) = found {
             return Some(a.action);
         }
         // Esc always closes, whatever the config says: a dialog must never trap the user.
         let closes = chord == KeyChord::plain(KeyCode::Esc)
-            && ACTIONS.iter().any(|a| a.action == Action::Close && a.contexts.contains(&ctx));
+            && ACTIONS
+                .iter()
+                .any(|a| a.action == Action::Close && a.contexts.contains(&ctx));
         closes.then_some(Action::Close)
     }
 
@@ -265,7 +474,12 @@ impl Keymap {
     pub fn keys_text(&self, action: Action) -> String {
         self.bindings
             .get(&action)
-            .map(|b| b.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("/"))
+            .map(|b| {
+                b.iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
             .unwrap_or_default()
     }
 
@@ -287,21 +501,33 @@ impl Keymap {
     }
 
     /// Help rows: per context, (keys, description) for every bound action.
-    pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
-        Context::ALL
-            .iter()
-            .map(|&ctx| {
-                let rows = ACTIONS
-                    .iter()
-                    .filter(|a| a.contexts.contains(&ctx))
-                    .filter_map(|a| {
-                        let keys = self.keys_text(a.action);
-                        (!keys.is_empty()).then_some((keys, a.description))
-                    })
-                    .collect();
-                (ctx, rows)
-            })
-            .collect()
+    /// Help sections (title, rows of keys and description): first what works
+    /// on the whole main screen, then what each context adds.
+    pub fn help(&self) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+        let everywhere = |a: &ActionInfo| MAIN.iter().all(|c| a.contexts.contains(c));
+        let row = |a: &ActionInfo| {
+            let keys = self.keys_text(a.action);
+            (!keys.is_empty()).then_some((keys, a.description))
+        };
+        let mut out = vec![(
+            "Main screen",
+            ACTIONS
+                .iter()
+                .filter(|a| everywhere(a))
+                .filter_map(row)
+                .collect(),
+        )];
+        for ctx in Context::ALL {
+            let rows: Vec<_> = ACTIONS
+                .iter()
+                .filter(|a| a.contexts.contains(&ctx) && !everywhere(a))
+                .filter_map(row)
+                .collect();
+            if !rows.is_empty() {
+                out.push((ctx.title(), rows));
+            }
+        }
+        out
     }
 }
 
@@ -341,7 +567,11 @@ mod tests {
         let (km, problems) = Keymap::from_config(&cfg.keys);
         assert!(problems.is_empty(), "{problems:?}");
         for a in ACTIONS {
-            assert!(!km.keys_text(a.action).is_empty(), "{} has no default key", a.name);
+            assert!(
+                !km.keys_text(a.action).is_empty(),
+                "{} has no default key",
+                a.name
+            );
         }
     }
 
@@ -352,10 +582,20 @@ mod tests {
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(km.resolve(Context::Tree, &enter), Some(Action::Open));
         assert_eq!(km.resolve(Context::Preview, &enter), Some(Action::Confirm));
-        assert_eq!(km.resolve(Context::Confirm, &enter), None, "a move needs an explicit yes");
+        assert_eq!(
+            km.resolve(Context::Confirm, &enter),
+            None,
+            "a move needs an explicit yes"
+        );
         let shift_r = key(KeyCode::Char('R'), KeyModifiers::SHIFT);
-        assert_eq!(km.resolve(Context::Transfers, &shift_r), Some(Action::RetryFailed));
-        let ctrl_c = key(KeyCode::Char('C'), KeyModifiers::CONTROL | KeyModifiers::SHIFT);
+        assert_eq!(
+            km.resolve(Context::Transfers, &shift_r),
+            Some(Action::RetryFailed)
+        );
+        let ctrl_c = key(
+            KeyCode::Char('C'),
+            KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+        );
         assert_eq!(km.resolve(Context::Tree, &ctrl_c), Some(Action::Quit));
     }
 
@@ -366,6 +606,32 @@ mod tests {
         let (km, _) = Keymap::from_config(&keys);
         let esc = key(KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(km.resolve(Context::Preview, &esc), Some(Action::Close));
+    }
+
+    #[test]
+    fn help_lists_every_bound_action_once_per_section() {
+        let (km, _) = Keymap::from_config(&crate::config::Config::defaults().keys);
+        let help = km.help();
+        assert_eq!(help[0].0, "Main screen");
+        assert!(help[0].1.iter().any(|(k, _)| k == "q/ctrl-c"));
+        let tree = help
+            .iter()
+            .find(|(t, _)| *t == Context::Tree.title())
+            .expect("tree section");
+        assert!(tree
+            .1
+            .iter()
+            .any(|(k, d)| k == "space" && d.contains("mark")));
+        assert!(
+            !tree.1.iter().any(|(k, _)| k == "q/ctrl-c"),
+            "global keys are listed once"
+        );
+        for a in ACTIONS {
+            let listed = help
+                .iter()
+                .any(|(_, rows)| rows.iter().any(|(_, d)| *d == a.description));
+            assert!(listed, "{} missing from help", a.name);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
 /// Width of the throughput chart at the left of the transfers panel.
-pub const CHART_WIDTH: u16 = 28;
+pub const CHART_WIDTH: u16 = 22;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -38,8 +38,15 @@ pub fn areas(width: u16, height: u16, jobs: usize) -> Option<Areas> {
         Constraint::Length(1),
     ])
     .areas(Rect::new(0, 0, width, height));
-    let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(panes);
-    Some(Areas { left, right, transfers, status, hints })
+    let [left, right] =
+        Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(panes);
+    Some(Areas {
+        left,
+        right,
+        transfers,
+        status,
+        hints,
+    })
 }
 
 /// The area inside a bordered block.
@@ -61,14 +68,23 @@ pub fn job_rows(transfers: Rect) -> usize {
 pub fn job_table(transfers: Rect) -> Rect {
     let i = inner(transfers);
     let chart = CHART_WIDTH.min(i.width / 3);
-    Rect { x: i.x + chart + 1, width: i.width.saturating_sub(chart + 1), ..i }
+    Rect {
+        x: i.x + chart + 1,
+        width: i.width.saturating_sub(chart + 1),
+        ..i
+    }
 }
 
 /// A centred rectangle of at most `w` x `h` within `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,10 @@ impl Marks {
     /// The marked prefix that covers `key` (other than `key` itself as a prefix).
     pub fn covering(&self, key: &str, kind: MarkKind) -> Option<&str> {
         // Marked prefixes come from `/`-delimited listings, so they end at a `/`.
-        let ends = key.char_indices().filter(|(_, c)| *c == '/').map(|(i, _)| i + 1);
+        let ends = key
+            .char_indices()
+            .filter(|(_, c)| *c == '/')
+            .map(|(i, _)| i + 1);
         for end in ends {
             let ancestor = &key[..end];
             if end == key.len() && kind == MarkKind::Prefix {
@@ -149,7 +152,10 @@ impl Marks {
     }
 
     pub fn totals(&self) -> MarkTotals {
-        let mut t = MarkTotals { marks: self.items.len(), ..Default::default() };
+        let mut t = MarkTotals {
+            marks: self.items.len(),
+            ..Default::default()
+        };
         for m in self.items.values() {
             match &m.size {
                 MarkSize::Known(c) => {
@@ -180,7 +186,10 @@ impl Marks {
 
     /// The marks as sources (key, kind), in key order.
     pub fn sources(&self) -> Vec<(String, MarkKind)> {
-        self.items.iter().map(|(k, m)| (k.clone(), m.kind)).collect()
+        self.items
+            .iter()
+            .map(|(k, m)| (k.clone(), m.kind))
+            .collect()
     }
 }
 
@@ -225,7 +234,11 @@ mod tests {
     use super::*;
 
     fn known() -> MarkSize {
-        MarkSize::Known(SizeCount { objects: 1, bytes: 10, done: true })
+        MarkSize::Known(SizeCount {
+            objects: 1,
+            bytes: 10,
+            done: true,
+        })
     }
 
     #[test]
@@ -233,14 +246,25 @@ mod tests {
         let mut m = Marks::default();
         m.toggle("a/", MarkKind::Prefix, known());
         assert_eq!(m.covering("a/b/c.txt", MarkKind::Object), Some("a/"));
-        assert_eq!(m.covering("a/", MarkKind::Object), Some("a/"), "folder marker object is covered");
-        assert_eq!(m.covering("a/", MarkKind::Prefix), None, "a prefix does not cover itself");
+        assert_eq!(
+            m.covering("a/", MarkKind::Object),
+            Some("a/"),
+            "folder marker object is covered"
+        );
+        assert_eq!(
+            m.covering("a/", MarkKind::Prefix),
+            None,
+            "a prefix does not cover itself"
+        );
         assert_eq!(m.covering("ab/x", MarkKind::Object), None);
     }
 
     #[test]
     fn mappings_keep_names() {
-        let sources = vec![("x/photos/".to_string(), MarkKind::Prefix), ("x/readme.txt".to_string(), MarkKind::Object)];
+        let sources = vec![
+            ("x/photos/".to_string(), MarkKind::Prefix),
+            ("x/readme.txt".to_string(), MarkKind::Object),
+        ];
         let m = to_mappings(&sources, "src", "dst", "2024/");
         assert_eq!(m[0].destination, Location::new("dst", "2024/photos/"));
         assert!(!m[0].single_object);

@@ -99,7 +99,10 @@ impl App {
         let (keymap, mut problems) = Keymap::from_config(&init.config.keys);
         let run_options = run_options(&init.config, &mut problems);
         let mut app = App {
-            panes: [Pane::new(Side::Left, init.src_conn), Pane::new(Side::Right, init.dst_conn)],
+            panes: [
+                Pane::new(Side::Left, init.src_conn),
+                Pane::new(Side::Right, init.dst_conn),
+            ],
             focus: Focus::Pane(Side::Left),
             dialogs: Vec::new(),
             keymap,
@@ -153,11 +156,19 @@ impl App {
     }
 
     pub fn set_info(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusLine { text: text.into(), error: false, at_ms: self.now_ms });
+        self.status = Some(StatusLine {
+            text: text.into(),
+            error: false,
+            at_ms: self.now_ms,
+        });
     }
 
     pub fn set_error(&mut self, text: impl Into<String>) {
-        self.status = Some(StatusLine { text: text.into(), error: true, at_ms: self.now_ms });
+        self.status = Some(StatusLine {
+            text: text.into(),
+            error: true,
+            at_ms: self.now_ms,
+        });
     }
 
     /// The context keys are resolved in.
@@ -190,7 +201,10 @@ impl App {
     }
 
     pub fn job_rows(&self) -> usize {
-        self.areas().map(|a| layout::job_rows(a.transfers)).unwrap_or(1).max(1)
+        self.areas()
+            .map(|a| layout::job_rows(a.transfers))
+            .unwrap_or(1)
+            .max(1)
     }
 
     /// Is anything waiting for the network (for the spinner)?
@@ -200,7 +214,10 @@ impl App {
 }
 
 fn run_options(config: &Config, problems: &mut Vec<String>) -> RunOptions {
-    let mut run = RunOptions { concurrency: config.engine.concurrency.max(1), ..RunOptions::default() };
+    let mut run = RunOptions {
+        concurrency: config.engine.concurrency.max(1),
+        ..RunOptions::default()
+    };
     match parse_size(&config.engine.multipart_threshold) {
         Ok(v) => run.multipart_threshold = v,
         Err(e) => problems.push(format!("[engine] multipart_threshold: {e}")),

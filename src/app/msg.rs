@@ -57,19 +57,50 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// `now_ms` comes from the runtime's monotonic clock; `app` never reads a clock.
-    Tick { now_ms: u64 },
-    ConnectionReady { request: RequestId, result: Result<(), String> },
-    BucketsLoaded { request: RequestId, result: Result<Vec<BucketInfo>, String> },
-    ListResult { request: RequestId, result: Result<ListPage, String> },
-    StatusLoaded { request: RequestId, result: Result<Box<BucketStatus>, String> },
-    ReplicationSummaryLoaded { request: RequestId, result: Result<ReplicationSummary, String> },
+    Tick {
+        now_ms: u64,
+    },
+    ConnectionReady {
+        request: RequestId,
+        result: Result<(), String>,
+    },
+    BucketsLoaded {
+        request: RequestId,
+        result: Result<Vec<BucketInfo>, String>,
+    },
+    ListResult {
+        request: RequestId,
+        result: Result<ListPage, String>,
+    },
+    StatusLoaded {
+        request: RequestId,
+        result: Result<Box<BucketStatus>, String>,
+    },
+    ReplicationSummaryLoaded {
+        request: RequestId,
+        result: Result<ReplicationSummary, String>,
+    },
     /// Sent repeatedly while counting, finally with `done`.
-    MarkSizeComputed { request: RequestId, result: Result<SizeCount, String> },
-    PreviewChunk { request: RequestId, entries: Vec<PlanEntry> },
-    PreviewDone { request: RequestId, result: Result<(), String> },
-    JobSubmitted { result: Result<JobId, String> },
+    MarkSizeComputed {
+        request: RequestId,
+        result: Result<SizeCount, String>,
+    },
+    PreviewChunk {
+        request: RequestId,
+        entries: Vec<PlanEntry>,
+    },
+    PreviewDone {
+        request: RequestId,
+        result: Result<(), String>,
+    },
+    JobSubmitted {
+        result: Result<JobId, String>,
+    },
     JobsSnapshot(Vec<JobSnapshot>),
-    JobDetailsLoaded { job: JobId, result: Result<Vec<FailedEntry>, String> },
+    JobDetailsLoaded {
+        job: JobId,
+        result: Result<Vec<FailedEntry>, String>,
+    },
     /// A background operation without its own message failed (pause, resume...).
     Error(String),
 }
@@ -77,15 +108,47 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Open (and check) a connection before listing its buckets.
-    SwitchConnection { request: RequestId, conn: ConnectionSettings },
-    ListBuckets { request: RequestId, conn: ConnectionSettings },
-    ListPage { request: RequestId, conn: ConnectionSettings, req: ListRequest, token: Option<PageToken> },
-    LoadStatus { request: RequestId, conn: ConnectionSettings, bucket: String },
-    LoadReplicationSummary { request: RequestId, conn: ConnectionSettings, bucket: String, prefix: String, limit: u64 },
-    ComputeSize { request: RequestId, conn: ConnectionSettings, location: Location },
-    StartPreview { request: RequestId, spec: Box<JobSpec> },
+    SwitchConnection {
+        request: RequestId,
+        conn: ConnectionSettings,
+    },
+    ListBuckets {
+        request: RequestId,
+        conn: ConnectionSettings,
+    },
+    ListPage {
+        request: RequestId,
+        conn: ConnectionSettings,
+        req: ListRequest,
+        token: Option<PageToken>,
+    },
+    LoadStatus {
+        request: RequestId,
+        conn: ConnectionSettings,
+        bucket: String,
+    },
+    LoadReplicationSummary {
+        request: RequestId,
+        conn: ConnectionSettings,
+        bucket: String,
+        prefix: String,
+        limit: u64,
+        /// Prefixes the bucket's replication rules cover, to spot objects they never replicated.
+        covered: Option<Vec<String>>,
+    },
+    ComputeSize {
+        request: RequestId,
+        conn: ConnectionSettings,
+        location: Location,
+    },
+    StartPreview {
+        request: RequestId,
+        spec: Box<JobSpec>,
+    },
     /// Stop a running background request (preview, size count); its late results are ignored anyway.
-    Cancel { request: RequestId },
+    Cancel {
+        request: RequestId,
+    },
     SubmitJob(Box<JobSpec>),
     PauseJob(JobId),
     ResumeJob(JobId),

@@ -4,7 +4,7 @@
 use super::input::TextInput;
 use super::marks::Marks;
 use super::msg::{RequestId, Side};
-use super::tree::Tree;
+use super::tree::{ParentRef, Row, Tree};
 use crate::config::ConnectionSettings;
 use crate::s3::model::BucketInfo;
 
@@ -23,7 +23,10 @@ impl BucketList {
     /// Buckets whose name contains the filter (case-insensitive).
     pub fn visible(&self, filter: &str) -> Vec<&BucketInfo> {
         let needle = filter.to_lowercase();
-        self.buckets.iter().filter(|b| b.name.to_lowercase().contains(&needle)).collect()
+        self.buckets
+            .iter()
+            .filter(|b| b.name.to_lowercase().contains(&needle))
+            .collect()
     }
 }
 
@@ -86,15 +89,36 @@ impl Pane {
             }
     }
 
-    /// The folder a copy would land in: the prefix under the cursor, the
-    /// folder of the object under it, or the tree's root.
+    /// The open folder, where a copy lands: the prefix under the cursor when
+    /// it is expanded, else the folder that contains the cursor's row (so a
+    /// cursor resting on a closed folder does not redirect a copy into it).
     pub fn current_prefix(&self) -> Option<String> {
         let tree = self.tree()?;
         let rows = tree.rows(&self.filter);
-        if rows.is_empty() {
+        let Some(row) = rows.get(tree.cursor_index(&rows)) else {
             return Some(tree.root.clone());
-        }
-        let row = rows[tree.cursor_index(&rows)];
+        };
+        Some(match tree.expanded_child(row) {
+            Some(ParentRef::Dir(p)) => p.to_string(),
+            _ => container(row).to_string(),
+        })
+    }
+
+    /// The prefix under the cursor (a folder row itself), for per-object reports.
+    pub fn prefix_under_cursor(&self) -> Option<String> {
+        let tree = self.tree()?;
+        let rows = tree.rows(&self.filter);
+        let Some(row) = rows.get(tree.cursor_index(&rows)) else {
+            return Some(tree.root.clone());
+        };
         Some(row.folder().to_string())
+    }
+}
+
+/// The folder a row is listed in.
+fn container<'a>(row: &Row<'a>) -> &'a str {
+    match row.parent {
+        ParentRef::Dir(d) => d,
+        ParentRef::Versions(k) => crate::location::parent_prefix(k),
     }
 }

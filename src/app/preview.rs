@@ -43,7 +43,12 @@ pub struct Preview {
 
 impl Preview {
     pub fn mappings(&self) -> Vec<SourceMapping> {
-        to_mappings(&self.sources, &self.src_bucket, &self.dst_bucket, &self.dst_prefix)
+        to_mappings(
+            &self.sources,
+            &self.src_bucket,
+            &self.dst_bucket,
+            &self.dst_prefix,
+        )
     }
 
     pub fn spec(&self) -> JobSpec {
@@ -52,7 +57,11 @@ impl Preview {
             mappings: self.mappings(),
             src_conn: self.src_conn.clone(),
             dst_conn: self.dst_conn.clone(),
-            plan: PlanOptions { rewrite: self.rewrite.clone(), conflict: self.conflict, ..Default::default() },
+            plan: PlanOptions {
+                rewrite: self.rewrite.clone(),
+                conflict: self.conflict,
+                ..Default::default()
+            },
             run: self.run.clone(),
         }
     }
@@ -121,7 +130,11 @@ fn one_line(s: &str) -> String {
 
 /// A job whose destination lies inside one of its sources (on the same store)
 /// would copy its own output again; a move onto itself would delete the data.
-pub fn overlap(mappings: &[SourceMapping], src: &ConnectionSettings, dst: &ConnectionSettings) -> Option<String> {
+pub fn overlap(
+    mappings: &[SourceMapping],
+    src: &ConnectionSettings,
+    dst: &ConnectionSettings,
+) -> Option<String> {
     if !src.same_store(dst) {
         return None;
     }
@@ -134,9 +147,16 @@ pub fn overlap(mappings: &[SourceMapping], src: &ConnectionSettings, dst: &Conne
         } else {
             m.destination.prefix.clone()
         };
-        let inside = if m.single_object { dst_key == m.source.prefix } else { dst_key.starts_with(&m.source.prefix) };
+        let inside = if m.single_object {
+            dst_key == m.source.prefix
+        } else {
+            dst_key.starts_with(&m.source.prefix)
+        };
         if inside {
-            return Some(format!("destination {} is inside the source {}", m.destination, m.source));
+            return Some(format!(
+                "destination {} is inside the source {}",
+                m.destination, m.source
+            ));
         }
     }
     None
@@ -150,7 +170,10 @@ mod tests {
     #[test]
     fn rewrite_rules() {
         assert_eq!(parse_rewrite(""), Ok(None));
-        assert_eq!(parse_rewrite("^a/(.*)=>b/$1"), Ok(Some("^a/(.*)=>b/$1".into())));
+        assert_eq!(
+            parse_rewrite("^a/(.*)=>b/$1"),
+            Ok(Some("^a/(.*)=>b/$1".into()))
+        );
         assert!(parse_rewrite("no arrow").is_err());
         assert!(parse_rewrite("([=>x").is_err());
     }
@@ -168,7 +191,10 @@ mod tests {
         assert!(overlap(&[m("photos/", "backup/photos/", false)], &conn, &conn).is_none());
         assert!(overlap(&[m("x/a.txt", "x/", true)], &conn, &conn).is_some());
         assert!(overlap(&[m("x/a.txt", "y/", true)], &conn, &conn).is_none());
-        let other = ConnectionSettings { endpoint_url: Some("http://localhost:9000".into()), ..Default::default() };
+        let other = ConnectionSettings {
+            endpoint_url: Some("http://localhost:9000".into()),
+            ..Default::default()
+        };
         assert!(overlap(&[m("photos/", "photos/", false)], &conn, &other).is_none());
     }
 }

@@ -33,9 +33,17 @@ impl TimeSeries {
                 b.bytes += bytes;
                 b.objects += objects;
             }
-            _ => self.buckets.push_back(Bucket { second, bytes, objects }),
+            _ => self.buckets.push_back(Bucket {
+                second,
+                bytes,
+                objects,
+            }),
         }
-        while self.buckets.front().is_some_and(|b| b.second + RETENTION_SECS <= second) {
+        while self
+            .buckets
+            .front()
+            .is_some_and(|b| b.second + RETENTION_SECS <= second)
+        {
             self.buckets.pop_front();
         }
     }
@@ -54,6 +62,27 @@ impl TimeSeries {
                 }
             }
         }
+        out
+    }
+
+    /// The whole retained minute squeezed into at most `columns` values
+    /// (averaging neighbouring seconds), oldest first, for a narrow chart.
+    pub fn last_minute(&self, now_ms: u64, columns: usize, bytes: bool) -> Vec<u64> {
+        let secs = RETENTION_SECS as usize;
+        let raw = self.per_second(now_ms, secs, bytes);
+        if columns == 0 {
+            return Vec::new();
+        }
+        if columns >= secs {
+            return raw;
+        }
+        let group = secs.div_ceil(columns);
+        // Groups are aligned to the newest second so the last column is current.
+        let mut out: Vec<u64> = raw
+            .rchunks(group)
+            .map(|c| c.iter().sum::<u64>() / c.len() as u64)
+            .collect();
+        out.reverse();
         out
     }
 
@@ -105,12 +134,21 @@ impl Throughput {
                 bytes += p.bytes_done.saturating_sub(last.bytes);
                 objects += p.objects_done.saturating_sub(last.objects);
             }
-            window.push_back(Sample { t_ms: now_ms, bytes: p.bytes_done, objects: p.objects_done });
-            while window.len() > 2 && window.front().is_some_and(|s| s.t_ms + RATE_WINDOW_MS < now_ms) {
+            window.push_back(Sample {
+                t_ms: now_ms,
+                bytes: p.bytes_done,
+                objects: p.objects_done,
+            });
+            while window.len() > 2
+                && window
+                    .front()
+                    .is_some_and(|s| s.t_ms + RATE_WINDOW_MS < now_ms)
+            {
                 window.pop_front();
             }
         }
-        self.windows.retain(|id, _| jobs.iter().any(|j| j.id == *id));
+        self.windows
+            .retain(|id, _| jobs.iter().any(|j| j.id == *id));
         self.series.add(now_ms, bytes as f64, objects as f64);
     }
 
@@ -119,8 +157,12 @@ impl Throughput {
         if job.state != JobState::Running {
             return Rate::default();
         }
-        let Some(w) = self.windows.get(&job.id) else { return Rate::default() };
-        let (Some(first), Some(last)) = (w.front(), w.back()) else { return Rate::default() };
+        let Some(w) = self.windows.get(&job.id) else {
+            return Rate::default();
+        };
+        let (Some(first), Some(last)) = (w.front(), w.back()) else {
+            return Rate::default();
+        };
         let dt = last.t_ms.saturating_sub(first.t_ms) as f64 / 1000.0;
         if dt <= 0.0 {
             return Rate::default();
@@ -132,10 +174,12 @@ impl Throughput {
     }
 
     pub fn total_rate(&self, jobs: &[JobSnapshot]) -> Rate {
-        jobs.iter().map(|j| self.job_rate(j)).fold(Rate::default(), |a, r| Rate {
-            bytes: a.bytes + r.bytes,
-            objects: a.objects + r.objects,
-        })
+        jobs.iter()
+            .map(|j| self.job_rate(j))
+            .fold(Rate::default(), |a, r| Rate {
+                bytes: a.bytes + r.bytes,
+                objects: a.objects + r.objects,
+            })
     }
 }
 
@@ -172,7 +216,13 @@ mod tests {
             state: JobState::Running,
             source: "s3://a/".into(),
             destination: "s3://b/".into(),
-            progress: Progress { bytes_done, objects_done, bytes_total: 10_000, objects_total: 100, ..Default::default() },
+            progress: Progress {
+                bytes_done,
+                objects_done,
+                bytes_total: 10_000,
+                objects_total: 100,
+                ..Default::default()
+            },
             created_at: 0,
             finished_at: None,
             message: None,
@@ -188,7 +238,30 @@ mod tests {
         assert_eq!(s.len(), RETENTION_SECS as usize);
         let last = s.per_second(199_000, 5, true);
         assert_eq!(last, vec![1, 1, 1, 1, 1]);
-        assert_eq!(s.per_second(205_000, 3, true), vec![0, 0, 0], "nothing moved recently");
+        assert_eq!(
+            s.per_second(205_000, 3, true),
+            vec![0, 0, 0],
+            "nothing moved recently"
+        );
+    }
+
+    #[test]
+    fn last_minute_fits_narrow_charts() {
+        let mut s = TimeSeries::default();
+        for sec in 0..60u64 {
+            s.add(sec * 1000, sec as f64, 0.0);
+        }
+        let wide = s.last_minute(59_000, 80, true);
+        assert_eq!(wide.len(), 60);
+        let narrow = s.last_minute(59_000, 20, true);
+        assert_eq!(narrow.len(), 20);
+        assert_eq!(
+            narrow[19],
+            (57 + 58 + 59) / 3,
+            "newest column averages the newest seconds"
+        );
+        assert_eq!(narrow[0], 1);
+        assert!(s.last_minute(59_000, 0, true).is_empty());
     }
 
     #[test]
@@ -215,7 +288,17 @@ mod tests {
 
     #[test]
     fn eta_needs_movement() {
-        assert_eq!(eta_secs(10, 0, Rate { bytes: 0.0, objects: 2.0 }), Some(5));
+        assert_eq!(
+            eta_secs(
+                10,
+                0,
+                Rate {
+                    bytes: 0.0,
+                    objects: 2.0
+                }
+            ),
+            Some(5)
+        );
         assert_eq!(eta_secs(10, 100, Rate::default()), None);
     }
 }

@@ -1,6 +1,8 @@
 //! The transfers panel: jobs as the engine reports them, the selected job and
 //! the throughput history.
 
+use std::collections::HashSet;
+
 use super::throughput::{Rate, Throughput};
 use crate::engine::model::{JobId, JobSnapshot, JobState};
 
@@ -11,16 +13,31 @@ pub struct Transfers {
     pub selected: Option<JobId>,
     pub offset: usize,
     pub throughput: Throughput,
+    /// Finished jobs already reported (and their panes refreshed).
+    finished_seen: HashSet<JobId>,
+    /// The first snapshot only learns what had finished before this run.
+    initialized: bool,
 }
 
 impl Transfers {
-    pub fn set_jobs(&mut self, mut jobs: Vec<JobSnapshot>) {
+    /// Stores a snapshot; returns the jobs that finished since the last one.
+    pub fn set_jobs(&mut self, mut jobs: Vec<JobSnapshot>) -> Vec<JobSnapshot> {
+        let mut finished = Vec::new();
+        for j in jobs.iter().filter(|j| !j.state.is_active()) {
+            if self.finished_seen.insert(j.id) && self.initialized {
+                finished.push(j.clone());
+            }
+        }
+        self.initialized = true;
         jobs.sort_by_key(|j| (!j.state.is_active(), std::cmp::Reverse(j.id)));
         self.jobs = jobs;
-        let still_there = self.selected.is_some_and(|id| self.jobs.iter().any(|j| j.id == id));
+        let still_there = self
+            .selected
+            .is_some_and(|id| self.jobs.iter().any(|j| j.id == id));
         if !still_there {
             self.selected = self.jobs.first().map(|j| j.id);
         }
+        finished
     }
 
     pub fn selected_index(&self) -> Option<usize> {
@@ -44,7 +61,10 @@ impl Transfers {
     }
 
     pub fn running(&self) -> usize {
-        self.jobs.iter().filter(|j| j.state == JobState::Running).count()
+        self.jobs
+            .iter()
+            .filter(|j| j.state == JobState::Running)
+            .count()
     }
 
     pub fn total_rate(&self) -> Rate {
@@ -53,9 +73,15 @@ impl Transfers {
 
     /// Remaining objects and bytes over all active jobs.
     pub fn remaining(&self) -> (u64, u64) {
-        self.jobs.iter().filter(|j| j.state.is_active()).fold((0, 0), |(o, b), j| {
-            let p = &j.progress;
-            (o + p.objects_total.saturating_sub(p.objects_done), b + p.bytes_total.saturating_sub(p.bytes_done))
-        })
+        self.jobs
+            .iter()
+            .filter(|j| j.state.is_active())
+            .fold((0, 0), |(o, b), j| {
+                let p = &j.progress;
+                (
+                    o + p.objects_total.saturating_sub(p.objects_done),
+                    b + p.bytes_total.saturating_sub(p.bytes_done),
+                )
+            })
     }
 }

@@ -56,7 +56,8 @@ impl ParentRef<'_> {
 
     fn is(self, id: &ListingId) -> bool {
         match (self, id) {
-            (ParentRef::Dir(a), ListingId::Dir(b)) | (ParentRef::Versions(a), ListingId::Versions(b)) => a == b,
+            (ParentRef::Dir(a), ListingId::Dir(b))
+            | (ParentRef::Versions(a), ListingId::Versions(b)) => a == b,
             _ => false,
         }
     }
@@ -176,7 +177,12 @@ impl Tree {
 
     /// Marks a listing as loading with `request` and says what to ask S3 for.
     /// `more` continues from the stored token; otherwise the listing restarts.
-    pub fn begin_load(&mut self, id: &ListingId, request: RequestId, more: bool) -> (ListRequest, Option<PageToken>) {
+    pub fn begin_load(
+        &mut self,
+        id: &ListingId,
+        request: RequestId,
+        more: bool,
+    ) -> (ListRequest, Option<PageToken>) {
         let bucket = self.bucket.clone();
         let listing = self.listing_mut(id);
         let token = if more { listing.next.clone() } else { None };
@@ -187,7 +193,10 @@ impl Tree {
         listing.loading = Some(request);
         listing.error = None;
         let req = match id {
-            ListingId::Dir(p) => ListRequest { max_keys: Some(PAGE_SIZE), ..ListRequest::folder(&bucket, p) },
+            ListingId::Dir(p) => ListRequest {
+                max_keys: Some(PAGE_SIZE),
+                ..ListRequest::folder(&bucket, p)
+            },
             // The key itself as prefix: its versions come first in key order, then
             // longer keys that only share the prefix (dropped in `apply_page`).
             ListingId::Versions(k) => ListRequest {
@@ -200,7 +209,12 @@ impl Tree {
     }
 
     /// Stores a page if `request` is still what the listing waits for.
-    pub fn apply_page(&mut self, id: &ListingId, request: RequestId, result: Result<ListPage, String>) -> bool {
+    pub fn apply_page(
+        &mut self,
+        id: &ListingId,
+        request: RequestId,
+        result: Result<ListPage, String>,
+    ) -> bool {
         let listing = match id {
             ListingId::Dir(p) => self.dirs.get_mut(p),
             ListingId::Versions(k) => self.versions.get_mut(k),
@@ -210,6 +224,7 @@ impl Tree {
             return false;
         }
         listing.loading = None;
+        let first_new = listing.items.len();
         match result {
             Err(e) => listing.error = Some(e),
             Ok(page) => match id {
@@ -231,6 +246,26 @@ impl Tree {
                 }
             },
         }
+        // After "load more" the cursor continues with the first new row
+        // instead of jumping to the load-more row at the new end.
+        let waiting_here =
+            matches!(&self.cursor, Some(RowKey::More(c) | RowKey::Loading(c)) if c == id);
+        if waiting_here {
+            let first = self
+                .listing(id)
+                .and_then(|l| l.items.get(first_new))
+                .map(|item| match (item, id) {
+                    (ListItem::Prefix(p), _) => RowKey::Prefix(p.clone()),
+                    (ListItem::Object(o), ListingId::Versions(_)) => RowKey::Version {
+                        key: o.key.clone(),
+                        version_id: o.version_id.clone().unwrap_or_default(),
+                    },
+                    (ListItem::Object(o), ListingId::Dir(_)) => RowKey::Object(o.key.clone()),
+                });
+            if let Some(k) = first {
+                self.cursor = Some(k);
+            }
+        }
         true
     }
 
@@ -240,28 +275,47 @@ impl Tree {
 
     /// The visible children of one listing, filter applied, with the trailing
     /// state row (loading / error / load more / empty).
-    pub fn children<'a>(&'a self, parent: ParentRef<'a>, depth: usize, filter: &str) -> Vec<Row<'a>> {
+    pub fn children<'a>(
+        &'a self,
+        parent: ParentRef<'a>,
+        depth: usize,
+        filter: &str,
+    ) -> Vec<Row<'a>> {
         let listing = match parent {
             ParentRef::Dir(p) => self.dirs.get(p),
             ParentRef::Versions(k) => self.versions.get(k),
         };
         let mut out = Vec::new();
         let Some(listing) = listing else {
-            out.push(Row { item: RowItem::Loading, parent, depth, name: "" });
+            out.push(Row {
+                item: RowItem::Loading,
+                parent,
+                depth,
+                name: "",
+            });
             return out;
         };
         let needle = filter.to_lowercase();
         for item in &listing.items {
             let row = match (item, parent) {
-                (ListItem::Prefix(p), ParentRef::Dir(d)) => {
-                    Row { item: RowItem::Prefix(p), parent, depth, name: p.strip_prefix(d).unwrap_or(p) }
-                }
-                (ListItem::Object(o), ParentRef::Dir(d)) => {
-                    Row { item: RowItem::Object(o), parent, depth, name: o.key.strip_prefix(d).unwrap_or(&o.key) }
-                }
-                (ListItem::Object(o), ParentRef::Versions(_)) => {
-                    Row { item: RowItem::Version(o), parent, depth, name: o.version_id.as_deref().unwrap_or("null") }
-                }
+                (ListItem::Prefix(p), ParentRef::Dir(d)) => Row {
+                    item: RowItem::Prefix(p),
+                    parent,
+                    depth,
+                    name: p.strip_prefix(d).unwrap_or(p),
+                },
+                (ListItem::Object(o), ParentRef::Dir(d)) => Row {
+                    item: RowItem::Object(o),
+                    parent,
+                    depth,
+                    name: o.key.strip_prefix(d).unwrap_or(&o.key),
+                },
+                (ListItem::Object(o), ParentRef::Versions(_)) => Row {
+                    item: RowItem::Version(o),
+                    parent,
+                    depth,
+                    name: o.version_id.as_deref().unwrap_or("null"),
+                },
                 (ListItem::Prefix(_), ParentRef::Versions(_)) => continue,
             };
             let keep = needle.is_empty()
@@ -284,7 +338,12 @@ impl Tree {
             None
         };
         if let Some(item) = state {
-            out.push(Row { item, parent, depth, name: "" });
+            out.push(Row {
+                item,
+                parent,
+                depth,
+                name: "",
+            });
         }
         out
     }
@@ -293,7 +352,9 @@ impl Tree {
     pub fn expanded_child<'a>(&self, row: &Row<'a>) -> Option<ParentRef<'a>> {
         match row.item {
             RowItem::Prefix(p) if self.expanded_dirs.contains(p) => Some(ParentRef::Dir(p)),
-            RowItem::Object(o) if self.expanded_versions.contains(&o.key) => Some(ParentRef::Versions(&o.key)),
+            RowItem::Object(o) if self.expanded_versions.contains(&o.key) => {
+                Some(ParentRef::Versions(&o.key))
+            }
             _ => None,
         }
     }
@@ -305,7 +366,13 @@ impl Tree {
         out
     }
 
-    fn collect<'a>(&'a self, parent: ParentRef<'a>, depth: usize, filter: &str, out: &mut Vec<Row<'a>>) {
+    fn collect<'a>(
+        &'a self,
+        parent: ParentRef<'a>,
+        depth: usize,
+        filter: &str,
+        out: &mut Vec<Row<'a>>,
+    ) {
         for row in self.children(parent, depth, filter) {
             out.push(row);
             if let Some(child) = self.expanded_child(&row) {

@@ -1,18 +1,23 @@
 //! The entry point: one message in, state changed, effects out.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 
 use super::actions::{is_nav, nav_target};
-use super::dialogs::{choice_settings, prompt_settings, Confirm, Dialog, OnYes, StatusDialog, SummarySlot, SUMMARY_LIMIT};
+use super::dialogs::{
+    choice_settings, prompt_settings, Confirm, Dialog, OnYes, StatusDialog, SummarySlot,
+    SUMMARY_LIMIT,
+};
 use super::input::InputOutcome;
+use super::input::TextInput;
 use super::keymap::{Action, Context};
 use super::msg::{Effect, Msg, Side};
 use super::pane::View;
 use super::preview::{next_policy, parse_destination, parse_rewrite, PreviewField};
 use super::{layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
 use crate::engine::model::JobKind;
-use super::input::TextInput;
 
 /// Rows a wheel notch scrolls.
 const WHEEL_ROWS: usize = 3;
@@ -20,6 +25,7 @@ const WHEEL_ROWS: usize = 3;
 const DIALOG_PAGE: usize = 10;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let background = matches!(msg, Msg::Tick { .. } | Msg::JobsSnapshot(_));
     let mut effects = match msg {
         Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(ev) => key(app, ev),
@@ -36,7 +42,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         other => results::handle(app, other),
     };
-    if !app.quitting {
+    // Ticks and job snapshots never change a tree: skip the walk over its rows.
+    if !app.quitting && !background {
         effects.extend(app.ensure_loaded());
     }
     effects
@@ -56,11 +63,18 @@ fn tick(app: &mut App, now_ms: u64) {
 
 /// Characters a bucket name can hold type straight into a bucket list's filter.
 fn bucket_filter_char(ev: &KeyEvent) -> Option<char> {
-    if ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+    if ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
         return None;
     }
     match ev.code {
-        KeyCode::Char(c) if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_') => Some(c),
+        KeyCode::Char(c)
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_') =>
+        {
+            Some(c)
+        }
         _ => None,
     }
 }
@@ -95,7 +109,9 @@ fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         }
     }
     let ctx = app.context();
-    let Some(action) = app.keymap.resolve(ctx, &ev) else { return Vec::new() };
+    let Some(action) = app.keymap.resolve(ctx, &ev) else {
+        return Vec::new();
+    };
     match action {
         Action::Quit => app.request_quit(),
         Action::Help => {
@@ -118,7 +134,9 @@ fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
 /// navigation keys the field does not use still move the cursor.
 fn filter_key(app: &mut App, side: Side, ev: &KeyEvent) -> InputOutcome {
     let pane = app.pane_mut(side);
-    let Some(input) = pane.filter_input.as_mut() else { return InputOutcome::Ignored };
+    let Some(input) = pane.filter_input.as_mut() else {
+        return InputOutcome::Ignored;
+    };
     let outcome = input.handle(ev);
     match outcome {
         InputOutcome::Changed => pane.filter = input.text.clone(),
@@ -145,7 +163,9 @@ fn dialog_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     let ctx = app.context();
-    let Some(action) = app.keymap.resolve(ctx, &ev) else { return Vec::new() };
+    let Some(action) = app.keymap.resolve(ctx, &ev) else {
+        return Vec::new();
+    };
     dialog_action(app, action)
 }
 
@@ -153,8 +173,15 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
     if action == Action::Close {
         return close_dialog(app);
     }
-    let help_len: usize = app.keymap.help().iter().map(|(_, rows)| rows.len() + 2).sum();
-    let Some(top) = app.dialogs.last_mut() else { return Vec::new() };
+    let help_len: usize = app
+        .keymap
+        .help()
+        .iter()
+        .map(|(_, rows)| rows.len() + 2)
+        .sum();
+    let Some(top) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
     match top {
         Dialog::Help { scroll } => {
             if action == Action::Help {
@@ -167,11 +194,17 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
         Dialog::Preview(p) => match action {
             Action::Confirm => preview_confirm(app),
             Action::EditDestination => {
-                p.editing = Some((PreviewField::Destination, TextInput::new(p.dst_prefix.clone())));
+                p.editing = Some((
+                    PreviewField::Destination,
+                    TextInput::new(p.dst_prefix.clone()),
+                ));
                 Vec::new()
             }
             Action::EditRewrite => {
-                p.editing = Some((PreviewField::Rewrite, TextInput::new(p.rewrite.clone().unwrap_or_default())));
+                p.editing = Some((
+                    PreviewField::Rewrite,
+                    TextInput::new(p.rewrite.clone().unwrap_or_default()),
+                ));
                 Vec::new()
             }
             Action::TogglePolicy => {
@@ -216,10 +249,23 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 let request = app.request(Pending::Summary);
                 let conn = app.pane(side).conn.clone();
+                let covered = app
+                    .pane(side)
+                    .tree()
+                    .and_then(|t| t.status.as_ref())
+                    .and_then(|s| s.as_ref().ok())
+                    .and_then(crate::s3::status::covered_prefixes);
                 if let Some(Dialog::Status(s)) = app.dialogs.last_mut() {
                     s.summary = SummarySlot::Loading(request, prefix.clone());
                 }
-                vec![Effect::LoadReplicationSummary { request, conn, bucket, prefix, limit: SUMMARY_LIMIT }]
+                vec![Effect::LoadReplicationSummary {
+                    request,
+                    conn,
+                    bucket,
+                    prefix,
+                    limit: SUMMARY_LIMIT,
+                    covered,
+                }]
             }
             Action::Refresh => {
                 let side = s.side;
@@ -277,9 +323,10 @@ fn close_dialog(app: &mut App) -> Vec<Effect> {
         Some(Dialog::Preview(p)) if app.pending.remove(&p.request).is_some() => {
             effects.push(Effect::Cancel { request: p.request });
         }
-        Some(Dialog::Status(StatusDialog { summary: SummarySlot::Loading(r, _), .. }))
-            if app.pending.remove(&r).is_some() =>
-        {
+        Some(Dialog::Status(StatusDialog {
+            summary: SummarySlot::Loading(r, _),
+            ..
+        })) if app.pending.remove(&r).is_some() => {
             effects.push(Effect::Cancel { request: r });
         }
         _ => {}
@@ -306,8 +353,12 @@ fn restart_preview(app: &mut App) -> Vec<Effect> {
 }
 
 fn preview_edit_key(app: &mut App, ev: &KeyEvent) -> Vec<Effect> {
-    let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else { return Vec::new() };
-    let Some((field, input)) = p.editing.as_mut() else { return Vec::new() };
+    let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
+    let Some((field, input)) = p.editing.as_mut() else {
+        return Vec::new();
+    };
     let field = *field;
     match input.handle(ev) {
         InputOutcome::Submit => {
@@ -351,12 +402,19 @@ fn preview_confirm(app: &mut App) -> Vec<Effect> {
         app.set_error("read-only: nothing can be queued");
         return Vec::new();
     }
-    let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else { return Vec::new() };
+    let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
     if let Some(problem) = p.overlap() {
         p.field_error = Some(format!("refused: {problem}"));
         return Vec::new();
     }
-    if p.done && p.error.is_none() && p.totals.objects == 0 {
+    // The preview plans exactly as the engine would: what it refuses, the job would too.
+    if let Some(e) = p.error.as_ref().filter(|_| p.done) {
+        p.field_error = Some(format!("cannot queue: {e}"));
+        return Vec::new();
+    }
+    if p.done && p.totals.objects == 0 {
         p.field_error = Some("nothing to do: no objects under the sources".into());
         return Vec::new();
     }
@@ -366,15 +424,13 @@ fn preview_confirm(app: &mut App) -> Vec<Effect> {
     }
     // A move deletes sources: confirm with exact numbers from a complete preview.
     if !p.done {
-        p.field_error = Some("wait for the preview to finish: a move is confirmed with exact totals".into());
-        return Vec::new();
-    }
-    if let Some(e) = &p.error {
-        p.field_error = Some(format!("the preview failed ({e}); a move needs a complete preview"));
+        p.field_error =
+            Some("wait for the preview to finish: a move is confirmed with exact totals".into());
         return Vec::new();
     }
     let spec = p.spec();
-    let confirm = Confirm::moving(&spec, p.totals.objects, p.totals.bytes);
+    let destination = format!("s3://{}/{}", p.dst_bucket, p.dst_prefix);
+    let confirm = Confirm::moving(&spec, &destination, p.totals.objects, p.totals.bytes);
     app.dialogs.push(Dialog::Confirm(confirm));
     Vec::new()
 }
@@ -395,14 +451,23 @@ fn submit(app: &mut App, spec: Box<crate::engine::model::JobSpec>) -> Vec<Effect
         effects.push(Effect::Cancel { request: r });
     }
     app.pane_mut(Side::Left).marks.clear();
-    app.set_info(format!("queuing {} {} -> {}", spec.kind.as_str(), spec.source_label(), spec.destination_label()));
+    app.set_info(format!(
+        "queuing {} {} -> {}",
+        spec.kind.as_str(),
+        spec.source_label(),
+        spec.destination_label()
+    ));
     effects.push(Effect::SubmitJob(spec));
     effects
 }
 
 fn choose_connection(app: &mut App) -> Vec<Effect> {
-    let Some(Dialog::Connection(c)) = app.dialogs.last_mut() else { return Vec::new() };
-    let Some(choice) = c.choices.get(c.cursor).cloned() else { return Vec::new() };
+    let Some(Dialog::Connection(c)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
+    let Some(choice) = c.choices.get(c.cursor).cloned() else {
+        return Vec::new();
+    };
     let side = c.side;
     let other = app.pane(side.other()).conn.clone();
     match choice_settings(&choice, &app.named_connections, &other) {
@@ -421,8 +486,12 @@ fn choose_connection(app: &mut App) -> Vec<Effect> {
 }
 
 fn connection_input_key(app: &mut App, ev: &KeyEvent) -> Vec<Effect> {
-    let Some(Dialog::Connection(c)) = app.dialogs.last_mut() else { return Vec::new() };
-    let Some((choice, input)) = c.input.as_mut() else { return Vec::new() };
+    let Some(Dialog::Connection(c)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
+    let Some((choice, input)) = c.input.as_mut() else {
+        return Vec::new();
+    };
     match input.handle(ev) {
         InputOutcome::Submit => match prompt_settings(choice, &input.text) {
             Ok(settings) => {
@@ -462,7 +531,9 @@ fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
         }
         return effects;
     }
-    let Some(areas) = app.areas() else { return Vec::new() };
+    let Some(areas) = app.areas() else {
+        return Vec::new();
+    };
     let target = if contains(areas.left, x, y) {
         Some((Focus::Pane(Side::Left), areas.left))
     } else if contains(areas.right, x, y) {
@@ -472,7 +543,9 @@ fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
     } else {
         None
     };
-    let Some((focus, rect)) = target else { return Vec::new() };
+    let Some((focus, rect)) = target else {
+        return Vec::new();
+    };
     match ev.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             app.focus = focus;
@@ -508,7 +581,11 @@ fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
             }
         }
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-            let action = if ev.kind == MouseEventKind::ScrollUp { Action::Up } else { Action::Down };
+            let action = if ev.kind == MouseEventKind::ScrollUp {
+                Action::Up
+            } else {
+                Action::Down
+            };
             for _ in 0..WHEEL_ROWS {
                 match focus {
                     Focus::Pane(side) => app.navigate(side, action),
@@ -536,14 +613,25 @@ fn list_position(app: &App, side: Side) -> (usize, Option<usize>) {
 }
 
 impl Confirm {
-    pub fn moving(spec: &crate::engine::model::JobSpec, objects: u64, bytes: u64) -> Confirm {
+    /// The second confirmation of a move names what it deletes.
+    pub fn moving(
+        spec: &crate::engine::model::JobSpec,
+        destination: &str,
+        objects: u64,
+        bytes: u64,
+    ) -> Confirm {
         use crate::ui::fmt;
+        let noun = if objects == 1 { "object" } else { "objects" };
         Confirm {
             title: "Confirm move".into(),
             lines: vec![
-                format!("Move {} objects ({})", fmt::count(objects), fmt::bytes(bytes)),
+                format!(
+                    "Move {} {noun} ({})",
+                    fmt::count(objects),
+                    fmt::bytes(bytes)
+                ),
                 format!("from {}", spec.source_label()),
-                format!("to   {}", spec.destination_label()),
+                format!("into {destination}"),
                 "Each source object is deleted after its copy is verified.".into(),
             ],
             on_yes: OnYes::Submit(Box::new(spec.clone())),

@@ -100,6 +100,73 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Start a seeded sandbox and open s3ferry on it (no AWS account needed)
     Demo(DemoArgs),
+    /// Hand a big copy or move to S3 Batch Operations
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Plan, write and upload the manifest, and create the job
+    Submit(Box<BatchSubmitArgs>),
+    /// Show a job's progress (DescribeJob); --watch follows it to the end
+    Status(BatchStatusArgs),
+    /// Read a finished job's completion report and list failed tasks
+    Report(BatchStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BatchSubmitArgs {
+    #[arg(value_parser = location)]
+    pub src: Location,
+    #[arg(value_parser = location)]
+    pub dst: Location,
+    /// IAM role Batch Operations assumes (see README for its policy)
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// Where the completion report goes: s3://bucket/prefix/
+    #[arg(long, value_parser = location, value_name = "s3://bucket/prefix/")]
+    pub report: Location,
+    /// Where the manifest is uploaded (default: next to the report)
+    #[arg(long, value_parser = location, value_name = "s3://bucket/prefix/")]
+    pub manifest_to: Option<Location>,
+    /// Also write the manifest to this file
+    #[arg(long, value_name = "FILE")]
+    pub manifest_out: Option<std::path::PathBuf>,
+    /// Account that owns the job (default: from STS)
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    pub priority: i32,
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Delete each source after the job, once its copy is checked
+    #[arg(long = "move")]
+    pub move_sources: bool,
+    /// Plan and write --manifest-out only; create nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// S3 Control endpoint (S3-compatible services and tests)
+    #[arg(long, value_name = "URL", hide = true)]
+    pub control_endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchStatusArgs {
+    /// Local batch record number (see `jobs`) or the Batch Operations job id
+    pub job: String,
+    #[arg(long)]
+    pub watch: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -38,5 +38,6 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<Exit> {
         Command::Jobs(a) => crate::cli_transfer::jobs(&config, a).await,
         Command::Resume(a) => crate::cli_transfer::resume(&config, a).await,
         Command::Diff(a) => crate::cli_transfer::diff(&cli.conn, &config, a).await,
+        Command::Batch(b) => crate::cli_batch::run(&cli.conn, &config, b).await,
     }
 }

@@ -429,7 +429,12 @@ async fn process(
     }
 
     c.add(&c.in_flight, 1);
-    let result = copy_entry(ctx, e).await;
+    // Copied by someone else (S3 Batch Operations): check it, do not copy again.
+    let result = if row.state == EntryState::Copied {
+        verify_external_copy(ctx, e).await
+    } else {
+        copy_entry(ctx, e).await
+    };
     c.in_flight.fetch_sub(1, Ordering::Relaxed);
     c.retries
         .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -498,6 +503,44 @@ async fn process(
             c.add(&c.objects_done, 1);
         }
     }
+}
+
+async fn verify_external_copy(
+    ctx: &Ctx,
+    e: &crate::journal::NewEntry,
+) -> Result<super::copy::Copied, S3Error> {
+    let p = ctx
+        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
+        .await?;
+    let md5 = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| t.trim_matches('"'))
+            .filter(|t| t.len() == 32)
+            .map(str::to_string)
+    };
+    if p.size != e.size {
+        return Err(S3Error::new(
+            ErrorKind::Other,
+            format!(
+                "verification failed: destination has {} bytes, source {}",
+                p.size, e.size
+            ),
+        ));
+    }
+    let verify = match (md5(&e.etag), md5(&p.etag)) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(S3Error::new(
+                ErrorKind::Other,
+                "verification failed: destination ETag differs from the source",
+            ))
+        }
+        (Some(_), Some(_)) => "etag",
+        _ => "size",
+    };
+    Ok(super::copy::Copied {
+        verify: verify.to_string(),
+        dst_version: p.version_id,
+    })
 }
 
 fn reason_for(err: &S3Error) -> String {

@@ -54,6 +54,15 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
         );
         CREATE INDEX IF NOT EXISTS entries_work ON entries (job_id, state, id);
         CREATE INDEX IF NOT EXISTS entries_dst ON entries (job_id, dst_key);
+        CREATE TABLE IF NOT EXISTS batch_jobs (
+            id INTEGER PRIMARY KEY,
+            remote_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            record TEXT NOT NULL,
+            move_job INTEGER,
+            created_at INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS dest_index (
             job_id INTEGER NOT NULL,
             key TEXT NOT NULL,

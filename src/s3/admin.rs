@@ -101,3 +101,44 @@ pub async fn delete_key(c: &Client, bucket: &str, key: &str) -> S3Result<()> {
     c.delete_object().bucket(bucket).key(key).send().await?;
     Ok(())
 }
+
+/// Upload and return the new object's ETag.
+pub async fn put_bytes_etag(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+) -> S3Result<String> {
+    let r = c
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type("text/csv")
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("uploading s3://{bucket}/{key}")))?;
+    r.e_tag().map(str::to_string).ok_or_else(|| {
+        S3Error::new(
+            super::ErrorKind::Other,
+            format!("no ETag for s3://{bucket}/{key}"),
+        )
+    })
+}
+
+pub async fn get_text(c: &Client, bucket: &str, key: &str) -> S3Result<String> {
+    let r = c
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("reading s3://{bucket}/{key}")))?;
+    let data = r.body.collect().await.map_err(|e| {
+        S3Error::new(
+            super::ErrorKind::Transient,
+            format!("reading s3://{bucket}/{key}: {e}"),
+        )
+    })?;
+    Ok(String::from_utf8_lossy(&data.into_bytes()).into_owned())
+}

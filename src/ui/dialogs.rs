@@ -14,6 +14,7 @@ use crate::app::input::TextInput;
 use crate::app::layout::centered;
 use crate::app::preview::{policy_text, Preview, PreviewField};
 use crate::app::{Action, App};
+use crate::plan::model::Action as PlanAction;
 use crate::s3::model::{BucketStatus, Field, ReplicationRule, VersioningState};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
@@ -28,10 +29,20 @@ pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
 }
 
 /// Clears and frames a dialog of at most `w` x `h`; returns its inner area.
-fn frame_dialog(frame: &mut Frame, screen: Rect, w: u16, h: u16, title: Line<'static>, footer: Line<'static>) -> Rect {
+fn frame_dialog(
+    frame: &mut Frame,
+    screen: Rect,
+    w: u16,
+    h: u16,
+    title: Line<'static>,
+    footer: Line<'static>,
+) -> Rect {
     let area = centered(screen, w, h);
     frame.render_widget(Clear, area);
-    let block = Block::bordered().border_style(theme::border(true)).title_top(title).title_bottom(footer);
+    let block = Block::bordered()
+        .border_style(theme::border(true))
+        .title_top(title)
+        .title_bottom(footer);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
@@ -62,14 +73,14 @@ fn help(frame: &mut Frame, app: &App, scroll: usize, screen: Rect) {
         key_hint(app, &[(Action::Up, "scroll"), (Action::Close, "close")]),
     );
     let mut lines = Vec::new();
-    for (ctx, rows) in app.keymap.help() {
-        if rows.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(ctx.title().to_string(), theme::title()));
+    for (title, rows) in app.keymap.help() {
+        lines.push(Line::styled(title.to_string(), theme::title()));
         for (keys, desc) in rows {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18} ", fmt::truncate_end(&keys, 18)), theme::key()),
+                Span::styled(
+                    format!("  {:<18} ", fmt::truncate_end(&keys, 18)),
+                    theme::key(),
+                ),
                 Span::raw(desc),
             ]));
         }
@@ -126,7 +137,10 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     let src: Vec<String> = p.mappings().iter().map(|m| m.source.to_string()).collect();
     head.push(Line::from(vec![
         Span::styled("from         ", theme::title()),
-        Span::raw(fmt::truncate_end(&src.join("  "), inner.width.saturating_sub(13) as usize)),
+        Span::raw(fmt::truncate_end(
+            &src.join("  "),
+            inner.width.saturating_sub(13) as usize,
+        )),
     ]));
     match &p.editing {
         Some((PreviewField::Destination, input)) => head.push(input_line("destination  ", input)),
@@ -157,23 +171,45 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     head.push(Line::from(vec![
         Span::styled("totals       ", theme::title()),
         Span::raw(format!(
-            "{} objects · {} · copy {} · overwrite {} · skip {} · conflict {} · to transfer {}",
+            "{} objects · {} · {} to transfer",
             fmt::count(t.objects),
             fmt::bytes(t.bytes),
-            fmt::count(t.copy),
-            fmt::count(t.overwrite),
-            fmt::count(t.skip),
-            fmt::count(t.conflict),
             fmt::bytes(t.copy_bytes)
         )),
         state,
     ]));
+    head.push(Line::from(vec![
+        Span::styled("actions      ", theme::title()),
+        Span::styled(
+            format!("copy {}", fmt::count(t.copy)),
+            theme::plan_action(PlanAction::Copy),
+        ),
+        Span::raw(" · "),
+        Span::styled(
+            format!("overwrite {}", fmt::count(t.overwrite)),
+            theme::plan_action(PlanAction::Overwrite),
+        ),
+        Span::raw(" · "),
+        Span::raw(format!("skip {}", fmt::count(t.skip))),
+        Span::raw(" · "),
+        Span::styled(
+            format!("conflict {}", fmt::count(t.conflict)),
+            theme::plan_action(PlanAction::Conflict),
+        ),
+    ]));
     if let Some(e) = &p.field_error {
         head.push(Line::styled(e.clone(), theme::error()));
     } else if app.read_only {
-        head.push(Line::styled("read-only: this preview cannot be queued", theme::warn()));
+        head.push(Line::styled(
+            "read-only: this preview cannot be queued",
+            theme::warn(),
+        ));
     }
-    let [top, table] = Layout::vertical([Constraint::Length(head.len() as u16 + 1), Constraint::Min(1)]).areas(inner);
+    let [top, table] = Layout::vertical([
+        Constraint::Length(head.len() as u16 + 1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(head), top);
 
     let width = table.width as usize;
@@ -181,13 +217,19 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     let act_w = 10;
     let key_w = width.saturating_sub(size_w + act_w + 5) / 2;
     let mut lines = vec![Line::styled(
-        format!("{:<act_w$} {:<key_w$} → {:<key_w$} {:>size_w$}", "action", "source key", "destination key", "size"),
+        format!(
+            "{:<act_w$} {:<key_w$} → {:<key_w$} {:>size_w$}",
+            "action", "source key", "destination key", "size"
+        ),
         theme::dim(),
     )];
     let rows = table.height.saturating_sub(1) as usize;
     for e in p.entries.iter().skip(p.offset).take(rows) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<act_w$} ", e.action.as_str()), theme::plan_action(e.action)),
+            Span::styled(
+                format!("{:<act_w$} ", e.action.as_str()),
+                theme::plan_action(e.action),
+            ),
             Span::raw(format!(
                 "{:<key_w$} → {:<key_w$} {:>size_w$}",
                 fmt::truncate_start(&e.src_key, key_w),
@@ -202,7 +244,11 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     let shown = p.entries.len() as u64;
     if t.objects > shown {
         lines.push(Line::styled(
-            format!("… showing the first {} of {} entries", fmt::count(shown), fmt::count(t.objects)),
+            format!(
+                "… showing the first {} of {} entries",
+                fmt::count(shown),
+                fmt::count(t.objects)
+            ),
             theme::dim(),
         ));
     }
@@ -210,7 +256,13 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
 }
 
 fn confirm(frame: &mut Frame, app: &App, title: &str, lines: &[String], screen: Rect) {
-    let w = lines.iter().map(|l| l.chars().count()).max().unwrap_or(20).max(30) as u16 + 4;
+    let w = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(20)
+        .max(30) as u16
+        + 4;
     let h = lines.len() as u16 + 4;
     let inner = frame_dialog(
         frame,
@@ -233,7 +285,14 @@ fn field_text<T>(f: &Field<T>, show: impl Fn(&T) -> String) -> (String, Style) {
 
 /// A replication rule in plain words.
 pub fn rule_text(r: &ReplicationRule) -> String {
-    let mut s = format!("{} ", if r.status == "Enabled" { "replicates" } else { "(disabled) would replicate" });
+    let mut s = format!(
+        "{} ",
+        if r.status == "Enabled" {
+            "replicates"
+        } else {
+            "(disabled) would replicate"
+        }
+    );
     s.push_str(&r.filter);
     s.push_str(&format!(" to bucket {}", r.destination_bucket));
     if let Some(a) = &r.destination_account {
@@ -268,7 +327,10 @@ pub fn rule_text(r: &ReplicationRule) -> String {
 
 fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     let row = |label: &str, (text, style): (String, Style)| {
-        Line::from(vec![Span::styled(format!("{label:<13}"), theme::title()), Span::styled(text, style)])
+        Line::from(vec![
+            Span::styled(format!("{label:<13}"), theme::title()),
+            Span::styled(text, style),
+        ])
     };
     let mut lines = vec![
         row("bucket", (s.bucket.clone(), Style::new())),
@@ -290,9 +352,28 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     ];
     match &s.replication {
         Field::Value(r) => {
-            lines.push(row("replication", (format!("{} rule(s), role {}", r.rules.len(), r.role), Style::new())));
+            lines.push(row(
+                "replication",
+                (
+                    format!("{} rule(s), role {}", r.rules.len(), r.role),
+                    Style::new(),
+                ),
+            ));
             for rule in &r.rules {
-                lines.push(Line::raw(format!("             • {}", rule_text(rule))));
+                lines.push(Line::raw(format!("  • {}", rule_text(rule))));
+                let id = rule.id.clone().unwrap_or_else(|| "(no id)".into());
+                let Some(check) = s.replication_checks.iter().find(|c| c.rule == id) else {
+                    continue;
+                };
+                if check.problems.is_empty() {
+                    lines.push(Line::styled(
+                        "      ✓ versioning enabled on both buckets, destination reachable",
+                        theme::ok(),
+                    ));
+                }
+                for p in &check.problems {
+                    lines.push(Line::styled(format!("      ⚠ {p}"), theme::warn()));
+                }
             }
         }
         other => lines.push(row("replication", field_text(other, |_| String::new()))),
@@ -300,7 +381,11 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     lines.push(row(
         "ownership",
         field_text(&s.ownership, |o| {
-            let acl = if o.acls_enabled { "ACLs enabled" } else { "ACLs disabled" };
+            let acl = if o.acls_enabled {
+                "ACLs enabled"
+            } else {
+                "ACLs disabled"
+            };
             format!("{} ({acl})", o.object_ownership)
         }),
     ));
@@ -348,16 +433,29 @@ fn status(frame: &mut Frame, app: &App, d: &StatusDialog, screen: Rect) {
         w,
         h,
         Line::styled(format!(" Status of {} ", d.bucket), theme::title()),
-        key_hint(app, &[(Action::ReplicationSummary, "per-object replication"), (Action::Refresh, "reload"), (Action::Close, "close")]),
+        key_hint(
+            app,
+            &[
+                (Action::ReplicationSummary, "per-object replication"),
+                (Action::Refresh, "reload"),
+                (Action::Close, "close"),
+            ],
+        ),
     );
     let tree = app.pane(d.side).tree().filter(|t| t.bucket == d.bucket);
     let mut lines = match tree.and_then(|t| t.status.as_ref()) {
         Some(Ok(s)) => status_lines(s),
         Some(Err(e)) => vec![Line::styled(format!("✖ {e}"), theme::error())],
-        None => vec![Line::styled(format!("{} loading…", spinner(app)), theme::dim())],
+        None => vec![Line::styled(
+            format!("{} loading…", spinner(app)),
+            theme::dim(),
+        )],
     };
     if tree.is_some_and(|t| t.status_loading.is_some()) && lines.len() > 1 {
-        lines.push(Line::styled(format!("{} refreshing…", spinner(app)), theme::dim()));
+        lines.push(Line::styled(
+            format!("{} refreshing…", spinner(app)),
+            theme::dim(),
+        ));
     }
     lines.push(Line::raw(""));
     let label = format!("objects under {:?}", d.prefix);
@@ -378,8 +476,15 @@ fn status(frame: &mut Frame, app: &App, d: &StatusDialog, screen: Rect) {
         )),
         SummarySlot::Failed(e) => lines.push(Line::styled(format!("{label}: {e}"), theme::error())),
         SummarySlot::Loaded(sum) => {
-            lines.push(Line::styled(format!("objects under {:?}", sum.prefix), theme::title()));
-            let limit = if sum.truncated { " (limit reached)" } else { "" };
+            lines.push(Line::styled(
+                format!("objects under {:?}", sum.prefix),
+                theme::title(),
+            ));
+            let limit = if sum.truncated {
+                " (limit reached)"
+            } else {
+                ""
+            };
             lines.push(Line::raw(format!(
                 "  {} inspected{limit}: {} completed · {} pending · {} failed · {} replica · {} not replicated · {} errors",
                 fmt::count(sum.scanned),
@@ -390,13 +495,32 @@ fn status(frame: &mut Frame, app: &App, d: &StatusDialog, screen: Rect) {
                 fmt::count(sum.none),
                 fmt::count(sum.errors)
             )));
+            if sum.missing > 0 {
+                lines.push(Line::styled(
+                    format!(
+                        "  {} covered by a rule but never replicated (written before the rule; needs batch replication)",
+                        fmt::count(sum.missing)
+                    ),
+                    theme::warn(),
+                ));
+            }
             for k in &sum.failed_keys {
                 lines.push(Line::styled(format!("  FAILED {k}"), theme::error()));
             }
+            for k in &sum.missing_keys {
+                lines.push(Line::styled(format!("  NOT REPLICATED {k}"), theme::warn()));
+            }
         }
     }
-    let scroll = d.scroll.min(lines.len().saturating_sub(inner.height as usize));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), inner);
+    let scroll = d
+        .scroll
+        .min(lines.len().saturating_sub(inner.height as usize));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        inner,
+    );
 }
 
 fn job_details(frame: &mut Frame, app: &App, d: &JobDetails, screen: Rect) {
@@ -410,7 +534,12 @@ fn job_details(frame: &mut Frame, app: &App, d: &JobDetails, screen: Rect) {
         Line::styled(format!(" Job #{} ", d.job), theme::title()),
         key_hint(
             app,
-            &[(Action::Pause, "pause/resume"), (Action::CancelJob, "cancel"), (Action::RetryFailed, "retry failed"), (Action::Close, "close")],
+            &[
+                (Action::Pause, "pause/resume"),
+                (Action::CancelJob, "cancel"),
+                (Action::RetryFailed, "retry failed"),
+                (Action::Close, "close"),
+            ],
         ),
     );
     let mut lines = Vec::new();
@@ -443,13 +572,26 @@ fn job_details(frame: &mut Frame, app: &App, d: &JobDetails, screen: Rect) {
     }
     lines.push(Line::raw(""));
     match &d.failed {
-        None => lines.push(Line::styled(format!("{} loading failed objects…", spinner(app)), theme::dim())),
-        Some(Err(e)) => lines.push(Line::styled(format!("cannot load failed objects: {e}"), theme::error())),
+        None => lines.push(Line::styled(
+            format!("{} loading failed objects…", spinner(app)),
+            theme::dim(),
+        )),
+        Some(Err(e)) => lines.push(Line::styled(
+            format!("cannot load failed objects: {e}"),
+            theme::error(),
+        )),
         Some(Ok(f)) if f.is_empty() => lines.push(Line::styled("no failed objects", theme::ok())),
         Some(Ok(f)) => {
-            lines.push(Line::styled(format!("failed objects ({}):", fmt::count(f.len() as u64)), theme::title()));
+            lines.push(Line::styled(
+                format!("failed objects ({}):", fmt::count(f.len() as u64)),
+                theme::title(),
+            ));
             for e in f {
-                let version = e.version_id.as_deref().map(|v| format!(" (version {v})")).unwrap_or_default();
+                let version = e
+                    .version_id
+                    .as_deref()
+                    .map(|v| format!(" (version {v})"))
+                    .unwrap_or_default();
                 lines.push(Line::from(vec![
                     Span::raw(format!("  {}{version} → {}: ", e.src_key, e.dst_key)),
                     Span::styled(e.reason.clone(), theme::error()),
@@ -457,8 +599,15 @@ fn job_details(frame: &mut Frame, app: &App, d: &JobDetails, screen: Rect) {
             }
         }
     }
-    let scroll = d.scroll.min(lines.len().saturating_sub(inner.height as usize));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), inner);
+    let scroll = d
+        .scroll
+        .min(lines.len().saturating_sub(inner.height as usize));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        inner,
+    );
 }
 
 fn connection(frame: &mut Frame, app: &App, c: &ConnectionPicker, screen: Rect) {
@@ -468,8 +617,14 @@ fn connection(frame: &mut Frame, app: &App, c: &ConnectionPicker, screen: Rect) 
         screen,
         64,
         h,
-        Line::styled(format!(" Connection of the {} pane ", c.side.label().to_lowercase()), theme::title()),
-        key_hint(app, &[(Action::Confirm, "choose"), (Action::Close, "cancel")]),
+        Line::styled(
+            format!(" Connection of the {} pane ", c.side.label().to_lowercase()),
+            theme::title(),
+        ),
+        key_hint(
+            app,
+            &[(Action::Confirm, "choose"), (Action::Close, "cancel")],
+        ),
     );
     let current = &app.pane(c.side).conn;
     let other = &app.pane(c.side.other()).conn;
@@ -484,17 +639,30 @@ fn connection(frame: &mut Frame, app: &App, c: &ConnectionPicker, screen: Rect) 
             ConnChoice::SameAsOther => format!("same as the other pane ({})", other.label()),
             ConnChoice::Named(n) => {
                 let s = choice_settings(choice, &app.named_connections, other);
-                let detail = s.map(|s| s.endpoint_url.or(s.profile.map(|p| format!("profile {p}"))).unwrap_or_default());
+                let detail = s.map(|s| {
+                    s.endpoint_url
+                        .or(s.profile.map(|p| format!("profile {p}")))
+                        .unwrap_or_default()
+                });
                 format!("{n}  {}", detail.unwrap_or_default())
             }
             ConnChoice::Profile => "AWS profile…".to_string(),
             ConnChoice::Endpoint => "endpoint URL (MinIO, Garage, R2, …)…".to_string(),
         };
-        let style = if i == c.cursor { theme::cursor(true) } else { Style::new() };
-        lines.push(Line::styled(format!(" {text}"), style));
+        let style = if i == c.cursor {
+            theme::cursor(true)
+        } else {
+            Style::new()
+        };
+        let marker = if i == c.cursor { "›" } else { " " };
+        lines.push(Line::styled(format!("{marker}{text}"), style));
     }
     if let Some((choice, input)) = &c.input {
-        let label = if *choice == ConnChoice::Profile { "profile: " } else { "endpoint URL: " };
+        let label = if *choice == ConnChoice::Profile {
+            "profile: "
+        } else {
+            "endpoint URL: "
+        };
         lines.push(input_line(label, input));
     }
     if let Some(e) = &c.error {

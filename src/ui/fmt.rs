@@ -158,7 +158,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        let cases = [(0, "0s"), (45, "45s"), (192, "3m12s"), (3720, "1h02m"), (183_600, "2d03h")];
+        let cases = [
+            (0, "0s"),
+            (45, "45s"),
+            (192, "3m12s"),
+            (3720, "1h02m"),
+            (183_600, "2d03h"),
+        ];
         for (s, want) in cases {
             assert_eq!(duration(s), want);
         }
@@ -167,7 +173,10 @@ mod tests {
 
     #[test]
     fn dates_and_bars() {
-        let t = Utc.with_ymd_and_hms(2024, 1, 2, 10, 11, 59).single().expect("valid date");
+        let t = Utc
+            .with_ymd_and_hms(2024, 1, 2, 10, 11, 59)
+            .single()
+            .expect("valid date");
         assert_eq!(datetime(&t), "2024-01-02 10:11");
         assert_eq!(bar(83, 100, 10), "████████░░");
         assert_eq!(bar(5, 0, 4), "░░░░");
@@ -177,7 +186,10 @@ mod tests {
 
     #[test]
     fn truncation() {
-        assert_eq!(truncate_start("photos/2024/a.jpg", 8), "…2024/a.jpg".chars().skip(3).collect::<String>());
+        assert_eq!(
+            truncate_start("photos/2024/a.jpg", 8),
+            "…2024/a.jpg".chars().skip(3).collect::<String>()
+        );
         assert_eq!(truncate_start("abc", 8), "abc");
         assert_eq!(truncate_end("abcdef", 4), "abc…");
         assert_eq!(fit("ab", 4), "ab  ");

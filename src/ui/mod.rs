@@ -22,12 +22,24 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let Some(areas) = layout::areas(area.width, area.height, app.transfers.jobs.len()) else {
         let text = vec![
-            Line::from(format!("Terminal too small: {}x{}", area.width, area.height)),
+            Line::from(format!(
+                "Terminal too small: {}x{}",
+                area.width, area.height
+            )),
             Line::from(format!("s3ferry needs at least {MIN_WIDTH}x{MIN_HEIGHT}")),
         ];
         let y = area.height / 2;
-        let msg = ratatui::layout::Rect { y: area.y + y.saturating_sub(1), height: 2.min(area.height), ..area };
-        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), msg);
+        let msg = ratatui::layout::Rect {
+            y: area.y + y.saturating_sub(1),
+            height: 2.min(area.height),
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            msg,
+        );
         return;
     };
     panes::draw(frame, app, Side::Left, areas.left);

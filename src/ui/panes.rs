@@ -18,43 +18,67 @@ use crate::s3::model::{BucketStatus, Field, VersioningState};
 pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
     let pane = app.pane(side);
     let focused = app.focus == Focus::Pane(side);
-    let block = block(app, pane, focused);
+    let block = block(app, pane, focused, area.width);
     match &pane.view {
         View::Buckets(list) => draw_buckets(frame, pane, list, block, area, focused),
         View::Tree(tree) => draw_tree(frame, pane, tree, block, area, focused),
     }
 }
 
-fn block<'a>(app: &App, pane: &'a Pane, focused: bool) -> Block<'a> {
-    let mut title = vec![Span::styled(format!(" {} ", pane.side.label()), theme::title())];
-    match &pane.view {
-        View::Buckets(_) => title.push(Span::raw(format!(" buckets · {} ", pane.conn.label()))),
-        View::Tree(t) => title.push(Span::raw(format!(" {} ", header(t)))),
-    }
-    let mut right = Vec::new();
-    if pane.busy() {
-        right.push(Span::styled(format!(" {} loading ", spinner(app)), theme::warn()));
-    }
-    if !pane.marks.is_empty() {
-        right.push(Span::styled(format!(" {} ", marks_summary(pane)), theme::marked()));
-    }
+/// Top: side, bucket and its status; spinner at the right while loading.
+/// Bottom: filter and marks at the left, the open folder at the right when
+/// there is room for it.
+fn block<'a>(app: &App, pane: &'a Pane, focused: bool, width: u16) -> Block<'a> {
+    let head = match &pane.view {
+        View::Buckets(_) => format!(" buckets · {} ", pane.conn.label()),
+        View::Tree(t) => format!(" {} ", header(t)),
+    };
+    let title = vec![
+        Span::styled(format!(" {} ", pane.side.label()), theme::title()),
+        Span::raw(head),
+    ];
+    let busy = if pane.busy() {
+        vec![Span::styled(format!(" {} ", spinner(app)), theme::warn())]
+    } else {
+        Vec::new()
+    };
     let mut bottom = Vec::new();
     if let Some(input) = &pane.filter_input {
         bottom.push(Span::styled(format!(" /{}▏", input.text), theme::key()));
     } else if !pane.filter.is_empty() {
-        bottom.push(Span::styled(format!(" filter: {} ", pane.filter), theme::key()));
+        bottom.push(Span::styled(
+            format!(" filter: {} ", pane.filter),
+            theme::key(),
+        ));
     }
-    let location = match &pane.view {
-        View::Tree(t) => format!(" s3://{}/{} ", t.bucket, pane.current_prefix().unwrap_or_default()),
-        View::Buckets(_) => String::new(),
-    };
+    if !pane.marks.is_empty() {
+        bottom.push(Span::styled(
+            format!(" {} ", marks_summary(pane, width < 44)),
+            theme::marked(),
+        ));
+    }
     let mut b = Block::bordered()
         .border_style(theme::border(focused))
         .title_top(Line::from(title))
-        .title_top(Line::from(right).alignment(Alignment::Right))
-        .title_bottom(Line::from(bottom));
-    if !location.is_empty() {
-        b = b.title_bottom(Line::from(Span::styled(location, theme::dim())).alignment(Alignment::Right));
+        .title_top(Line::from(busy).alignment(Alignment::Right));
+    let used = bottom
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>();
+    b = b.title_bottom(Line::from(bottom));
+    if let View::Tree(t) = &pane.view {
+        let room = (width as usize).saturating_sub(used + 5);
+        let location = format!(
+            "s3://{}/{}",
+            t.bucket,
+            pane.current_prefix().unwrap_or_default()
+        );
+        if room >= 12 {
+            let text = format!(" {} ", fmt::truncate_start(&location, room - 2));
+            b = b.title_bottom(
+                Line::from(Span::styled(text, theme::dim())).alignment(Alignment::Right),
+            );
+        }
     }
     b
 }
@@ -84,7 +108,10 @@ fn status_parts(s: &BucketStatus) -> Vec<String> {
     match &s.replication {
         Field::Value(r) => {
             let n = r.rules.len();
-            parts.push(format!("replication {n} rule{}", if n == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "replication {n} rule{}",
+                if n == 1 { "" } else { "s" }
+            ));
         }
         Field::NotConfigured => {}
         _ => parts.push("replication n/a".into()),
@@ -92,9 +119,12 @@ fn status_parts(s: &BucketStatus) -> Vec<String> {
     parts
 }
 
-fn marks_summary(pane: &Pane) -> String {
+fn marks_summary(pane: &Pane, short: bool) -> String {
     let t = pane.marks.totals();
     let more = if t.counting { "+" } else { "" };
+    if short {
+        return format!("✔ {} · {}{more}", t.marks, fmt::bytes(t.bytes));
+    }
     let mut s = format!(
         "✔ {} marked · {}{more} obj · {}{more}",
         t.marks,
@@ -107,7 +137,14 @@ fn marks_summary(pane: &Pane) -> String {
     s
 }
 
-fn draw_buckets(frame: &mut Frame, pane: &Pane, list: &BucketList, block: Block, area: Rect, focused: bool) {
+fn draw_buckets(
+    frame: &mut Frame,
+    pane: &Pane,
+    list: &BucketList,
+    block: Block,
+    area: Rect,
+    focused: bool,
+) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let visible = list.visible(&pane.filter);
@@ -123,9 +160,15 @@ fn draw_buckets(frame: &mut Frame, pane: &Pane, list: &BucketList, block: Block,
             lines.push(Line::styled("(no bucket matches the filter)", theme::dim()));
         }
         if !pane.filter.is_empty() {
-            lines.push(Line::styled(format!("enter opens bucket {:?}", pane.filter), theme::dim()));
+            lines.push(Line::styled(
+                format!("enter opens bucket {:?}", pane.filter),
+                theme::dim(),
+            ));
         } else {
-            lines.push(Line::styled("type a bucket name and press enter to open it", theme::dim()));
+            lines.push(Line::styled(
+                "type a bucket name and press enter to open it",
+                theme::dim(),
+            ));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
@@ -183,24 +226,56 @@ struct RowCtx<'a> {
     /// Text width inside the pane (before indentation).
     width: usize,
     cursor: Option<RowKey>,
+    /// The visible rows, as indices into the flattened tree.
+    window: std::ops::Range<usize>,
+}
+
+/// What the recursive build produces besides the items.
+#[derive(Default)]
+struct Built {
+    /// Flattened index of the next row.
+    next: usize,
+    /// Ancestors of the first visible row that are drawn above it (scrolled away).
+    hidden_above: usize,
+    selected: Vec<RowKey>,
 }
 
 fn draw_tree(frame: &mut Frame, pane: &Pane, tree: &Tree, block: Block, area: Rect, focused: bool) {
     let inner = block.inner(area);
-    let cursor = {
+    let (cursor, start) = {
         let rows = tree.rows(&pane.filter);
-        rows.get(tree.cursor_index(&rows)).map(Row::key)
+        let index = tree.cursor_index(&rows);
+        // The app keeps the cursor in view for the size it last saw; should
+        // the frame differ (a resize not yet handled) the cursor still shows.
+        let start =
+            crate::app::tree::scroll_to(tree.offset, index, inner.height as usize, rows.len());
+        (rows.get(index).map(Row::key), start)
     };
-    let ctx = RowCtx { pane, tree, width: inner.width as usize, cursor };
+    let ctx = RowCtx {
+        pane,
+        tree,
+        width: inner.width as usize,
+        cursor,
+        window: start..start + inner.height as usize,
+    };
     let mut state = TreeState::default();
-    let mut selected = Vec::new();
-    let mut path = Vec::new();
-    let items = build(&ctx, tree.root_ref(), 0, &mut path, &mut state, &mut selected);
+    let mut built = Built::default();
+    let items = build(
+        &ctx,
+        tree.root_ref(),
+        0,
+        &mut Vec::new(),
+        &mut state,
+        &mut built,
+    );
     let widget = match TreeWidget::new(&items) {
         Ok(w) => w,
         Err(e) => {
             // Only possible if a listing returned one key twice; say so rather than crash.
-            frame.render_widget(Paragraph::new(format!("cannot draw this listing: {e}")).block(block), area);
+            frame.render_widget(
+                Paragraph::new(format!("cannot draw this listing: {e}")).block(block),
+                area,
+            );
             return;
         }
     };
@@ -211,47 +286,66 @@ fn draw_tree(frame: &mut Frame, pane: &Pane, tree: &Tree, block: Block, area: Re
         .node_open_symbol("▼ ")
         .node_no_children_symbol("  ");
     // TreeState only accepts an offset once it has seen the rows; a first pass
-    // into a scratch buffer shows them, then the app's scroll position applies.
+    // into a scratch buffer shows them. The offset skips the ancestors that
+    // were kept only so the visible rows sit at the right depth.
     let mut scratch = Buffer::empty(area);
     StatefulWidget::render(widget.clone(), area, &mut scratch, &mut state);
-    state.scroll_down(tree.offset);
-    if !selected.is_empty() {
-        state.select(selected);
+    state.scroll_down(built.hidden_above);
+    if !built.selected.is_empty() {
+        state.select(built.selected);
     }
     frame.render_stateful_widget(widget, area, &mut state);
 }
 
+/// Tree items for the visible window only, plus the ancestors of its first
+/// row: a bucket with a million loaded keys costs no more to draw than a small one.
 fn build(
     ctx: &RowCtx,
     parent: ParentRef,
     depth: usize,
     path: &mut Vec<RowKey>,
     state: &mut TreeState<RowKey>,
-    selected: &mut Vec<RowKey>,
+    built: &mut Built,
 ) -> Vec<TreeItem<'static, RowKey>> {
     let mut items = Vec::new();
     for row in ctx.tree.children(parent, depth, &ctx.pane.filter) {
+        if built.next >= ctx.window.end {
+            break;
+        }
+        let index = built.next;
+        built.next += 1;
         let key = row.key();
         path.push(key.clone());
-        if ctx.cursor.as_ref().is_some_and(|c| row.is(c)) {
-            selected.clone_from(path);
+        let visible = ctx.window.contains(&index);
+        if visible && ctx.cursor.as_ref().is_some_and(|c| row.is(c)) {
+            built.selected.clone_from(path);
         }
         let children = if let Some(child) = ctx.tree.expanded_child(&row) {
             state.open(path.clone());
-            build(ctx, child, depth + 1, path, state, selected)
+            build(ctx, child, depth + 1, path, state, built)
         } else if let RowItem::Prefix(p) = row.item {
             // A placeholder child makes the widget draw a closed-folder arrow.
-            vec![TreeItem::new_leaf(RowKey::Loading(ListingId::Dir(p.to_string())), "")]
+            vec![TreeItem::new_leaf(
+                RowKey::Loading(ListingId::Dir(p.to_string())),
+                "",
+            )]
         } else {
             Vec::new()
         };
+        path.pop();
+        let ancestor_of_window = index < ctx.window.start && built.next > ctx.window.start;
+        if !visible && !ancestor_of_window {
+            continue;
+        }
+        if ancestor_of_window {
+            built.hidden_above += 1;
+        }
         let text = row_line(ctx, &row);
         let item = match TreeItem::new(key.clone(), text.clone(), children) {
             Ok(i) => i,
             Err(_) => TreeItem::new_leaf(key, text),
         };
         items.push(item);
-        path.pop();
     }
     items
 }
@@ -264,25 +358,38 @@ fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {
     let (mark, mark_style) = match row.item {
         RowItem::Prefix(p) if marks.is_marked(p, MarkKind::Prefix) => ("✔ ", theme::marked()),
         RowItem::Object(o) if marks.is_marked(&o.key, MarkKind::Object) => ("✔ ", theme::marked()),
-        RowItem::Prefix(p) if marks.covering(p, MarkKind::Prefix).is_some() => ("· ", theme::marked()),
-        RowItem::Object(o) if marks.covering(&o.key, MarkKind::Object).is_some() => ("· ", theme::marked()),
+        RowItem::Prefix(p) if marks.covering(p, MarkKind::Prefix).is_some() => {
+            ("· ", theme::marked())
+        }
+        RowItem::Object(o) if marks.covering(&o.key, MarkKind::Object).is_some() => {
+            ("· ", theme::marked())
+        }
         _ => ("  ", Style::new()),
     };
     let name_w = avail.saturating_sub(2 + cols.width());
     let mut spans = vec![Span::styled(mark, mark_style)];
     match row.item {
         RowItem::Prefix(p) => {
-            let name = if row.name.is_empty() { "(empty name)" } else { row.name };
+            let name = if row.name.is_empty() {
+                "(empty name)"
+            } else {
+                row.name
+            };
             spans.push(Span::styled(fmt::fit(name, name_w), theme::prefix()));
             if let Some(m) = marks.get(p).filter(|m| m.kind == MarkKind::Prefix) {
                 let text = match &m.size {
-                    MarkSize::Known(c) => format!("{} obj  {}", fmt::count(c.objects), fmt::bytes(c.bytes)),
+                    MarkSize::Known(c) => {
+                        format!("{} obj  {}", fmt::count(c.objects), fmt::bytes(c.bytes))
+                    }
                     MarkSize::Counting(_, c) => format!("{}+ obj counting…", fmt::count(c.objects)),
                     MarkSize::Failed(_) => "size unknown".into(),
                 };
                 let w = cols.width();
                 if w > 0 {
-                    spans.push(Span::styled(format!("{:>w$}", fmt::truncate_end(&text, w)), theme::dim()));
+                    spans.push(Span::styled(
+                        format!("{:>w$}", fmt::truncate_end(&text, w)),
+                        theme::dim(),
+                    ));
                 }
             }
         }
@@ -301,22 +408,38 @@ fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {
                 _ if row.name.is_empty() => "(folder marker object)".to_string(),
                 _ => row.name.to_string(),
             };
-            let style = if matches!(row.item, RowItem::Version(_)) { theme::dim() } else { Style::new() };
+            let style = if matches!(row.item, RowItem::Version(_)) {
+                theme::dim()
+            } else {
+                Style::new()
+            };
             spans.push(Span::styled(fmt::fit(&name, name_w), style));
             if cols.size > 0 {
-                let size = if o.is_delete_marker() { String::new() } else { fmt::bytes(o.size) };
+                let size = if o.is_delete_marker() {
+                    String::new()
+                } else {
+                    fmt::bytes(o.size)
+                };
                 spans.push(Span::raw(format!(" {size:>w$}", w = cols.size)));
             }
             if cols.date > 0 {
-                let date = o.last_modified.as_ref().map(fmt::datetime).unwrap_or_default();
-                spans.push(Span::styled(format!("  {date:>w$}", w = cols.date), theme::dim()));
+                let date = o
+                    .last_modified
+                    .as_ref()
+                    .map(fmt::datetime)
+                    .unwrap_or_default();
+                spans.push(Span::styled(
+                    format!("  {date:>w$}", w = cols.date),
+                    theme::dim(),
+                ));
             }
         }
         RowItem::More => spans.push(Span::styled("… load more (enter)", theme::warn())),
         RowItem::Loading => spans.push(Span::styled("loading…", theme::dim())),
-        RowItem::Error(e) => {
-            spans.push(Span::styled(fmt::truncate_end(&format!("✖ {e} (enter retries)"), avail), theme::error()))
-        }
+        RowItem::Error(e) => spans.push(Span::styled(
+            fmt::truncate_end(&format!("✖ {e} (enter retries)"), avail),
+            theme::error(),
+        )),
         RowItem::Empty => spans.push(Span::styled("(empty)", theme::dim())),
     }
     Line::from(spans)

@@ -11,11 +11,18 @@ use crate::app::{Action, App, Context};
 pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     if app.read_only {
-        spans.push(Span::styled(" READ-ONLY ", theme::warn().add_modifier(ratatui::style::Modifier::REVERSED)));
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            theme::warn().add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
         spans.push(Span::raw(" "));
     }
     if let Some(s) = &app.status {
-        let style = if s.error { theme::error() } else { ratatui::style::Style::new() };
+        let style = if s.error {
+            theme::error()
+        } else {
+            ratatui::style::Style::new()
+        };
         spans.push(Span::styled(s.text.clone(), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -59,7 +66,10 @@ fn hint_actions(ctx: Context) -> &'static [(Action, &'static str)] {
             (Action::TogglePolicy, "on existing"),
             (Action::Close, "cancel"),
         ],
-        Context::Status => &[(Action::ReplicationSummary, "per-object replication"), (Action::Close, "close")],
+        Context::Status => &[
+            (Action::ReplicationSummary, "per-object replication"),
+            (Action::Close, "close"),
+        ],
         Context::JobDetails => &[
             (Action::Pause, "pause/resume"),
             (Action::CancelJob, "cancel"),
@@ -82,8 +92,15 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         let key = if ctx == Context::Buckets {
             // Plain letters type into a bucket list's filter; show a key that works there.
             let keys = app.keymap.key_texts(*action);
-            let typed = |k: &&str| k.chars().count() == 1 && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-            keys.iter().find(|k| !typed(k)).map(|k| k.to_string()).unwrap_or_else(|| app.keymap.first_key(*action))
+            let typed = |k: &&str| {
+                k.chars().count() == 1
+                    && k.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            };
+            keys.iter()
+                .find(|k| !typed(k))
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| app.keymap.first_key(*action))
         } else {
             app.keymap.first_key(*action)
         };

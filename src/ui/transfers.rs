@@ -29,12 +29,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             fmt::eta(eta)
         )));
     }
-    let block = Block::bordered().border_style(theme::border(focused)).title_top(Line::from(title));
+    let block = Block::bordered()
+        .border_style(theme::border(focused))
+        .title_top(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let chart_w = CHART_WIDTH.min(inner.width / 3);
-    let chart = Rect { width: chart_w, ..inner };
+    let chart = Rect {
+        width: chart_w,
+        ..inner
+    };
     draw_chart(frame, app, chart);
     draw_jobs(frame, app, layout::job_table(area), focused);
 }
@@ -44,7 +49,8 @@ fn draw_chart(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let label_w = 6u16;
-    let halves: [Rect; 2] = Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(area);
+    let halves: [Rect; 2] =
+        Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(area);
     let series = &app.transfers.throughput.series;
     for (half, (label, bytes)) in halves.into_iter().zip([("B/s", true), ("obj/s", false)]) {
         if half.height == 0 {
@@ -53,13 +59,13 @@ fn draw_chart(frame: &mut Frame, app: &App, area: Rect) {
         let [lab, spark]: [Rect; 2] =
             Layout::horizontal([Constraint::Length(label_w), Constraint::Min(1)]).areas(half);
         frame.render_widget(Paragraph::new(Span::styled(label, theme::dim())), lab);
-        let data = series.per_second(app.now_ms, spark.width as usize, bytes);
+        let data = series.last_minute(app.now_ms, spark.width as usize, bytes);
         let style = if bytes { theme::ok() } else { theme::key() };
         frame.render_widget(Sparkline::default().data(&data).style(style), spark);
     }
 }
 
-/// Columns by priority: narrow screens drop the later ones.
+/// The job table's columns, in display order.
 #[derive(Clone, Copy, PartialEq)]
 enum Col {
     Id,
@@ -73,29 +79,74 @@ enum Col {
     Failed,
 }
 
-fn columns(width: u16) -> Vec<(Col, Constraint)> {
-    let all = [
-        (Col::Id, Constraint::Length(4), 0),
-        (Col::State, Constraint::Length(16), 0),
-        (Col::Route, Constraint::Min(12), 0),
-        (Col::Progress, Constraint::Length(16), 1),
-        (Col::Objects, Constraint::Length(15), 2),
-        (Col::Failed, Constraint::Length(6), 1),
-        (Col::Eta, Constraint::Length(7), 2),
-        (Col::Rate, Constraint::Length(11), 3),
-        (Col::Bytes, Constraint::Length(21), 3),
-    ];
-    let level = match width {
-        w if w >= 120 => 3,
-        w if w >= 90 => 2,
-        w if w >= 60 => 1,
-        _ => 0,
+const ORDER: [Col; 9] = [
+    Col::Id,
+    Col::State,
+    Col::Route,
+    Col::Progress,
+    Col::Objects,
+    Col::Bytes,
+    Col::Rate,
+    Col::Eta,
+    Col::Failed,
+];
+/// The route column takes what is left, but at least this.
+const ROUTE_MIN: u16 = 16;
+
+fn width_of(c: Col) -> u16 {
+    match c {
+        Col::Id => 4,
+        Col::State => 16,
+        Col::Route => ROUTE_MIN,
+        Col::Progress => 13,
+        Col::Objects => 13,
+        Col::Bytes => 17,
+        Col::Rate => 11,
+        Col::Eta => 6,
+        Col::Failed => 5,
+    }
+}
+
+/// Room the route keeps beyond its minimum before optional columns are added.
+const ROUTE_SPARE: u16 = 8;
+
+/// The columns that fit `width`, taken by importance; and the route's width.
+fn columns(width: u16) -> (Vec<Col>, u16) {
+    let essential = [Col::Id, Col::State, Col::Route, Col::Progress, Col::Objects];
+    let optional = [Col::Failed, Col::Eta, Col::Rate, Col::Bytes];
+    let used = |cols: &[Col]| {
+        cols.iter()
+            .map(|c| width_of(*c) + 1)
+            .sum::<u16>()
+            .saturating_sub(1)
     };
-    let order = [Col::Id, Col::State, Col::Route, Col::Progress, Col::Objects, Col::Bytes, Col::Rate, Col::Eta, Col::Failed];
-    order
-        .iter()
-        .filter_map(|c| all.iter().find(|(k, _, lvl)| k == c && *lvl <= level).map(|(k, w, _)| (*k, *w)))
-        .collect()
+    let mut chosen: Vec<Col> = essential.to_vec();
+    for c in optional {
+        let mut with = chosen.clone();
+        with.push(c);
+        if used(&with) + ROUTE_SPARE <= width {
+            chosen = with;
+        }
+    }
+    let route = width.saturating_sub(used(&chosen)) + ROUTE_MIN;
+    let cols = ORDER.into_iter().filter(|c| chosen.contains(c)).collect();
+    (cols, route)
+}
+
+/// `src-bucket/photos/ → dst-bucket/2024/photos/`, each side cut from the
+/// start so the most specific part stays visible.
+fn route(job: &JobSnapshot, width: usize) -> String {
+    let strip = |s: &str| s.strip_prefix("s3://").unwrap_or(s).to_string();
+    let (src, dst) = (strip(&job.source), strip(&job.destination));
+    if src.chars().count() + dst.chars().count() + 3 <= width {
+        return format!("{src} → {dst}");
+    }
+    let half = width.saturating_sub(3) / 2;
+    format!(
+        "{} → {}",
+        fmt::truncate_start(&src, half),
+        fmt::truncate_start(&dst, width.saturating_sub(3 + half))
+    )
 }
 
 fn header(c: Col) -> &'static str {
@@ -112,7 +163,7 @@ fn header(c: Col) -> &'static str {
     }
 }
 
-fn cell(app: &App, job: &JobSnapshot, c: Col) -> Cell<'static> {
+fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
     let p = &job.progress;
     let more = if p.listing_done { "" } else { "+" };
     match c {
@@ -121,20 +172,44 @@ fn cell(app: &App, job: &JobSnapshot, c: Col) -> Cell<'static> {
             format!("{} {}", job.kind.as_str(), job.state.as_str()),
             theme::job_state(job.state),
         )),
-        Col::Route => Cell::from(format!("{} → {}", job.source, job.destination)),
+        Col::Route => Cell::from(route(job, route_w as usize)),
         Col::Progress => {
-            let (done, total) = if p.bytes_total > 0 { (p.bytes_done, p.bytes_total) } else { (p.objects_done, p.objects_total) };
-            Cell::from(format!("{} {:>4}", fmt::bar(done, total, 10), fmt::percent(done, total)))
+            let (done, total) = if p.bytes_total > 0 {
+                (p.bytes_done, p.bytes_total)
+            } else {
+                (p.objects_done, p.objects_total)
+            };
+            Cell::from(format!(
+                "{} {:>4}",
+                fmt::bar(done, total, 8),
+                fmt::percent(done, total)
+            ))
         }
-        Col::Objects => Cell::from(format!("{}/{}{more}", fmt::count(p.objects_done), fmt::count(p.objects_total))),
-        Col::Bytes => Cell::from(format!("{}/{}{more}", fmt::bytes(p.bytes_done), fmt::bytes(p.bytes_total))),
+        Col::Objects => Cell::from(format!(
+            "{}/{}{more}",
+            fmt::count(p.objects_done),
+            fmt::count(p.objects_total)
+        )),
+        Col::Bytes => Cell::from(format!(
+            "{}/{}{more}",
+            fmt::bytes(p.bytes_done),
+            fmt::bytes(p.bytes_total)
+        )),
         Col::Rate => Cell::from(fmt::byte_rate(app.transfers.throughput.job_rate(job).bytes)),
         Col::Eta => {
             let eta = job_eta(job, app.transfers.throughput.job_rate(job));
-            Cell::from(if job.state.is_active() { fmt::eta(eta) } else { String::new() })
+            Cell::from(if job.state.is_active() {
+                fmt::eta(eta)
+            } else {
+                String::new()
+            })
         }
         Col::Failed => {
-            let style = if p.failed > 0 { theme::error() } else { theme::dim() };
+            let style = if p.failed > 0 {
+                theme::error()
+            } else {
+                theme::dim()
+            };
             Cell::from(Span::styled(fmt::count(p.failed), style))
         }
     }
@@ -152,8 +227,8 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
         frame.render_widget(Paragraph::new(Span::styled(hint, theme::dim())), area);
         return;
     }
-    let cols = columns(area.width);
-    let head = Row::new(cols.iter().map(|(c, _)| Cell::from(header(*c)))).style(theme::dim());
+    let (cols, route_w) = columns(area.width);
+    let head = Row::new(cols.iter().map(|c| Cell::from(header(*c)))).style(theme::dim());
     let rows = area.height.saturating_sub(1) as usize;
     let selected = t.selected_index();
     let body: Vec<Row> = t
@@ -163,7 +238,7 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
         .skip(t.offset)
         .take(rows)
         .map(|(i, job)| {
-            let r = Row::new(cols.iter().map(|(c, _)| cell(app, job, *c)));
+            let r = Row::new(cols.iter().map(|c| cell(app, job, *c, route_w)));
             if Some(i) == selected {
                 r.style(theme::cursor(focused))
             } else {
@@ -171,6 +246,10 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
             }
         })
         .collect();
-    let table = Table::new(body, cols.iter().map(|(_, w)| *w)).header(head).column_spacing(1);
+    let widths = cols.iter().map(|c| match c {
+        Col::Route => Constraint::Min(route_w),
+        other => Constraint::Length(width_of(*other)),
+    });
+    let table = Table::new(body, widths).header(head).column_spacing(1);
     frame.render_widget(table, area);
 }
