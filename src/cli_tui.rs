@@ -25,6 +25,18 @@ pub async fn open_tui(
     dst: Option<Location>,
     read_only: bool,
 ) -> anyhow::Result<Exit> {
-    let _ = (config, src_conn, dst_conn, src, dst, read_only);
-    anyhow::bail!("the TUI is not available in this build")
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the TUI needs a terminal; use a subcommand (see --help) for scripts");
+    }
+    crate::tui::run(crate::tui::TuiOptions {
+        config: config.clone(),
+        src_conn,
+        dst_conn,
+        src,
+        dst,
+        read_only: read_only || config.ui.read_only,
+    })
+    .await?;
+    Ok(Exit::OK)
 }
