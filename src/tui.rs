@@ -31,12 +31,19 @@ use crate::s3::list::{list_buckets, list_page, list_stream, ListRequest};
 use crate::s3::status::{bucket_status, replication_checks, replication_summary};
 use crate::s3::{ConnectionPool, ListItem};
 
+/// What the command line decided; see `s3ferry tui --help`.
 pub struct TuiOptions {
+    /// Keymap, named connections, engine defaults, `ui.read_only`.
     pub config: Config,
+    /// Connection of the left (source) pane.
     pub src_conn: ConnectionSettings,
+    /// Connection of the right (destination) pane.
     pub dst_conn: ConnectionSettings,
+    /// Where the left pane opens; its bucket list when `None`.
     pub src: Option<Location>,
+    /// Where the right pane opens; its bucket list when `None`.
     pub dst: Option<Location>,
+    /// `--read-only`: nothing that writes can be started (also `ui.read_only`).
     pub read_only: bool,
 }
 
@@ -128,10 +135,13 @@ async fn event_loop(
     Ok(())
 }
 
-/// A tick only changes the screen while something moves (spinner, jobs).
+/// Ticks and job snapshots arrive every 250 ms; they only change the screen
+/// while something moves (spinner, jobs).
 fn worth_redrawing(app: &App, msg: &Msg) -> bool {
-    if !matches!(msg, Msg::Tick { .. }) {
-        return true;
+    match msg {
+        Msg::Tick { .. } => {}
+        Msg::JobsSnapshot(jobs) => return !jobs.is_empty() || !app.transfers.jobs.is_empty(),
+        _ => return true,
     }
     let waiting_dialog = app.dialogs.iter().any(|d| match d {
         Dialog::Preview(p) => !p.done,

@@ -615,3 +615,144 @@ async fn streamed_copy_between_connections_keeps_properties_with_bounded_memory(
     // 72 MiB moved; memory stays near parts in flight x part size.
     assert!(peak < 160 * 1024, "peak RSS {peak} KiB");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_no_clobber_version_id_and_copying_into_its_own_source() {
+    for srv in servers() {
+        let c = srv.client();
+        let b = srv.bucket("misc", true).await;
+        put(&c, &b, "x/k", "from x").await;
+        put(&c, &b, "y/k", "from y").await;
+        let data = tempfile::tempdir().expect("tmp");
+        // Two sources mapping to one destination key: refused before anything runs.
+        let (code, _, err) = run(srv.cmd(data.path()).args([
+            "cp",
+            &format!("s3://{b}/x/"),
+            &format!("s3://{b}/y/"),
+            &format!("s3://{b}/z/"),
+        ]));
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("both map to destination key \"z/k\""),
+            "{}: {err}",
+            srv.name()
+        );
+        assert!(keys(&c, &b, "z/").await.is_empty(), "nothing written");
+        // A destination key over 1024 bytes: refused in the plan.
+        let long = format!("x/{}", "l".repeat(1000));
+        put(&c, &b, &long, "long").await;
+        let deep = format!("s3://{b}/{}/", "d".repeat(40));
+        let (code, out, _) = run(srv.cmd(data.path()).args([
+            "cp",
+            "--dry-run",
+            "--json",
+            &format!("s3://{b}/x/"),
+            &deep,
+        ]));
+        assert_eq!(code, 1);
+        assert!(out.contains("over S3's limit of 1024"), "{out}");
+
+        // --no-clobber keeps what is there.
+        put(&c, &b, "dst/k", "already here").await;
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "cp",
+            "--no-clobber",
+            "--json",
+            &format!("s3://{b}/y/k"),
+            &format!("s3://{b}/dst/"),
+        ]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(summary(&out)["skipped"], 1);
+        assert_eq!(get(&c, &b, "dst/k").await, b"already here".to_vec());
+
+        // --version-id copies that version.
+        put(&c, &b, "v/doc", "first").await;
+        let first = c
+            .list_object_versions()
+            .bucket(&b)
+            .prefix("v/doc")
+            .send()
+            .await
+            .expect("versions")
+            .versions()[0]
+            .version_id()
+            .map(str::to_string)
+            .expect("version id");
+        put(&c, &b, "v/doc", "second").await;
+        let (code, _, err) = run(srv.cmd(data.path()).args([
+            "cp",
+            "--version-id",
+            &first,
+            &format!("s3://{b}/v/doc"),
+            &format!("s3://{b}/old-doc"),
+        ]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            get(&c, &b, "old-doc").await,
+            b"first".to_vec(),
+            "{}",
+            srv.name()
+        );
+
+        // Copying into a prefix inside its own source never re-copies the job's own writes.
+        let src = srv.bucket("self", false).await;
+        for i in 0..30 {
+            put(&c, &src, &format!("f{i:02}"), format!("{i}")).await;
+        }
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "cp",
+            "--json",
+            &format!("s3://{src}/"),
+            &format!("s3://{src}/copy/"),
+        ]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(summary(&out)["copied"], 30);
+        assert_eq!(keys(&c, &src, "copy/").await.len(), 30);
+        assert!(keys(&c, &src, "copy/copy/").await.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_cleanly_and_says_how_to_resume() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("int-src", false).await;
+    let dst = srv.bucket("int-dst", false).await;
+    let names: Vec<String> = (0..400).map(|i| format!("i/{i:04}")).collect();
+    futures::future::join_all(names.iter().map(|k| put(&c, &src, k, k.clone()))).await;
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            latency: Duration::from_millis(20),
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let child = ferry_cmd(&proxy.url, data.path())
+        .args([
+            "mv",
+            "--concurrency",
+            "4",
+            &format!("s3://{src}/i/"),
+            &format!("s3://{dst}/"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    while keys(&c, &dst, "").await.len() < 40 && start.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    let (code, _, _) = run(std::process::Command::new("kill").args(["-INT", &pid]));
+    assert_eq!(code, 0);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("resume with: s3ferry resume 1"), "{err}");
+    let (code, _, err) = run(srv.cmd(data.path()).args(["resume", "1"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(keys(&c, &dst, "").await.len(), 400);
+    assert!(keys(&c, &src, "").await.is_empty());
+}

@@ -413,3 +413,22 @@ async fn status_checks_what_replication_rules_need() {
         assert!(out.contains("S3 Batch Replication"), "{out}");
     }
 }
+
+#[test]
+fn demo_shows_the_seeded_buckets() {
+    let data = tempfile::tempdir().expect("tmp");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_s3ferry"));
+    test_env(&mut cmd, data.path());
+    let (code, out, err) = run(cmd.args(["demo", "--no-tui"]));
+    assert_eq!(code, 0, "{err}");
+    for b in [
+        "== s3://prod-assets/",
+        "== s3://backup-assets/",
+        "== s3://archive/",
+    ] {
+        assert!(out.contains(b), "{b} missing in:\n{out}");
+    }
+    assert!(out.contains("replication   1 rule(s)"), "{out}");
+    assert!(out.contains("versioning    Enabled"), "{out}");
+    assert!(out.contains("PRE  images/"), "{out}");
+}

@@ -263,19 +263,19 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Copy,
         name: "copy",
-        description: "copy marks to the right pane's prefix (preview first)",
+        description: "copy the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
     ActionInfo {
         action: Action::Move,
         name: "move",
-        description: "move marks to the right pane's prefix (preview first)",
+        description: "move the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
     ActionInfo {
         action: Action::Compare,
         name: "compare",
-        description: "compare marks with the right pane (sync preview)",
+        description: "compare the marks with the right pane's open folder (sync preview)",
         contexts: &[C::Tree],
     },
     ActionInfo {

@@ -186,6 +186,9 @@ impl Engine {
         if record.state == JobState::Completed {
             anyhow::bail!("job {id} already completed");
         }
+        if let Some(pid) = self.0.journal.running_elsewhere(id)? {
+            anyhow::bail!("job {id} is running in another s3ferry process (pid {pid})");
+        }
         let mut spec = record.spec.clone();
         spec.src_conn = self.restore_secrets(spec.src_conn);
         spec.dst_conn = self.restore_secrets(spec.dst_conn);

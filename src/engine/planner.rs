@@ -50,7 +50,17 @@ pub fn needs_dest_index(spec: &JobSpec, preview: bool) -> bool {
 /// one destination, when versions must be replayed in order, and for sync
 /// (whose deletions are checked against --max-delete first).
 pub fn needs_full_plan(spec: &JobSpec, mapper: &Mapper) -> bool {
-    !mapper.is_injective() || spec.plan.all_versions || spec.kind == JobKind::Sync
+    // A destination inside its own source would show the job's own writes to
+    // a listing still running: snapshot the listing first.
+    let writes_into_source = spec.src_conn.same_store(&spec.dst_conn)
+        && spec.mappings.iter().any(|m| {
+            m.source.bucket == m.destination.bucket
+                && m.destination.prefix.starts_with(m.source.prefix.as_str())
+        });
+    !mapper.is_injective()
+        || spec.plan.all_versions
+        || spec.kind == JobKind::Sync
+        || writes_into_source
 }
 
 fn token_text(t: &Option<PageToken>) -> Option<String> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::Stream;
 use tokio::sync::{mpsc, Notify};
+use tokio_util::sync::CancellationToken;
 
 use super::model::{JobId, JobKind, JobSpec};
 use super::planner::{PageHook, PlanError, Planner};
@@ -35,6 +36,16 @@ pub async fn plan_in_memory(
     pool: &ConnectionPool,
     spec: &JobSpec,
     on_page: Option<PageHook>,
+) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
+    plan_in_memory_until(pool, spec, on_page, &CancellationToken::new()).await
+}
+
+/// As `plan_in_memory`, stopping between pages once `cancel` fires.
+pub async fn plan_in_memory_until(
+    pool: &ConnectionPool,
+    spec: &JobSpec,
+    on_page: Option<PageHook>,
+    cancel: &CancellationToken,
 ) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
     let journal = Arc::new(Journal::in_memory()?);
     let job = journal.create_job(spec)?;
@@ -68,9 +79,7 @@ pub async fn plan_in_memory(
         on_page,
     };
     planner.index_destination().await?;
-    planner
-        .list_sources(true, &tokio_util::sync::CancellationToken::new())
-        .await?;
+    planner.list_sources(true, cancel).await?;
     let mut verdict = planner.check_refusals();
     if verdict.is_ok() && spec.kind == JobKind::Sync && spec.plan.delete_extra {
         verdict = planner.plan_deletes().map(|_| ());
@@ -95,12 +104,18 @@ pub fn preview(
     let (tx, rx) = mpsc::unbounded_channel::<Result<PreviewEvent, String>>();
     tokio::spawn(async move {
         let page_tx = tx.clone();
+        // Nobody listening any more (the preview was closed): stop listing.
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
         let on_page: PageHook = Box::new(move |rows: &[NewEntry]| {
-            let _ = page_tx.send(Ok(PreviewEvent::Entries(
+            let sent = page_tx.send(Ok(PreviewEvent::Entries(
                 rows.iter().map(plan_entry).collect(),
             )));
+            if sent.is_err() {
+                stop.cancel();
+            }
         });
-        match plan_in_memory(&pool, &spec, Some(on_page)).await {
+        match plan_in_memory_until(&pool, &spec, Some(on_page), &cancel).await {
             Ok((journal, job, verdict)) => {
                 // Deletions (sync --delete) are planned after the listing.
                 if spec.plan.delete_extra {

@@ -238,13 +238,28 @@ impl Journal {
 
     pub fn set_job_state(&self, id: JobId, state: JobState, message: Option<&str>) -> JResult<()> {
         let finished = matches!(state, JobState::Completed | JobState::Failed).then(now);
+        // A running job belongs to this process; others must leave it alone.
+        let owner = state.is_active().then(std::process::id);
         self.with(|c| {
             c.execute(
-                "UPDATE jobs SET state = ?2, message = ?3, updated_at = ?4, finished_at = COALESCE(?5, finished_at) WHERE id = ?1",
-                params![id, state.as_str(), message, now(), finished],
+                "UPDATE jobs SET state = ?2, message = ?3, updated_at = ?4, finished_at = COALESCE(?5, finished_at),
+                   owner_pid = ?6 WHERE id = ?1",
+                params![id, state.as_str(), message, now(), finished, owner],
             )?;
             Ok(())
         })
+    }
+
+    /// The process running a job, if it is another live process.
+    pub fn running_elsewhere(&self, id: JobId) -> JResult<Option<u32>> {
+        let pid: Option<i64> = self.with(|c| {
+            c.query_row("SELECT owner_pid FROM jobs WHERE id = ?1 AND state IN ('queued', 'running', 'paused')", params![id], |r| r.get(0))
+                .optional()
+                .map(Option::flatten)
+        })?;
+        Ok(pid
+            .map(|p| p as u32)
+            .filter(|p| *p != std::process::id() && process_alive(*p)))
     }
 
     pub fn set_planned(&self, id: JobId) -> JResult<()> {
@@ -316,6 +331,7 @@ impl Journal {
                 j.state,
                 JobState::Running | JobState::Queued | JobState::Paused
             ) && !live.contains(&j.id)
+                && self.running_elsewhere(j.id)?.is_none()
             {
                 self.set_job_state(
                     j.id,
@@ -723,6 +739,12 @@ impl Journal {
             .map(|_| ())
         })
     }
+}
+
+/// Whether a process id is alive (Linux /proc; elsewhere assume it is not,
+/// which at worst lets a user resume a job still running elsewhere).
+fn process_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[cfg(unix)]

@@ -21,7 +21,8 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
             finished_at INTEGER,
-            message TEXT
+            message TEXT,
+            owner_pid INTEGER
         );
         CREATE TABLE IF NOT EXISTS listing (
             job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -71,5 +72,13 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             last_modified INTEGER,
             PRIMARY KEY (job_id, key)
         ) WITHOUT ROWID;",
-    )
+    )?;
+    // Journals made before jobs recorded their process.
+    let has_owner: bool = c
+        .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner_pid'")?
+        .exists([])?;
+    if !has_owner {
+        c.execute_batch("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER")?;
+    }
+    Ok(())
 }

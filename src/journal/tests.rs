@@ -137,3 +137,32 @@ fn unwritable_location_is_a_clear_error() {
         .expect("must fail");
     assert!(err.to_string().contains("not-a-dir"), "{err}");
 }
+
+#[test]
+fn jobs_of_other_live_processes_are_not_marked_interrupted() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    j.set_job_state(id, JobState::Running, None).expect("state");
+    let set_owner = |pid: i64| {
+        j.with(|c| {
+            c.execute(
+                "UPDATE jobs SET owner_pid = ?2 WHERE id = ?1",
+                params![id, pid],
+            )
+            .map(|_| ())
+        })
+        .expect("owner")
+    };
+    // PID 1 is always alive: another process runs this job.
+    set_owner(1);
+    assert_eq!(j.running_elsewhere(id).expect("check"), Some(1));
+    assert!(j.mark_orphans_interrupted(&[]).expect("mark").is_empty());
+    // A dead owner: the job was interrupted.
+    set_owner(i32::MAX as i64);
+    assert_eq!(j.running_elsewhere(id).expect("check"), None);
+    assert_eq!(j.mark_orphans_interrupted(&[]).expect("mark"), vec![id]);
+    assert_eq!(
+        j.job(id).expect("job").expect("exists").state,
+        JobState::Interrupted
+    );
+}
