@@ -1,0 +1,275 @@
+//! End to end: the TUI in a pseudo-terminal against an in-process sandbox S3.
+//! Open two buckets, mark a prefix, preview, copy, watch the job finish, quit,
+//! then check the destination bucket through S3.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+/// Debug builds on small machines are slow; the waits are upper bounds.
+const WAIT: Duration = Duration::from_secs(90);
+
+fn client(url: &str) -> Client {
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .force_path_style(true)
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A program running in a pseudo-terminal, its screen kept by a vt100 parser.
+struct Pty {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Pty {
+    fn spawn(cmd: CommandBuilder) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let child = pair.slave.spawn_command(cmd).expect("spawn in the pty");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let feed = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut p) = feed.lock() {
+                    p.process(&buf[..n]);
+                }
+            }
+        });
+        Pty {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    /// Waits until every needle is on screen; panics with the screen otherwise.
+    fn wait_for(&mut self, needles: &[&str]) {
+        let start = Instant::now();
+        loop {
+            let text = self.contents();
+            if needles.iter().all(|n| text.contains(n)) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "s3ferry exited ({status:?}) while waiting for {needles:?}; screen:\n{text}"
+                );
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {needles:?}; screen:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `done(screen)` holds; panics with the screen otherwise.
+    fn wait_until(&mut self, what: &str, done: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            let text = self.contents();
+            if done(&text) {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what}; screen:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if start.elapsed() > WAIT {
+                let _ = self.child.kill();
+                panic!("s3ferry did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Environment that keeps the run away from the user's config, data and AWS files.
+fn isolate(cmd: &mut CommandBuilder, dir: &Path) {
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "# e2e\n").expect("write config");
+    cmd.env("S3FERRY_DATA", dir.join("data"));
+    cmd.env("S3FERRY_CONFIG", config);
+    cmd.env("AWS_ACCESS_KEY_ID", "test");
+    cmd.env("AWS_SECRET_ACCESS_KEY", "test");
+    cmd.env("AWS_REGION", "us-east-1");
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd.env("AWS_CONFIG_FILE", dir.join("aws-config"));
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", dir.join("aws-credentials"));
+    cmd.env_remove("AWS_PROFILE");
+    cmd.env("TERM", "xterm-256color");
+    cmd.cwd(dir);
+}
+
+const SRC: &str = "s3://e2e-src";
+const DST: &str = "s3://e2e-dst/backup/";
+
+/// Open two buckets, mark a prefix, preview, copy, watch the job finish, quit,
+/// then check the destination through S3.
+#[test]
+fn mark_preview_copy_and_check_the_destination() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt
+        .block_on(s3ferry::sandbox::Sandbox::start(Default::default()))
+        .expect("sandbox starts");
+    let url = sandbox.url();
+    let s3 = client(&url);
+    let objects = [
+        ("photos/a.jpg", "first photo"),
+        ("photos/2024/b.jpg", "second photo"),
+        ("readme.txt", "not copied"),
+    ];
+    rt.block_on(async {
+        for b in ["e2e-src", "e2e-dst"] {
+            s3.create_bucket()
+                .bucket(b)
+                .send()
+                .await
+                .expect("create bucket");
+        }
+        for (k, body) in objects {
+            s3.put_object()
+                .bucket("e2e-src")
+                .key(k)
+                .body(ByteStream::from(body.as_bytes().to_vec()))
+                .send()
+                .await
+                .expect("put object");
+        }
+    });
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_s3ferry"));
+    cmd.args(["--endpoint-url", url.as_str(), "tui", SRC, DST]);
+    isolate(&mut cmd, dir.path());
+    let mut tui = Pty::spawn(cmd);
+
+    // Both panes open where the command line said.
+    tui.wait_for(&[
+        "SOURCE",
+        "e2e-src",
+        "DESTINATION",
+        "e2e-dst",
+        "photos/",
+        "readme.txt",
+    ]);
+    // The cursor starts on photos/: mark it (the prefix size is counted in the background).
+    tui.send(" ");
+    tui.wait_for(&["✔ 1 marked · 2 obj"]);
+    // Preview: the mapping streams in and completes.
+    tui.send("c");
+    tui.wait_for(&[
+        "COPY",
+        "s3://e2e-dst/backup/",
+        "backup/photos/a.jpg",
+        "backup/photos/2024/b.jpg",
+        "complete",
+    ]);
+    tui.send("\r");
+    // The job runs and completes in the transfers panel.
+    tui.wait_for(&["copy completed"]);
+    let screen = tui.contents();
+    assert!(
+        screen.contains("2/2"),
+        "objects done/total shown:\n{screen}"
+    );
+    // The finished job reloads the destination pane, which shows the new folder.
+    tui.wait_until("the destination pane to show the copy", |s| {
+        !s.contains("(empty)")
+    });
+    tui.wait_for(&["job 1 completed: 2 copied"]);
+    // Nothing runs any more, so q quits at once and the terminal is given back.
+    tui.send("q");
+    let status = tui.wait_exit();
+    assert!(
+        status.success(),
+        "exit status {status:?}; screen:\n{}",
+        tui.contents()
+    );
+
+    let keys = rt.block_on(async {
+        let out = s3
+            .list_objects_v2()
+            .bucket("e2e-dst")
+            .send()
+            .await
+            .expect("list destination");
+        let mut keys: Vec<String> = out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        keys.sort();
+        keys
+    });
+    assert_eq!(
+        keys,
+        vec!["backup/photos/2024/b.jpg", "backup/photos/a.jpg"]
+    );
+    let body = rt.block_on(async {
+        let o = s3
+            .get_object()
+            .bucket("e2e-dst")
+            .key("backup/photos/a.jpg")
+            .send()
+            .await
+            .expect("get copy");
+        o.body.collect().await.expect("read body").into_bytes()
+    });
+    assert_eq!(&body[..], b"first photo");
+    rt.block_on(sandbox.shutdown());
+}

@@ -1,0 +1,1278 @@
+//! Pure TUI state: messages in, state and effects out. No terminal, no network.
+
+mod tui_support;
+
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use s3ferry::app::dialogs::{Dialog, OnYes, SummarySlot};
+use s3ferry::app::marks::{MarkKind, MarkSize};
+use s3ferry::app::tree::PAGE_SIZE;
+use s3ferry::app::{layout, update, Effect, Focus, Msg, Side, View};
+use s3ferry::config::Config;
+use s3ferry::engine::model::{JobKind, JobState};
+use s3ferry::location::Location;
+use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, PlanEntry, SourceMapping};
+use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
+use tui_support::*;
+
+/// Both panes open on their buckets, all listings answered.
+fn opened() -> (s3ferry::app::App, FakeS3) {
+    let mut fake = sample_fake();
+    let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
+    let rest = fake.settle(&mut app, effects);
+    assert!(rest.is_empty(), "{rest:?}");
+    (app, fake)
+}
+
+fn plan_entry(src: &str, dst: &str, size: u64, action: PlanAction) -> PlanEntry {
+    PlanEntry {
+        action,
+        src_bucket: "src-bucket".into(),
+        src_key: src.into(),
+        version_id: None,
+        dst_bucket: "dst-bucket".into(),
+        dst_key: dst.into(),
+        size,
+        etag: None,
+        delete_marker: false,
+        note: None,
+    }
+}
+
+#[test]
+fn start_without_locations_lists_buckets_on_both_sides() {
+    let (mut app, effects) = init(None, None);
+    let lists: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::ListBuckets { .. }))
+        .collect();
+    assert_eq!(lists.len(), 2, "{effects:?}");
+    let Effect::ListBuckets { conn, .. } = lists[1] else {
+        unreachable!()
+    };
+    assert_eq!(
+        conn.endpoint_url.as_deref(),
+        Some("http://127.0.0.1:9000"),
+        "right pane uses dst_conn"
+    );
+    let mut fake = sample_fake();
+    fake.settle(&mut app, effects);
+    assert_eq!(
+        bucket_cursor(&app, Side::Left).as_deref(),
+        Some("dst-bucket")
+    );
+
+    // Typing filters; enter opens the match and lists its root one page at a time.
+    typed(&mut app, "src");
+    assert_eq!(
+        bucket_cursor(&app, Side::Left).as_deref(),
+        Some("src-bucket")
+    );
+    let effects = key(&mut app, KeyCode::Enter);
+    let list = effects.iter().find_map(|e| match e {
+        Effect::ListPage { req, token, .. } => Some((req.clone(), token.clone())),
+        _ => None,
+    });
+    let (req, token) = list.expect("root listing requested");
+    assert_eq!(
+        (req.bucket.as_str(), req.prefix.as_str()),
+        ("src-bucket", "")
+    );
+    assert_eq!(req.delimiter.as_deref(), Some("/"));
+    assert_eq!(req.max_keys, Some(PAGE_SIZE));
+    assert_eq!(token, None);
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::LoadStatus { bucket, .. } if bucket == "src-bucket")));
+    fake.settle(&mut app, effects);
+    assert_eq!(
+        rows(&app, Side::Left),
+        vec!["▸photos/", " readme.txt", " videos/", " x/"]
+    );
+}
+
+#[test]
+fn a_bucket_name_not_in_the_list_can_be_typed() {
+    let (mut app, effects) = init(None, None);
+    let mut fake = sample_fake();
+    fake.settle(&mut app, effects);
+    typed(&mut app, "hidden-bucket");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::ListPage { req, .. } if req.bucket == "hidden-bucket")));
+    // The fake has no such bucket: the error lands in the tree and the status line.
+    fake.settle(&mut app, effects);
+    assert_eq!(rows(&app, Side::Left), vec!["▸<error>"]);
+    assert!(status_is_error(&app));
+    assert!(
+        status_text(&app).contains("NoSuchBucket"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn command_line_prefix_opens_expanded_in_its_parent() {
+    let mut fake = sample_fake();
+    let (mut app, effects) = init(Some("s3://src-bucket/photos"), None);
+    let prefixes: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ListPage { req, .. } => Some(req.prefix.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prefixes, vec!["".to_string(), "photos/".to_string()]);
+    fake.settle(&mut app, effects);
+    assert_eq!(
+        rows(&app, Side::Left),
+        vec![
+            "▸photos/",
+            "   2024/",
+            "   a.jpg",
+            "   b.jpg",
+            " readme.txt",
+            " videos/",
+            " x/"
+        ]
+    );
+}
+
+#[test]
+fn navigation_moves_the_cursor() {
+    let (mut app, _) = opened();
+    // Rows: photos/ readme.txt videos/ x/
+    let cases = [
+        (KeyCode::Down, "readme.txt"),
+        (KeyCode::Down, "videos/"),
+        (KeyCode::Up, "readme.txt"),
+        (KeyCode::End, "x/"),
+        (KeyCode::Down, "x/"),
+        (KeyCode::Home, "photos/"),
+        (KeyCode::Up, "photos/"),
+        (KeyCode::PageDown, "x/"),
+        (KeyCode::PageUp, "photos/"),
+    ];
+    for (i, (code, want)) in cases.into_iter().enumerate() {
+        key(&mut app, code);
+        assert_eq!(cursor(&app, Side::Left), want, "step {i}: {code:?}");
+    }
+    // vi keys come from the default keymap.
+    ch(&mut app, 'j');
+    assert_eq!(cursor(&app, Side::Left), "readme.txt");
+    ch(&mut app, 'G');
+    assert_eq!(cursor(&app, Side::Left), "x/");
+}
+
+#[test]
+fn focus_cycles_and_keys_follow_it() {
+    let (mut app, _) = opened();
+    let order = [
+        Focus::Pane(Side::Right),
+        Focus::Transfers,
+        Focus::Pane(Side::Left),
+    ];
+    for want in order {
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.focus, want);
+    }
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Focus::Transfers);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(cursor(&app, Side::Right), "archive/");
+    assert_eq!(cursor(&app, Side::Left), "photos/", "left pane untouched");
+}
+
+#[test]
+fn expanding_is_lazy_and_pages_load_on_request() {
+    let mut fake = FakeS3::default();
+    let many: Vec<(String, u64)> = (0..2500).map(|i| (format!("big/k{i:05}"), 1)).collect();
+    fake.buckets
+        .insert("src-bucket".into(), many.into_iter().collect());
+    fake.buckets.insert("dst-bucket".into(), Default::default());
+    let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
+    fake.settle(&mut app, effects);
+    assert_eq!(rows(&app, Side::Left), vec!["▸big/"]);
+
+    // Nothing under big/ was listed until it is opened.
+    assert!(!fake
+        .seen
+        .iter()
+        .any(|e| matches!(e, Effect::ListPage { req, .. } if req.prefix == "big/")));
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(rows(&app, Side::Left), vec!["▸big/", "   <loading>"]);
+    let asked: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ListPage { req, token, .. } => Some((req.prefix.clone(), token.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, vec![("big/".to_string(), None)]);
+    fake.settle(&mut app, effects);
+    let shown = rows(&app, Side::Left);
+    assert_eq!(shown.len(), 1 + 1000 + 1, "one page plus the load-more row");
+    assert_eq!(shown.last().map(String::as_str), Some("   <more>"));
+
+    // Load more continues from the page token.
+    key(&mut app, KeyCode::End);
+    assert_eq!(cursor(&app, Side::Left), "<more>");
+    let effects = key(&mut app, KeyCode::Enter);
+    let token = effects.iter().find_map(|e| match e {
+        Effect::ListPage { token, .. } => token.clone(),
+        _ => None,
+    });
+    assert_eq!(token, Some(PageToken::Continuation("big/k00999".into())));
+    fake.settle(&mut app, effects);
+    assert_eq!(rows(&app, Side::Left).len(), 1 + 2000 + 1);
+    // The cursor stays where it was (now the first key of the new page).
+    assert_eq!(cursor(&app, Side::Left), "k01000");
+
+    // Collapsing and reopening uses what is loaded; no new listing.
+    key(&mut app, KeyCode::Home);
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(rows(&app, Side::Left).len(), 2002);
+}
+
+#[test]
+fn stale_listing_results_are_dropped() {
+    let (mut app, mut fake) = opened();
+    let effects = key(&mut app, KeyCode::Enter); // expand photos/
+    let old = effects.clone();
+    // Refresh before the answer arrives: the old request is no longer awaited.
+    let refreshed = ch(&mut app, 'r');
+    let old_request = match &old[0] {
+        Effect::ListPage { request, .. } => *request,
+        e => panic!("{e:?}"),
+    };
+    let pending_before = app.pending_count();
+    let bogus = ListItem::Object(s3ferry::s3::model::ObjectEntry::new("photos/ghost", 1));
+    send(
+        &mut app,
+        Msg::ListResult {
+            request: old_request,
+            result: Ok(s3ferry::s3::model::ListPage {
+                items: vec![bogus],
+                next: None,
+            }),
+        },
+    );
+    assert_eq!(app.pending_count(), pending_before - 1);
+    fake.settle(&mut app, refreshed);
+    assert!(
+        !rows(&app, Side::Left).iter().any(|r| r.contains("ghost")),
+        "{:?}",
+        rows(&app, Side::Left)
+    );
+    assert!(
+        rows(&app, Side::Left).iter().any(|r| r.contains("a.jpg")),
+        "expanded folder reloaded"
+    );
+}
+
+#[test]
+fn back_collapses_then_climbs() {
+    let (mut app, mut fake) = opened();
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    goto(&mut app, Side::Left, "a.jpg");
+    key(&mut app, KeyCode::Left);
+    assert_eq!(cursor(&app, Side::Left), "photos/", "to the parent row");
+    key(&mut app, KeyCode::Left);
+    assert_eq!(rows(&app, Side::Left)[1], " readme.txt", "collapsed");
+    let e = key(&mut app, KeyCode::Left);
+    assert!(
+        e.iter().any(|e| matches!(e, Effect::ListBuckets { .. })),
+        "top level goes back to the bucket list"
+    );
+    fake.settle(&mut app, e);
+    assert_eq!(
+        bucket_cursor(&app, Side::Left).as_deref(),
+        Some("src-bucket"),
+        "cursor on the bucket we left"
+    );
+}
+
+#[test]
+fn marking_rules() {
+    let (mut app, mut fake) = opened();
+    let e = key(&mut app, KeyCode::Enter); // expand photos/
+    fake.settle(&mut app, e);
+    goto(&mut app, Side::Left, "2024/");
+    let e = key(&mut app, KeyCode::Enter); // expand photos/2024/
+    fake.settle(&mut app, e);
+
+    // Mark a child prefix and an object first.
+    goto(&mut app, Side::Left, "2024/");
+    let e = ch(&mut app, ' ');
+    let size_request = e.iter().find_map(|e| match e {
+        Effect::ComputeSize {
+            request, location, ..
+        } => Some((*request, location.clone())),
+        _ => None,
+    });
+    let (child_count, loc) = size_request.expect("prefix size is counted in the background");
+    assert_eq!(loc, Location::new("src-bucket", "photos/2024/"));
+    goto(&mut app, Side::Left, "a.jpg");
+    ch(&mut app, ' ');
+    assert_eq!(app.pane(Side::Left).marks.len(), 2);
+
+    // Marking the parent absorbs both and cancels the child's count.
+    goto(&mut app, Side::Left, "photos/");
+    let e = ch(&mut app, ' ');
+    assert!(
+        e.contains(&Effect::Cancel {
+            request: child_count
+        }),
+        "{e:?}"
+    );
+    let marks: Vec<_> = app.pane(Side::Left).marks.sources();
+    assert_eq!(marks, vec![("photos/".to_string(), MarkKind::Prefix)]);
+    fake.settle(&mut app, e);
+    let totals = app.pane(Side::Left).marks.totals();
+    assert_eq!(
+        (totals.objects, totals.bytes, totals.counting),
+        (4, 7_000_000, false)
+    );
+
+    // A child of a marked prefix is refused, with the reason on the status line.
+    goto(&mut app, Side::Left, "b.jpg");
+    let e = ch(&mut app, ' ');
+    assert!(e.is_empty(), "{e:?}");
+    assert!(status_is_error(&app));
+    assert!(
+        status_text(&app).contains("photos/ is marked"),
+        "{}",
+        status_text(&app)
+    );
+    assert_eq!(app.pane(Side::Left).marks.len(), 1);
+
+    // Space again unmarks; an object's size is known from the listing.
+    goto(&mut app, Side::Left, "photos/");
+    ch(&mut app, ' ');
+    assert!(app.pane(Side::Left).marks.is_empty());
+    goto(&mut app, Side::Left, "readme.txt");
+    ch(&mut app, ' ');
+    let m = app
+        .pane(Side::Left)
+        .marks
+        .get("readme.txt")
+        .expect("marked")
+        .clone();
+    assert_eq!(m.kind, MarkKind::Object);
+    assert!(matches!(m.size, MarkSize::Known(c) if c.bytes == 4198));
+
+    // The destination pane does not take marks.
+    key(&mut app, KeyCode::Tab);
+    let e = ch(&mut app, ' ');
+    assert!(e.is_empty());
+    assert!(app.pane(Side::Right).marks.is_empty());
+    assert!(status_text(&app).contains("source (left) pane"));
+
+    // u clears.
+    key(&mut app, KeyCode::BackTab);
+    ch(&mut app, 'u');
+    assert!(app.pane(Side::Left).marks.is_empty());
+}
+
+#[test]
+fn late_size_results_for_unmarked_prefixes_are_ignored() {
+    let (mut app, _) = opened();
+    let e = ch(&mut app, ' '); // mark photos/
+    let Some(Effect::ComputeSize { request, .. }) = e
+        .iter()
+        .find(|e| matches!(e, Effect::ComputeSize { .. }))
+        .cloned()
+    else {
+        panic!("{e:?}")
+    };
+    // Partial counts show while counting.
+    send(
+        &mut app,
+        Msg::MarkSizeComputed {
+            request,
+            result: Ok(s3ferry::app::SizeCount {
+                objects: 2,
+                bytes: 5,
+                done: false,
+            }),
+        },
+    );
+    let t = app.pane(Side::Left).marks.totals();
+    assert_eq!((t.objects, t.counting), (2, true));
+    key(&mut app, KeyCode::Up);
+    let e = ch(&mut app, ' '); // unmark
+    assert!(e.contains(&Effect::Cancel { request }));
+    send(
+        &mut app,
+        Msg::MarkSizeComputed {
+            request,
+            result: Ok(s3ferry::app::SizeCount {
+                objects: 9,
+                bytes: 9,
+                done: true,
+            }),
+        },
+    );
+    assert!(app.pane(Side::Left).marks.is_empty());
+}
+
+/// Marks `photos/` and `x/readme.txt`, puts the right cursor on `2024/`.
+fn marked_for_copy() -> (s3ferry::app::App, FakeS3) {
+    let (mut app, mut fake) = opened();
+    ch(&mut app, ' '); // photos/
+    goto(&mut app, Side::Left, "x/");
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    goto(&mut app, Side::Left, "readme.txt");
+    // The first readme.txt is the top-level one; take the one under x/.
+    key(&mut app, KeyCode::End);
+    assert_eq!(
+        rows(&app, Side::Left).last().map(String::as_str),
+        Some("▸  readme.txt")
+    );
+    let e = ch(&mut app, ' ');
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "2024/");
+    let e = key(&mut app, KeyCode::Enter); // open it: the destination is the open folder
+    fake.settle(&mut app, e);
+    assert_eq!(
+        app.pane(Side::Right).current_prefix().as_deref(),
+        Some("2024/")
+    );
+    key(&mut app, KeyCode::BackTab);
+    (app, fake)
+}
+
+#[test]
+fn marks_map_to_source_mappings_under_the_destination_prefix() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let started = previews(&e);
+    assert_eq!(started.len(), 1, "{e:?}");
+    let spec = &started[0].1;
+    assert_eq!(spec.kind, JobKind::Copy);
+    assert_eq!(
+        spec.mappings,
+        vec![
+            SourceMapping {
+                source: Location::new("src-bucket", "photos/"),
+                destination: Location::new("dst-bucket", "2024/photos/"),
+                single_object: false,
+            },
+            SourceMapping {
+                source: Location::new("src-bucket", "x/readme.txt"),
+                destination: Location::new("dst-bucket", "2024/"),
+                single_object: true,
+            },
+        ]
+    );
+    assert_eq!(
+        spec.dst_conn.endpoint_url.as_deref(),
+        Some("http://127.0.0.1:9000")
+    );
+    assert_eq!(spec.plan.conflict, ConflictPolicy::Overwrite);
+    assert_eq!(spec.run.concurrency, Config::defaults().engine.concurrency);
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+}
+
+#[test]
+fn without_marks_the_cursor_row_is_the_source() {
+    let (mut app, _) = opened();
+    goto(&mut app, Side::Left, "videos/");
+    let e = ch(&mut app, 'c');
+    let spec = &previews(&e)[0].1;
+    assert_eq!(spec.mappings.len(), 1);
+    assert_eq!(
+        spec.mappings[0].source,
+        Location::new("src-bucket", "videos/")
+    );
+    assert_eq!(
+        spec.mappings[0].destination,
+        Location::new("dst-bucket", "videos/"),
+        "right cursor on the root"
+    );
+}
+
+#[test]
+fn copy_into_its_own_source_is_refused() {
+    let mut fake = sample_fake();
+    let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://src-bucket"));
+    // Same store on both sides for this test.
+    app.pane_mut(Side::Right).conn = app.pane(Side::Left).conn.clone();
+    fake.settle(&mut app, effects);
+    ch(&mut app, ' '); // photos/ on the left
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "photos/");
+    let e = ch(&mut app, 'c');
+    assert!(previews(&e).is_empty(), "{e:?}");
+    assert!(
+        status_text(&app).contains("inside the source"),
+        "{}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn preview_streams_totals_then_queues_a_copy() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request,
+            entries: vec![
+                plan_entry(
+                    "photos/a.jpg",
+                    "2024/photos/a.jpg",
+                    2_000_000,
+                    PlanAction::Copy,
+                ),
+                plan_entry(
+                    "photos/b.jpg",
+                    "2024/photos/b.jpg",
+                    3_000_000,
+                    PlanAction::Overwrite,
+                ),
+            ],
+        },
+    );
+    // A chunk for another (cancelled) preview does not count.
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request: request + 1000,
+            entries: vec![plan_entry("z", "z", 1, PlanAction::Copy)],
+        },
+    );
+    let Some(Dialog::Preview(p)) = app.dialogs.last() else {
+        panic!("preview open")
+    };
+    assert_eq!(
+        (
+            p.totals.objects,
+            p.totals.bytes,
+            p.totals.copy,
+            p.totals.overwrite
+        ),
+        (2, 5_000_000, 1, 1)
+    );
+    assert!(!p.done);
+
+    // A copy can be queued while the preview still streams.
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(e.contains(&Effect::Cancel { request }), "{e:?}");
+    let submitted: Vec<_> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SubmitJob(spec) => Some(spec.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(submitted.len(), 1);
+    assert_eq!(submitted[0].kind, JobKind::Copy);
+    assert!(app.dialogs.is_empty());
+    assert!(
+        app.pane(Side::Left).marks.is_empty(),
+        "marks are used up by the job"
+    );
+    send(&mut app, Msg::JobSubmitted { result: Ok(7) });
+    assert_eq!(status_text(&app), "job 7 queued");
+    send(
+        &mut app,
+        Msg::JobSubmitted {
+            result: Err("journal is locked".into()),
+        },
+    );
+    assert!(status_is_error(&app) && status_text(&app).contains("journal is locked"));
+}
+
+#[test]
+fn esc_cancels_the_preview() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (request, _) = previews(&e)[0].clone();
+    let e = key(&mut app, KeyCode::Esc);
+    assert_eq!(e, vec![Effect::Cancel { request }]);
+    assert!(app.dialogs.is_empty());
+    assert_eq!(app.pane(Side::Left).marks.len(), 2, "marks kept");
+}
+
+#[test]
+fn a_move_needs_a_finished_preview_and_a_second_confirmation() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'm');
+    let (request, spec) = previews(&e)[0].clone();
+    assert_eq!(spec.kind, JobKind::Move);
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request,
+            entries: (0..1204)
+                .map(|i| {
+                    plan_entry(
+                        &format!("photos/{i}"),
+                        &format!("2024/photos/{i}"),
+                        2_853_000,
+                        PlanAction::Copy,
+                    )
+                })
+                .collect(),
+        },
+    );
+    // Not finished: no confirmation yet.
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(e.is_empty(), "{e:?}");
+    let Some(Dialog::Preview(p)) = app.dialogs.last() else {
+        panic!()
+    };
+    assert!(p
+        .field_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("wait for the preview"));
+
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(e.is_empty(), "the first enter only asks: {e:?}");
+    let Some(Dialog::Confirm(c)) = app.dialogs.last() else {
+        panic!("confirmation shown")
+    };
+    assert_eq!(c.lines[0], "Move 1,204 objects (3.2 GiB)");
+    assert!(matches!(&c.on_yes, OnYes::Submit(s) if s.kind == JobKind::Move));
+
+    // Enter does not count as yes; n goes back to the preview.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    ch(&mut app, 'n');
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+    key(&mut app, KeyCode::Enter);
+    let e = ch(&mut app, 'y');
+    let submitted: Vec<_> = e
+        .iter()
+        .filter(|e| matches!(e, Effect::SubmitJob(s) if s.kind == JobKind::Move))
+        .collect();
+    assert_eq!(submitted.len(), 1, "{e:?}");
+    assert!(app.dialogs.is_empty());
+}
+
+#[test]
+fn preview_destination_rewrite_and_policy_restart_the_preview() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (first, _) = previews(&e)[0].clone();
+
+    // Destination: typed without a trailing slash, taken as a folder.
+    ch(&mut app, 'e');
+    ctrl(&mut app, 'u');
+    let e: Vec<Effect> = typed(&mut app, "backup")
+        .into_iter()
+        .chain(key(&mut app, KeyCode::Enter))
+        .collect();
+    assert!(e.contains(&Effect::Cancel { request: first }), "{e:?}");
+    let (second, spec) = previews(&e)[0].clone();
+    assert_eq!(
+        spec.mappings[0].destination,
+        Location::new("dst-bucket", "backup/photos/")
+    );
+    assert_eq!(
+        spec.mappings[1].destination,
+        Location::new("dst-bucket", "backup/")
+    );
+
+    // A bad rewrite rule is refused in place, nothing restarts.
+    ch(&mut app, 'w');
+    let e: Vec<Effect> = typed(&mut app, "([=>x")
+        .into_iter()
+        .chain(key(&mut app, KeyCode::Enter))
+        .collect();
+    assert!(e.is_empty(), "{e:?}");
+    let Some(Dialog::Preview(p)) = app.dialogs.last() else {
+        panic!()
+    };
+    assert!(p
+        .field_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("invalid regex"));
+    key(&mut app, KeyCode::Esc); // leaves the field, not the dialog
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+
+    ch(&mut app, 'w');
+    let e: Vec<Effect> = typed(&mut app, "\\.jpg$=>.jpeg")
+        .into_iter()
+        .chain(key(&mut app, KeyCode::Enter))
+        .collect();
+    let (third, spec) = previews(&e)[0].clone();
+    assert!(e.contains(&Effect::Cancel { request: second }));
+    assert_eq!(spec.plan.rewrite.as_deref(), Some("\\.jpg$=>.jpeg"));
+
+    let mut seen = Vec::new();
+    let mut last = third;
+    for _ in 0..3 {
+        let e = ch(&mut app, 't');
+        let (r, spec) = previews(&e)[0].clone();
+        assert!(e.contains(&Effect::Cancel { request: last }));
+        last = r;
+        seen.push(spec.plan.conflict);
+    }
+    assert_eq!(
+        seen,
+        vec![
+            ConflictPolicy::Skip,
+            ConflictPolicy::SkipIdentical,
+            ConflictPolicy::Overwrite
+        ]
+    );
+}
+
+#[test]
+fn compare_opens_a_sync_preview() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'd');
+    let spec = &previews(&e)[0].1;
+    assert_eq!(spec.kind, JobKind::Sync);
+    assert_eq!(spec.plan.conflict, ConflictPolicy::SkipIdentical);
+}
+
+#[test]
+fn read_only_refuses_everything_that_writes() {
+    let mut fake = sample_fake();
+    let (mut app, effects) = init_with(
+        Config::defaults(),
+        Some("s3://src-bucket"),
+        Some("s3://dst-bucket"),
+        true,
+    );
+    fake.settle(&mut app, effects);
+    for k in ['c', 'm'] {
+        let e = ch(&mut app, k);
+        assert!(e.is_empty(), "{k}: {e:?}");
+        assert!(
+            status_is_error(&app) && status_text(&app).starts_with("read-only"),
+            "{}",
+            status_text(&app)
+        );
+    }
+    // Compare still previews, but cannot be queued.
+    let e = ch(&mut app, 'd');
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(e.is_empty(), "{e:?}");
+    assert!(status_text(&app).starts_with("read-only"));
+    key(&mut app, KeyCode::Esc);
+
+    // Jobs: pausing and cancelling are allowed, resuming and retrying are not.
+    let jobs = vec![
+        job(
+            1,
+            JobKind::Copy,
+            JobState::Running,
+            progress((1, 10), (1, 10), 0),
+        ),
+        job(
+            2,
+            JobKind::Copy,
+            JobState::Interrupted,
+            progress((1, 10), (1, 10), 2),
+        ),
+    ];
+    send(&mut app, Msg::JobsSnapshot(jobs));
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Focus::Transfers);
+    assert_eq!(ch(&mut app, 'p'), vec![Effect::PauseJob(1)]);
+    key(&mut app, KeyCode::Down);
+    assert!(ch(&mut app, 'p').is_empty());
+    assert!(ch(&mut app, 'R').is_empty());
+    assert!(status_text(&app).starts_with("read-only"));
+
+    // The config switch works the same.
+    let mut cfg = Config::defaults();
+    cfg.ui.read_only = true;
+    let (app, _) = init_with(cfg, None, None, false);
+    assert!(app.read_only);
+}
+
+#[test]
+fn listing_errors_reach_the_status_line_and_the_row() {
+    let (mut app, _) = opened();
+    let e = key(&mut app, KeyCode::Enter);
+    let Some(Effect::ListPage { request, .. }) = e.first().cloned() else {
+        panic!("{e:?}")
+    };
+    send(
+        &mut app,
+        Msg::ListResult {
+            request,
+            result: Err("access denied to bucket \"src-bucket\"".into()),
+        },
+    );
+    assert!(status_is_error(&app));
+    assert!(status_text(&app).contains("access denied"));
+    assert_eq!(rows(&app, Side::Left)[1], "   <error>");
+    // Enter on the error row retries.
+    goto(&mut app, Side::Left, "<error>");
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(e.as_slice(), [Effect::ListPage { req, token: None, .. }] if req.prefix == "photos/"),
+        "{e:?}"
+    );
+    // Errors fade after a while; info sooner.
+    tick(&mut app, 31_000);
+    assert!(app.status.is_none());
+    send(&mut app, Msg::Error("pause failed: no such job".into()));
+    assert!(status_is_error(&app));
+}
+
+#[test]
+fn quitting_asks_while_jobs_run() {
+    let (mut app, _) = opened();
+    assert_eq!(ch(&mut app, 'q'), vec![Effect::Quit]);
+
+    let (mut app, _) = opened();
+    send(
+        &mut app,
+        Msg::JobsSnapshot(vec![job(
+            3,
+            JobKind::Copy,
+            JobState::Running,
+            progress((1, 2), (1, 2), 0),
+        )]),
+    );
+    assert!(ch(&mut app, 'q').is_empty());
+    let Some(Dialog::Confirm(c)) = app.dialogs.last() else {
+        panic!("asks first")
+    };
+    assert!(c.lines[0].contains("1 job(s) still running"));
+    ch(&mut app, 'n');
+    assert!(app.dialogs.is_empty() && !app.quitting);
+    ctrl(&mut app, 'c');
+    assert_eq!(ch(&mut app, 'y'), vec![Effect::Quit]);
+    assert!(app.quitting);
+}
+
+#[test]
+fn transfers_control_the_selected_job() {
+    let (mut app, _) = opened();
+    let jobs = vec![
+        job(
+            1,
+            JobKind::Copy,
+            JobState::Completed,
+            progress((10, 10), (10, 10), 0),
+        ),
+        job(
+            2,
+            JobKind::Move,
+            JobState::Failed,
+            progress((10, 10), (10, 10), 3),
+        ),
+        job(
+            3,
+            JobKind::Copy,
+            JobState::Running,
+            progress((5, 10), (5, 10), 0),
+        ),
+        job(
+            4,
+            JobKind::Copy,
+            JobState::Interrupted,
+            progress((5, 10), (5, 10), 0),
+        ),
+        job(
+            5,
+            JobKind::Copy,
+            JobState::Paused,
+            progress((5, 10), (5, 10), 0),
+        ),
+    ];
+    send(&mut app, Msg::JobsSnapshot(jobs));
+    // Active jobs first, newest first.
+    let order: Vec<i64> = app.transfers.jobs.iter().map(|j| j.id).collect();
+    assert_eq!(order, vec![5, 3, 4, 2, 1]);
+    key(&mut app, KeyCode::BackTab);
+    let cases: [(char, Vec<Effect>); 5] = [
+        ('p', vec![Effect::ResumeJob(5)]),
+        ('x', vec![Effect::CancelJob(5)]),
+        ('R', vec![]),
+        ('j', vec![]),
+        ('p', vec![Effect::PauseJob(3)]),
+    ];
+    for (i, (k, want)) in cases.into_iter().enumerate() {
+        assert_eq!(ch(&mut app, k), want, "step {i}: {k}");
+    }
+    ch(&mut app, 'j');
+    assert_eq!(
+        ch(&mut app, 'p'),
+        vec![Effect::ResumeJob(4)],
+        "jobs of an earlier run resume"
+    );
+    ch(&mut app, 'j');
+    assert_eq!(ch(&mut app, 'R'), vec![Effect::RetryFailed(2)]);
+    ch(&mut app, 'j');
+    assert!(
+        ch(&mut app, 'x').is_empty(),
+        "a completed job cannot be cancelled"
+    );
+
+    // Details with the failed objects.
+    key(&mut app, KeyCode::Up);
+    let e = key(&mut app, KeyCode::Enter);
+    assert_eq!(e, vec![Effect::LoadJobDetails(2)]);
+    let failed = vec![s3ferry::engine::model::FailedEntry {
+        src_key: "photos/a.jpg".into(),
+        dst_key: "2024/photos/a.jpg".into(),
+        version_id: None,
+        reason: "AccessDenied".into(),
+    }];
+    send(
+        &mut app,
+        Msg::JobDetailsLoaded {
+            job: 2,
+            result: Ok(failed.clone()),
+        },
+    );
+    let Some(Dialog::JobDetails(d)) = app.dialogs.last() else {
+        panic!()
+    };
+    assert_eq!(d.failed, Some(Ok(failed)));
+    assert_eq!(
+        ch(&mut app, 'R'),
+        vec![Effect::RetryFailed(2)],
+        "retry from the details too"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.dialogs.is_empty());
+}
+
+#[test]
+fn throughput_is_sampled_on_ticks() {
+    let (mut app, _) = opened();
+    for s in 0..=10u64 {
+        send(
+            &mut app,
+            Msg::JobsSnapshot(vec![job(
+                1,
+                JobKind::Copy,
+                JobState::Running,
+                progress((s * 10, 1000), (s * 1_048_576, 100 * 1_048_576), 0),
+            )]),
+        );
+        tick(&mut app, s * 1000);
+    }
+    let rate = app.transfers.total_rate();
+    assert_eq!(rate.bytes, 1_048_576.0);
+    assert_eq!(rate.objects, 10.0);
+    let series = app.transfers.throughput.series.per_second(10_000, 4, true);
+    assert_eq!(series, vec![1_048_576; 4]);
+}
+
+#[test]
+fn versions_list_under_the_object() {
+    let (mut app, mut fake) = opened();
+    fake.versions.insert(
+        ("src-bucket".into(), "readme.txt".into()),
+        vec![("v-old".into(), 100, false), ("v-del".into(), 0, true)],
+    );
+    fake.buckets
+        .get_mut("src-bucket")
+        .expect("bucket")
+        .insert("readme.txt.bak".into(), 5);
+    goto(&mut app, Side::Left, "readme.txt");
+    let e = ch(&mut app, 'v');
+    let Some(Effect::ListPage { req, .. }) = e.first() else {
+        panic!("{e:?}")
+    };
+    assert!(req.versions);
+    assert_eq!(
+        (req.prefix.as_str(), req.delimiter.as_deref()),
+        ("readme.txt", None)
+    );
+    fake.settle(&mut app, e);
+    let shown = rows(&app, Side::Left);
+    assert_eq!(
+        shown[1..5],
+        ["▸readme.txt", "   v-latest", "   v-old", "   v-del"],
+        "{shown:?}"
+    );
+    assert!(
+        !shown
+            .iter()
+            .any(|r| r.contains("bak") && r.starts_with("   ")),
+        "other keys sharing the prefix are dropped"
+    );
+    // v again closes.
+    ch(&mut app, 'v');
+    assert_eq!(rows(&app, Side::Left).len(), 4);
+}
+
+#[test]
+fn filter_narrows_names() {
+    let (mut app, _) = opened();
+    ch(&mut app, '/');
+    typed(&mut app, "READ");
+    assert_eq!(rows(&app, Side::Left), vec!["▸readme.txt"]);
+    // Navigation still works while typing; enter keeps the filter.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane(Side::Left).filter, "READ");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(rows(&app, Side::Left).len(), 4);
+}
+
+#[test]
+fn status_dialog_and_replication_summary() {
+    let (mut app, mut fake) = opened();
+    goto(&mut app, Side::Left, "videos/");
+    let e = ch(&mut app, 's');
+    assert!(
+        matches!(e.as_slice(), [Effect::LoadStatus { bucket, .. }] if bucket == "src-bucket"),
+        "{e:?}"
+    );
+    fake.settle(&mut app, e);
+    let e = ch(&mut app, 'o');
+    let Some(Effect::LoadReplicationSummary {
+        request,
+        prefix,
+        bucket,
+        ..
+    }) = e.first().cloned()
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (bucket.as_str(), prefix.as_str()),
+        ("src-bucket", "videos/")
+    );
+    let summary = ReplicationSummary {
+        prefix: "videos/".into(),
+        scanned: 1,
+        completed: 1,
+        ..Default::default()
+    };
+    send(
+        &mut app,
+        Msg::ReplicationSummaryLoaded {
+            request,
+            result: Ok(summary.clone()),
+        },
+    );
+    let Some(Dialog::Status(s)) = app.dialogs.last() else {
+        panic!()
+    };
+    assert_eq!(s.summary, SummarySlot::Loaded(summary));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.dialogs.is_empty());
+}
+
+#[test]
+fn switching_connection_then_listing_its_buckets() {
+    let (mut app, mut fake) = opened();
+    key(&mut app, KeyCode::Tab);
+    ch(&mut app, 'o');
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Connection(_))));
+    key(&mut app, KeyCode::End); // endpoint URL…
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "ftp://nope");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let Some(Dialog::Connection(c)) = app.dialogs.last() else {
+        panic!()
+    };
+    assert!(c.error.is_some());
+    ctrl(&mut app, 'u');
+    typed(&mut app, "http://localhost:9100");
+    let e = key(&mut app, KeyCode::Enter);
+    let Some(Effect::SwitchConnection { conn, .. }) = e.first().cloned() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(conn.endpoint_url.as_deref(), Some("http://localhost:9100"));
+    assert!(app.dialogs.is_empty());
+    assert!(matches!(app.pane(Side::Right).view, View::Buckets(_)));
+    let rest = fake.settle(&mut app, e);
+    assert!(rest.is_empty());
+    assert!(fake.seen.iter().any(|e| matches!(e, Effect::ListBuckets { conn, .. } if conn.endpoint_url.as_deref() == Some("http://localhost:9100"))));
+    assert_eq!(
+        bucket_cursor(&app, Side::Right).as_deref(),
+        Some("dst-bucket")
+    );
+}
+
+#[test]
+fn custom_keymap_drives_keys() {
+    let mut cfg = Config::defaults();
+    cfg.keys.insert("copy".into(), vec!["y".into()]);
+    let mut fake = sample_fake();
+    let (mut app, effects) =
+        init_with(cfg, Some("s3://src-bucket"), Some("s3://dst-bucket"), false);
+    fake.settle(&mut app, effects);
+    assert!(ch(&mut app, 'c').is_empty());
+    assert_eq!(previews(&ch(&mut app, 'y')).len(), 1);
+
+    let mut cfg = Config::defaults();
+    cfg.keys.insert("teleport".into(), vec!["t".into()]);
+    let (app, _) = init_with(cfg, None, None, false);
+    assert!(
+        status_text(&app).contains("teleport"),
+        "config problems are shown: {}",
+        status_text(&app)
+    );
+}
+
+#[test]
+fn mouse_focuses_selects_and_scrolls() {
+    let (mut app, _) = opened();
+    let areas = layout::areas(app.width, app.height, 0).expect("fits");
+    let inner = layout::inner(areas.right);
+    let click = |x, y| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Second row of the right pane: archive/
+    send(&mut app, click(inner.x + 3, inner.y + 1));
+    assert_eq!(app.focus, Focus::Pane(Side::Right));
+    assert_eq!(cursor(&app, Side::Right), "archive/");
+    // Clicking the selected row opens it.
+    let e = send(&mut app, click(inner.x + 3, inner.y + 1));
+    assert!(
+        matches!(e.as_slice(), [Effect::ListPage { req, .. }] if req.prefix == "archive/"),
+        "{e:?}"
+    );
+    // The wheel scrolls the pane under the pointer.
+    let left = layout::inner(areas.left);
+    send(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: left.x + 2,
+            row: left.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(cursor(&app, Side::Left), "x/");
+}
+
+#[test]
+fn tiny_terminals_do_not_break_state() {
+    let (mut app, _) = opened();
+    send(&mut app, Msg::Resize(20, 5));
+    assert!(app.areas().is_none());
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::PageDown);
+    send(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 1,
+            row: 1,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    send(&mut app, Msg::Resize(120, 32));
+    assert_eq!(cursor(&app, Side::Left), "videos/");
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let (mut app, _) = opened();
+    let mut ev = crossterm::event::KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    ev.kind = crossterm::event::KeyEventKind::Release;
+    update(&mut app, Msg::Key(ev));
+    assert_eq!(cursor(&app, Side::Left), "photos/");
+}
+
+#[test]
+fn a_finished_job_reloads_the_panes_it_changed() {
+    let (mut app, mut fake) = opened();
+    let running = job(
+        8,
+        JobKind::Move,
+        JobState::Running,
+        progress((1, 2), (1, 2), 0),
+    );
+    let old = job(
+        2,
+        JobKind::Copy,
+        JobState::Completed,
+        progress((2, 2), (2, 2), 0),
+    );
+    // Jobs already finished before this run are not news.
+    let e = send(
+        &mut app,
+        Msg::JobsSnapshot(vec![old.clone(), running.clone()]),
+    );
+    assert!(e.is_empty(), "{e:?}");
+    let mut done = running.clone();
+    done.state = JobState::Completed;
+    done.progress = progress((2, 2), (2, 2), 0);
+    done.source = "s3://src-bucket/photos/".into();
+    done.destination = "s3://dst-bucket/2024/photos/".into();
+    let e = send(&mut app, Msg::JobsSnapshot(vec![old, done.clone()]));
+    let reloaded: Vec<&str> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ListPage { req, .. } if req.prefix.is_empty() => Some(req.bucket.as_str()),
+            _ => None,
+        })
+        .collect();
+    // A move changes both sides.
+    assert_eq!(reloaded, vec!["src-bucket", "dst-bucket"]);
+    assert!(
+        status_text(&app).starts_with("job 8 completed: 2 copied"),
+        "{}",
+        status_text(&app)
+    );
+    fake.settle(&mut app, e);
+    assert_eq!(
+        cursor(&app, Side::Left),
+        "photos/",
+        "the cursor survives the reload"
+    );
+    // Reported once.
+    assert!(send(&mut app, Msg::JobsSnapshot(vec![done])).is_empty());
+}
+
+#[test]
+fn a_refused_preview_cannot_be_queued() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Err("2 sources map to the same destination key 2024/x".into()),
+        },
+    );
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(e.is_empty(), "{e:?}");
+    let Some(Dialog::Preview(p)) = app.dialogs.last() else {
+        panic!("still in the preview")
+    };
+    assert!(p
+        .field_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("same destination key"));
+}
