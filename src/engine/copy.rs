@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use aws_sdk_s3::types::CompletedPart;
 use aws_sdk_s3::Client;
-use base64::Engine as _;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -556,11 +555,6 @@ async fn streamed_multipart(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     multipart(ctx, e, STREAM_PART_CONCURRENCY, &part, "size + part md5s").await
 }
 
-/// Base64 MD5, for servers that want Content-MD5.
-pub fn content_md5(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,6 +575,5 @@ mod tests {
             "\"0123456789abcdef0123456789abcdef-2\"".into()
         )));
         assert!(!md5_like(&None));
-        assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY0PHcRA==");
     }
 }

@@ -219,7 +219,7 @@ impl Planner {
                 .get(&m.source.bucket)
                 .unwrap_or(&self.dst_client)
                 .clone();
-            let versions = self.spec.plan.all_versions;
+            let versions = self.spec.plan.all_versions || self.spec.plan.version_id.is_some();
             let req = source_request(m, versions);
             let mut token = saved.as_deref().and_then(token_parse);
             let mut found = false;
