@@ -378,6 +378,26 @@ pub async fn abort_multipart(c: &Client, bucket: &str, key: &str, upload_id: &st
     Ok(())
 }
 
+/// A GetObject failure; a 412 means the pinned source changed.
+fn get_error<E>(
+    e: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+    src: (&str, &str, Option<&str>),
+    changed: &str,
+) -> S3Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let err = S3Error::from(e);
+    if err.kind == ErrorKind::PreconditionFailed {
+        S3Error {
+            message: changed.to_string(),
+            ..err
+        }
+    } else {
+        err.context(format_args!("GetObject s3://{}/{}", src.0, src.1))
+    }
+}
+
 /// A byte range of an object (inclusive end), pinned to an ETag.
 pub async fn get_range(
     c: &Client,
@@ -395,15 +415,11 @@ pub async fn get_range(
         .send()
         .await
         .map_err(|e| {
-            let err = S3Error::from(e);
-            if err.kind == ErrorKind::PreconditionFailed {
-                S3Error {
-                    message: "source changed during copy (ETag no longer matches)".into(),
-                    ..err
-                }
-            } else {
-                err.context(format_args!("GetObject s3://{}/{}", src.0, src.1))
-            }
+            get_error(
+                e,
+                src,
+                "source changed during copy (ETag no longer matches)",
+            )
         })?;
     let data = r.body.collect().await.map_err(|e| {
         S3Error::new(
@@ -553,15 +569,11 @@ pub async fn get_with_props(
         .send()
         .await
         .map_err(|e| {
-            let err = S3Error::from(e);
-            if err.kind == ErrorKind::PreconditionFailed {
-                S3Error {
-                    message: "source changed since it was listed (ETag no longer matches)".into(),
-                    ..err
-                }
-            } else {
-                err.context(format_args!("GetObject s3://{}/{}", src.0, src.1))
-            }
+            get_error(
+                e,
+                src,
+                "source changed since it was listed (ETag no longer matches)",
+            )
         })?;
     let mut metadata: Vec<(String, String)> = r
         .metadata()
