@@ -47,7 +47,7 @@ pub async fn plan_in_memory_until(
     on_page: Option<PageHook>,
     cancel: &CancellationToken,
 ) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
-    let journal = Arc::new(Journal::in_memory()?);
+    let journal = Arc::new(Journal::scratch()?);
     let job = journal.create_job(spec)?;
     let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
         .map_err(|e| PlanError::Refused(e.to_string()))?;

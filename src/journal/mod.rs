@@ -150,6 +150,18 @@ pub struct Journal {
     path: PathBuf,
     conn: Mutex<Connection>,
     pending: Mutex<Vec<Update>>,
+    /// Delete the database files when dropped (scratch plans).
+    scratch: bool,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        if self.scratch {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
 }
 
 fn now() -> i64 {
@@ -186,6 +198,7 @@ impl Journal {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
+            scratch: false,
         })
     }
 
@@ -203,7 +216,20 @@ impl Journal {
             path: PathBuf::from(":memory:"),
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
+            scratch: false,
         })
+    }
+
+    /// A private journal on disk, removed when dropped: plans of millions of
+    /// keys (dry runs, previews) stay out of memory.
+    pub fn scratch() -> JResult<Journal> {
+        let path = std::env::temp_dir().join(format!(
+            "s3ferry-plan-{}.sqlite",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut j = Journal::open(&path)?;
+        j.scratch = true;
+        Ok(j)
     }
 
     pub fn path(&self) -> &Path {

@@ -166,3 +166,15 @@ fn jobs_of_other_live_processes_are_not_marked_interrupted() {
         JobState::Interrupted
     );
 }
+
+#[test]
+fn scratch_journals_live_on_disk_and_vanish() {
+    let j = Journal::scratch().expect("scratch");
+    let path = j.path().to_path_buf();
+    let id = j.create_job(&spec()).expect("job");
+    j.insert_page(id, 0, &[entry(0, "p/1", "q/1")], None, true)
+        .expect("insert");
+    assert!(path.exists());
+    drop(j);
+    assert!(!path.exists(), "removed on drop");
+}
