@@ -756,3 +756,52 @@ async fn ctrl_c_stops_cleanly_and_says_how_to_resume() {
     assert_eq!(keys(&c, &dst, "").await.len(), 400);
     assert!(keys(&c, &src, "").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preserve_acl_copies_grants_or_warns_and_continues() {
+    for srv in servers() {
+        let c = srv.client();
+        let src = srv.bucket("acl-src", false).await;
+        let dst = srv.bucket("acl-dst", false).await;
+        c.put_object()
+            .bucket(&src)
+            .key("public.txt")
+            .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+            .body(ByteStream::from_static(b"hi"))
+            .send()
+            .await
+            .expect("put with acl");
+        let data = tempfile::tempdir().expect("tmp");
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "cp",
+            "--preserve-acl",
+            "--json",
+            &format!("s3://{src}/"),
+            &format!("s3://{dst}/"),
+        ]));
+        assert_eq!(code, 0, "{}: {err}", srv.name());
+        assert_eq!(summary(&out)["copied"], 1);
+        let acl = c
+            .get_object_acl()
+            .bucket(&dst)
+            .key("public.txt")
+            .send()
+            .await
+            .expect("acl");
+        let public = acl.grants().iter().any(|g| {
+            g.grantee()
+                .and_then(|g| g.uri())
+                .is_some_and(|u| u.ends_with("/global/AllUsers"))
+        });
+        if srv.kind == Kind::Moto {
+            assert!(
+                public,
+                "moto keeps ACLs: the public-read grant was copied: {acl:?}"
+            );
+        } else {
+            // The sandbox has no ACLs: the copy went on, with a warning in the log.
+            let log = std::fs::read_to_string(data.path().join("s3ferry.log")).expect("log");
+            assert!(log.contains("ACL grants not copied"), "{log}");
+        }
+    }
+}

@@ -523,29 +523,64 @@ pub async fn copy_acl(
     dst_client: &Client,
     dst: (&str, &str),
 ) -> S3Result<bool> {
-    let acl = src_client
+    let acl = match src_client
         .get_object_acl()
         .bucket(src.0)
         .key(src.1)
         .set_version_id(version(src.2))
         .send()
-        .await?;
-    let policy = aws_sdk_s3::types::AccessControlPolicy::builder()
-        .set_grants(Some(acl.grants().to_vec()))
-        .set_owner(acl.owner().cloned())
-        .build();
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            let err = S3Error::from(e);
+            // No ACLs at the source (disabled or not implemented): nothing to carry.
+            return match err.kind {
+                ErrorKind::NotImplemented => Ok(false),
+                _ if err.code.as_deref() == Some("AccessControlListNotSupported") => Ok(false),
+                _ => Err(err.context("GetObjectAcl")),
+            };
+        }
+    };
+    // Grants go as x-amz-grant-* headers: no owner element to get wrong
+    // across accounts, and understood by more S3-compatible servers.
+    let mut by_permission: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for g in acl.grants() {
+        let (Some(grantee), Some(permission)) = (g.grantee(), g.permission()) else {
+            continue;
+        };
+        let who = if let Some(uri) = grantee.uri() {
+            format!("uri=\"{uri}\"")
+        } else if let Some(id) = grantee.id() {
+            format!("id=\"{id}\"")
+        } else if let Some(mail) = grantee.email_address() {
+            format!("emailAddress=\"{mail}\"")
+        } else {
+            continue;
+        };
+        by_permission
+            .entry(permission.as_str().to_string())
+            .or_default()
+            .push(who);
+    }
+    let grant = |p: &str| by_permission.get(p).map(|v| v.join(", "));
     match dst_client
         .put_object_acl()
         .bucket(dst.0)
         .key(dst.1)
-        .access_control_policy(policy)
+        .set_grant_full_control(grant("FULL_CONTROL"))
+        .set_grant_read(grant("READ"))
+        .set_grant_read_acp(grant("READ_ACP"))
+        .set_grant_write_acp(grant("WRITE_ACP"))
         .send()
         .await
     {
         Ok(_) => Ok(true),
         Err(e) => {
             let err = S3Error::from(e);
-            if err.code.as_deref() == Some("AccessControlListNotSupported") {
+            if err.code.as_deref() == Some("AccessControlListNotSupported")
+                || err.kind == ErrorKind::NotImplemented
+            {
                 Ok(false)
             } else {
                 Err(err.context("PutObjectAcl"))
