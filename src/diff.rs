@@ -3,6 +3,7 @@
 //! order, so memory stays flat however many keys there are.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
 use serde_json::json;
@@ -10,6 +11,7 @@ use serde_json::json;
 use crate::cli::args::{ConnFlags, DiffArgs};
 use crate::cli::{json_line, resolve_side, Exit, Side};
 use crate::config::Config;
+use crate::location::Location;
 use crate::plan::compare::{compare, Facts, Sameness};
 use crate::s3::list::{list_stream, ListRequest};
 use crate::s3::{ops, Connection, ListItem, ObjectEntry, S3Error};
@@ -33,12 +35,27 @@ impl Status {
     }
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DiffCounts {
     pub only_src: u64,
     pub only_dst: u64,
     pub different: u64,
     pub same: u64,
+}
+
+impl DiffCounts {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::OnlySrc => self.only_src += 1,
+            Status::OnlyDst => self.only_dst += 1,
+            Status::Different => self.different += 1,
+            Status::Same => self.same += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.only_src + self.only_dst + self.different + self.same
+    }
 }
 
 /// One relative key's entries (one, or all versions newest first).
@@ -118,36 +135,91 @@ fn history_equal(a: &[ObjectEntry], b: &[ObjectEntry]) -> bool {
         })
 }
 
-pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
-    let src_conn = Connection::open(resolve_side(flags, config, Side::Src)?).await?;
-    let dst_conn = Connection::open(resolve_side(flags, config, Side::Dst)?).await?;
-    let src_client = src_conn.clients_for_bucket(&args.src.bucket).await?.meta;
-    let dst_client = dst_conn.clients_for_bucket(&args.dst.bucket).await?.meta;
-    let mut a = Box::pin(groups(
-        src_client.clone(),
-        &args.src.bucket,
-        &args.src.prefix,
-        args.versions,
+/// How two listings are compared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiffOptions {
+    /// Compare full-object checksums (HeadObject) where both sides have one.
+    pub checksum: bool,
+    /// Compare version histories instead of latest versions.
+    pub versions: bool,
+}
+
+/// One relative key and how its two sides compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffEntry {
+    /// The key after the compared prefix.
+    pub key: String,
+    pub status: Status,
+    /// Size of the source's latest version, when the source has the key.
+    pub src_size: Option<u64>,
+    pub detail: Option<String>,
+}
+
+/// One side of a comparison: where, and the client to list it with.
+#[derive(Debug, Clone)]
+pub struct DiffSide {
+    pub client: aws_sdk_s3::Client,
+    pub location: Location,
+}
+
+type Groups = Pin<Box<dyn Stream<Item = Result<Group, S3Error>> + Send>>;
+
+struct Merge {
+    a: Groups,
+    b: Groups,
+    x: Option<Group>,
+    y: Option<Group>,
+    primed: bool,
+    src: DiffSide,
+    dst: DiffSide,
+    opts: DiffOptions,
+}
+
+/// Every relative key of `src` and `dst` with its status, in key order: a
+/// streaming merge of both listings, so memory does not grow with the key count.
+/// `s3ferry diff` prints it; the TUI's compare mode marks rows with it.
+pub fn diff_stream(
+    src: DiffSide,
+    dst: DiffSide,
+    opts: DiffOptions,
+) -> impl Stream<Item = anyhow::Result<DiffEntry>> + Send {
+    let a: Groups = Box::pin(groups(
+        src.client.clone(),
+        &src.location.bucket,
+        &src.location.prefix,
+        opts.versions,
     ));
-    let mut b = Box::pin(groups(
-        dst_client.clone(),
-        &args.dst.bucket,
-        &args.dst.prefix,
-        args.versions,
+    let b: Groups = Box::pin(groups(
+        dst.client.clone(),
+        &dst.location.bucket,
+        &dst.location.prefix,
+        opts.versions,
     ));
-    let mut counts = DiffCounts::default();
-    let mut x = a.next().await.transpose()?;
-    let mut y = b.next().await.transpose()?;
-    loop {
-        let (status, key, detail) = match (&x, &y) {
-            (None, None) => break,
-            (Some((k, _)), None) => (Status::OnlySrc, k.clone(), None),
-            (None, Some((k, _))) => (Status::OnlyDst, k.clone(), None),
+    let state = Merge {
+        a,
+        b,
+        x: None,
+        y: None,
+        primed: false,
+        src,
+        dst,
+        opts,
+    };
+    futures::stream::try_unfold(state, |mut st| async move {
+        if !st.primed {
+            st.x = st.a.next().await.transpose()?;
+            st.y = st.b.next().await.transpose()?;
+            st.primed = true;
+        }
+        let (entry, next_a, next_b) = match (&st.x, &st.y) {
+            (None, None) => return Ok(None),
+            (Some((k, v)), None) => (only(k, Status::OnlySrc, Some(v)), true, false),
+            (None, Some((k, _))) => (only(k, Status::OnlyDst, None), false, true),
             (Some((ka, va)), Some((kb, vb))) => match ka.as_bytes().cmp(kb.as_bytes()) {
-                std::cmp::Ordering::Less => (Status::OnlySrc, ka.clone(), None),
-                std::cmp::Ordering::Greater => (Status::OnlyDst, kb.clone(), None),
+                std::cmp::Ordering::Less => (only(ka, Status::OnlySrc, Some(va)), true, false),
+                std::cmp::Ordering::Greater => (only(kb, Status::OnlyDst, None), false, true),
                 std::cmp::Ordering::Equal => {
-                    let (s, d) = if args.versions {
+                    let (status, detail) = if st.opts.versions {
                         if history_equal(va, vb) {
                             (Status::Same, None)
                         } else {
@@ -161,31 +233,62 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::
                             )
                         }
                     } else {
-                        compare_one(&args, &src_client, &dst_client, &va[0], &vb[0]).await?
+                        compare_one(st.opts, &st.src, &st.dst, &va[0], &vb[0]).await?
                     };
-                    (s, ka.clone(), d)
+                    let entry = DiffEntry {
+                        key: ka.clone(),
+                        status,
+                        src_size: va.first().map(|o| o.size),
+                        detail,
+                    };
+                    (entry, true, true)
                 }
             },
         };
-        match status {
-            Status::OnlySrc => {
-                counts.only_src += 1;
-                x = a.next().await.transpose()?;
-            }
-            Status::OnlyDst => {
-                counts.only_dst += 1;
-                y = b.next().await.transpose()?;
-            }
-            Status::Different | Status::Same => {
-                if status == Status::Same {
-                    counts.same += 1;
-                } else {
-                    counts.different += 1;
-                }
-                x = a.next().await.transpose()?;
-                y = b.next().await.transpose()?;
-            }
+        if next_a {
+            st.x = st.a.next().await.transpose()?;
         }
+        if next_b {
+            st.y = st.b.next().await.transpose()?;
+        }
+        Ok(Some((entry, st)))
+    })
+}
+
+fn only(key: &str, status: Status, src: Option<&Vec<ObjectEntry>>) -> DiffEntry {
+    DiffEntry {
+        key: key.to_string(),
+        status,
+        src_size: src.and_then(|v| v.first()).map(|o| o.size),
+        detail: None,
+    }
+}
+
+pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
+    let src_conn = Connection::open(resolve_side(flags, config, Side::Src)?).await?;
+    let dst_conn = Connection::open(resolve_side(flags, config, Side::Dst)?).await?;
+    let src = DiffSide {
+        client: src_conn.clients_for_bucket(&args.src.bucket).await?.meta,
+        location: args.src.clone(),
+    };
+    let dst = DiffSide {
+        client: dst_conn.clients_for_bucket(&args.dst.bucket).await?.meta,
+        location: args.dst.clone(),
+    };
+    let opts = DiffOptions {
+        checksum: args.checksum,
+        versions: args.versions,
+    };
+    let mut entries = Box::pin(diff_stream(src, dst, opts));
+    let mut counts = DiffCounts::default();
+    while let Some(entry) = entries.next().await {
+        let DiffEntry {
+            key,
+            status,
+            detail,
+            ..
+        } = entry?;
+        counts.add(status);
         if status != Status::Same {
             if args.json {
                 json_line(&json!({"key": key, "status": status.as_str(), "detail": detail}));
@@ -223,9 +326,9 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::
 }
 
 async fn compare_one(
-    args: &DiffArgs,
-    src: &aws_sdk_s3::Client,
-    dst: &aws_sdk_s3::Client,
+    opts: DiffOptions,
+    src: &DiffSide,
+    dst: &DiffSide,
     a: &ObjectEntry,
     b: &ObjectEntry,
 ) -> anyhow::Result<(Status, Option<String>)> {
@@ -235,9 +338,9 @@ async fn compare_one(
             Some(format!("size {} vs {}", a.size, b.size)),
         ));
     }
-    if args.checksum {
-        let pa = ops::head_object(src, &args.src.bucket, &a.key, None).await?;
-        let pb = ops::head_object(dst, &args.dst.bucket, &b.key, None).await?;
+    if opts.checksum {
+        let pa = ops::head_object(&src.client, &src.location.bucket, &a.key, None).await?;
+        let pb = ops::head_object(&dst.client, &dst.location.bucket, &b.key, None).await?;
         if let (Some((aa, av)), Some((ba, bv))) = (&pa.checksum, &pb.checksum) {
             if aa == ba {
                 return Ok(if av == bv {

@@ -24,6 +24,7 @@ use tokio::task::AbortHandle;
 use crate::app::dialogs::{Dialog, SummarySlot, FAILED_LIMIT};
 use crate::app::{update, App, AppInit, Effect, Msg, RequestId, SizeCount};
 use crate::config::{Config, ConnectionSettings};
+use crate::diff::{diff_stream, DiffOptions, DiffSide};
 use crate::engine::preview::PreviewEvent;
 use crate::engine::Engine;
 use crate::location::Location;
@@ -216,6 +217,7 @@ fn reply(tx: &UnboundedSender<Msg>, msg: Msg) {
         | Msg::MarkSizeComputed { result: Err(e), .. }
         | Msg::PreviewDone { result: Err(e), .. }
         | Msg::JobDetailsLoaded { result: Err(e), .. }
+        | Msg::CompareDone { result: Err(e), .. }
         | Msg::Error(e) => Some(e),
         _ => None,
     };
@@ -438,10 +440,148 @@ impl Executor {
                     reply(&tx, Msg::JobDetailsLoaded { job, result });
                 })
             }
+            Effect::StartCompare {
+                request,
+                src_conn,
+                src,
+                dst_conn,
+                dst,
+            } => self.spawn(
+                Some(request),
+                compare(tx, pool, request, (src_conn, src), (dst_conn, dst)),
+            ),
+            Effect::SubmitBatch(req) => {
+                let Some(engine) = self.engine_or_error() else {
+                    return;
+                };
+                self.spawn(None, async move {
+                    let result = crate::batch::submit::submit(&pool, engine.journal(), &req)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| text(format!("{e:#}")));
+                    if let Err(e) = &result {
+                        tracing::error!("creating a Batch Operations job: {e}");
+                    }
+                    let _ = tx.send(Msg::BatchSubmitted { result });
+                })
+            }
+            Effect::LoadBatches => {
+                let Some(engine) = self.engine.clone() else {
+                    // Browsing only: there is no journal to list batch jobs from.
+                    let _ = tx.send(Msg::BatchesLoaded {
+                        result: Ok(Vec::new()),
+                    });
+                    return;
+                };
+                self.spawn(None, async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        engine.journal().batches(crate::app::batch::LISTED)
+                    })
+                    .await
+                    .map_err(text)
+                    .and_then(|r| r.map_err(text));
+                    let _ = tx.send(Msg::BatchesLoaded { result });
+                })
+            }
+            Effect::PollBatch {
+                id,
+                conn,
+                region,
+                account_id,
+                remote_id,
+                control_endpoint,
+            } => self.spawn(None, async move {
+                let result = async {
+                    let c = pool.get(&conn).await?;
+                    let client =
+                        crate::batch::control::client(&c, &region, control_endpoint.as_deref());
+                    crate::batch::control::describe_job(&client, &account_id, &remote_id).await
+                }
+                .await
+                .map_err(|e| text(format!("{e:#}")));
+                if let Err(e) = &result {
+                    tracing::warn!("batch {id}: {e}");
+                }
+                let _ = tx.send(Msg::BatchPolled { id, result });
+            }),
+            Effect::FinishBatchMove { id, record, conn } => {
+                let Some(engine) = self.engine_or_error() else {
+                    return;
+                };
+                self.spawn(None, async move {
+                    let result = async {
+                        let c = pool.get(&conn).await?;
+                        crate::batch::finish::start_move(&engine, id, &record, &c).await
+                    }
+                    .await
+                    .map_err(|e| text(format!("{e:#}")));
+                    match &result {
+                        Ok(s) => {
+                            for (source, why) in &s.unchecked {
+                                tracing::warn!("batch {id}: source {source} not checked: {why}");
+                            }
+                        }
+                        Err(e) => tracing::error!("batch {id}: finishing the move: {e}"),
+                    }
+                    let _ = tx.send(Msg::BatchMoveStarted { id, result });
+                    let _ = tx.send(Msg::JobsSnapshot(engine.jobs()));
+                })
+            }
             // The event loop stops before running this.
             Effect::Quit => {}
         }
     }
+}
+
+/// Entries sent per message while comparing: few messages, steady progress.
+const COMPARE_CHUNK: usize = 1000;
+
+/// Compares two folders as `s3ferry diff` does, streaming entries back.
+async fn compare(
+    tx: UnboundedSender<Msg>,
+    pool: ConnectionPool,
+    request: RequestId,
+    (src_conn, src): (ConnectionSettings, Location),
+    (dst_conn, dst): (ConnectionSettings, Location),
+) {
+    let result: Result<(), String> = async {
+        let side = |conn: ConnectionSettings, location: Location| {
+            let pool = pool.clone();
+            async move {
+                let c = pool.get(&conn).await.map_err(text)?;
+                let client = c
+                    .clients_for_bucket(&location.bucket)
+                    .await
+                    .map_err(text)?
+                    .meta;
+                Ok::<_, String>(DiffSide { client, location })
+            }
+        };
+        let src = side(src_conn, src).await?;
+        let dst = side(dst_conn, dst).await?;
+        let mut entries = Box::pin(diff_stream(src, dst, DiffOptions::default()));
+        let mut chunk = Vec::new();
+        let mut sent = Instant::now();
+        while let Some(entry) = entries.next().await {
+            chunk.push(entry.map_err(|e| text(format!("{e:#}")))?);
+            if chunk.len() >= COMPARE_CHUNK || sent.elapsed() >= SIZE_REPORT {
+                sent = Instant::now();
+                let entries = std::mem::take(&mut chunk);
+                if tx.send(Msg::CompareChunk { request, entries }).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = tx.send(Msg::CompareChunk {
+                request,
+                entries: chunk,
+            });
+        }
+        Ok(())
+    }
+    .await;
+    reply(&tx, Msg::CompareDone { request, result });
 }
 
 /// Counts objects and bytes under a prefix, reporting partial counts as it goes.

@@ -358,3 +358,130 @@ async fn report_lists_failures_and_move_deletes_only_checked_successes() {
         Some("111122223333")
     );
 }
+
+/// The library function the TUI's "run on S3 Batch Operations" calls (and
+/// `batch submit` too): plan, manifest, CreateJob, journal record; then the
+/// DescribeJob the TUI's transfers panel polls with.
+#[tokio::test(flavor = "multi_thread")]
+async fn shared_submit_creates_the_job_and_journals_it() {
+    use s3ferry::batch::submit::{submit, Refused, SubmitRequest};
+    use s3ferry::engine::{JobKind, JobSpec};
+    use s3ferry::journal::Journal;
+    use s3ferry::plan::model::SourceMapping;
+    use s3ferry::s3::ConnectionPool;
+
+    let srv = moto();
+    let c = srv.client();
+    let src = srv.bucket("bs-src", false).await;
+    let dst = srv.bucket("bs-dst", false).await;
+    let rep = srv.bucket("bs-rep", false).await;
+    for k in ["t/a b", "t/sub/c+d", "t/e"] {
+        put(&c, &src, k, "xyz").await;
+    }
+    let ctl = control("job-tui-1", "Active", 3, 1, 0);
+    let data = tempfile::tempdir().expect("tmp");
+    let journal = Journal::open(&data.path().join("journal.db")).expect("journal");
+    let pool = ConnectionPool::new();
+    let request = |src_prefix: &str, dst_prefix: &str| SubmitRequest {
+        spec: JobSpec {
+            kind: JobKind::Move,
+            mappings: vec![SourceMapping {
+                source: format!("s3://{src}/{src_prefix}").parse().expect("loc"),
+                destination: format!("s3://{dst}/{dst_prefix}").parse().expect("loc"),
+                single_object: false,
+            }],
+            src_conn: srv.settings(),
+            dst_conn: srv.settings(),
+            plan: Default::default(),
+            run: Default::default(),
+        },
+        role_arn: "arn:aws:iam::123456789012:role/batch".into(),
+        report: format!("s3://{rep}/ops/").parse().expect("loc"),
+        manifest_to: None,
+        account_id: Some("111122223333".into()),
+        priority: 3,
+        storage_class: None,
+        move_sources: true,
+        control_endpoint: Some(ctl.url.clone()),
+    };
+
+    // What Batch Operations cannot express is refused before anything is written.
+    let err = submit(&pool, &journal, &request("t/", "other/"))
+        .await
+        .expect_err("refused");
+    let refused = err.downcast_ref::<Refused>().expect("a Refused error");
+    assert!(
+        refused.0.contains(&format!("s3://{dst}/other/t/")),
+        "{refused}"
+    );
+    assert!(keys(&c, &rep, "").await.is_empty(), "nothing uploaded");
+    assert!(
+        ctl.requests.lock().expect("lock").is_empty(),
+        "no CreateJob"
+    );
+    assert!(journal.batches(10).expect("list").is_empty());
+
+    let done = submit(&pool, &journal, &request("t/", "archive/t/"))
+        .await
+        .expect("submitted");
+    let r = &done.record;
+    assert_eq!(done.id, 1);
+    assert_eq!(r.remote_id, "job-tui-1");
+    assert_eq!(r.account_id, "111122223333");
+    assert_eq!(r.target_prefix, "archive/");
+    assert_eq!((r.objects, r.bytes), (3, 9));
+    assert!(r.move_sources && r.spec.kind == JobKind::Move);
+    assert!(done.excluded.is_empty());
+
+    // The manifest decodes to the source keys; the request names it.
+    let manifest_key = r
+        .manifest
+        .strip_prefix(&format!("s3://{rep}/"))
+        .expect("in the report bucket");
+    assert!(manifest_key.starts_with("ops/manifests/"), "{manifest_key}");
+    let uploaded = String::from_utf8(get(&c, &rep, manifest_key).await).expect("utf8");
+    let mut decoded = python_decode(&uploaded);
+    decoded.sort();
+    assert_eq!(decoded, vec!["t/a b", "t/e", "t/sub/c+d"]);
+    let reqs = ctl.requests.lock().expect("lock").clone();
+    let create = reqs.iter().find(|r| r.method == "POST").expect("CreateJob");
+    assert_eq!(create.header("x-amz-account-id"), Some("111122223333"));
+    assert_eq!(tag(&create.body, "TargetKeyPrefix"), Some("archive/"));
+    assert_eq!(tag(&create.body, "Priority"), Some("3"));
+    assert_eq!(
+        tag(&create.body, "ObjectArn"),
+        Some(format!("arn:aws:s3:::{rep}/{manifest_key}").as_str())
+    );
+    assert_eq!(
+        tag(tag(&create.body, "Report").expect("report"), "Prefix"),
+        Some("ops")
+    );
+
+    // Journaled (without secrets): the transfers panel lists it, `batch status 1` finds it.
+    let mut journaled = r.clone();
+    journaled.spec.src_conn.secret_access_key = None;
+    journaled.spec.dst_conn.secret_access_key = None;
+    let listed = journal.batches(10).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, 1);
+    assert_eq!(listed[0].record, journaled);
+    assert_eq!(listed[0].move_job, None);
+    let (id, found, _) = journal.batch("job-tui-1").expect("read").expect("found");
+    assert_eq!((id, found), (1, journaled));
+
+    // DescribeJob as the TUI polls it.
+    let conn = pool.get(&srv.settings()).await.expect("conn");
+    let client = s3ferry::batch::control::client(&conn, &r.region, r.control_endpoint.as_deref());
+    let status = s3ferry::batch::control::describe_job(&client, &r.account_id, &r.remote_id)
+        .await
+        .expect("described");
+    assert_eq!(
+        (
+            status.status.as_str(),
+            status.total,
+            status.succeeded,
+            status.is_finished()
+        ),
+        ("Active", 3, 1, false)
+    );
+}

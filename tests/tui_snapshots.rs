@@ -419,6 +419,198 @@ fn scrolled_deep_tree() {
     insta::assert_snapshot!("scrolled_deep_tree", screen);
 }
 
+/// `photos/` alone marked, the right pane in `2024/`: a plan Batch Operations
+/// can run with TargetKeyPrefix `2024/`.
+fn batch_preview(kind: char) -> App {
+    let mut fake = sample_fake();
+    let mut cfg = s3ferry::config::Config::defaults();
+    cfg.batch.role_arn = Some("arn:aws:iam::123456789012:role/s3ferry-batch".into());
+    let (mut app, effects) =
+        init_with(cfg, Some("s3://src-bucket"), Some("s3://dst-bucket"), false);
+    fake.settle(&mut app, effects);
+    let e = ch(&mut app, ' ');
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "2024/");
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::BackTab);
+    let e = ch(&mut app, kind);
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request,
+            entries: vec![
+                entry(
+                    "photos/2024/c.jpg",
+                    "2024/photos/2024/c.jpg",
+                    1_500_000,
+                    PlanAction::Copy,
+                ),
+                entry(
+                    "photos/a.jpg",
+                    "2024/photos/a.jpg",
+                    2_000_000,
+                    PlanAction::Copy,
+                ),
+                entry(
+                    "photos/b.jpg",
+                    "2024/photos/b.jpg",
+                    3_000_000,
+                    PlanAction::Overwrite,
+                ),
+                entry(
+                    "photos/disk.img",
+                    "2024/photos/disk.img",
+                    6 << 30,
+                    PlanAction::Copy,
+                ),
+            ],
+        },
+    );
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    app
+}
+
+#[test]
+fn preview_offering_batch_operations() {
+    let mut app = batch_preview('c');
+    let screen = render(&mut app, 120, 26);
+    assert!(screen.contains("B run on S3 Batch Operations"), "{screen}");
+    insta::assert_snapshot!("preview_offering_batch_operations", screen);
+}
+
+#[test]
+fn batch_form() {
+    let mut app = batch_preview('c');
+    ch(&mut app, 'B');
+    typed(&mut app, "s3://ops-reports/s3ferry/");
+    insta::assert_snapshot!("batch_form", render(&mut app, 120, 26));
+}
+
+#[test]
+fn batch_move_confirmation() {
+    let mut app = batch_preview('m');
+    ch(&mut app, 'B');
+    typed(&mut app, "s3://ops-reports/s3ferry/");
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("batch_move_confirmation", render(&mut app, 120, 26));
+}
+
+#[test]
+fn transfers_with_batch_jobs() {
+    use s3ferry::batch::control::JobStatus;
+    use s3ferry::journal::{BatchListing, BatchRecord};
+    use s3ferry::location::Location;
+    use s3ferry::plan::model::SourceMapping;
+    let (mut app, _) = opened();
+    send(
+        &mut app,
+        Msg::JobsSnapshot(vec![job(
+            7,
+            JobKind::Copy,
+            JobState::Running,
+            progress((400, 1204), (1 << 30, 3 << 30), 0),
+        )]),
+    );
+    let record = |remote: &str, src: &str, prefix: &str, move_sources: bool| BatchRecord {
+        remote_id: remote.into(),
+        account_id: "123456789012".into(),
+        region: "us-west-2".into(),
+        spec: s3ferry::engine::model::JobSpec {
+            kind: if move_sources {
+                JobKind::Move
+            } else {
+                JobKind::Copy
+            },
+            mappings: vec![SourceMapping {
+                source: Location::new("src-bucket", src),
+                destination: Location::new("dst-bucket", format!("{prefix}{src}")),
+                single_object: false,
+            }],
+            src_conn: Default::default(),
+            dst_conn: Default::default(),
+            plan: Default::default(),
+            run: Default::default(),
+        },
+        target_prefix: prefix.into(),
+        manifest: "s3://ops-reports/s3ferry/manifests/m.csv".into(),
+        report_bucket: "ops-reports".into(),
+        report_prefix: "s3ferry/".into(),
+        objects: 250_000,
+        bytes: 1 << 40,
+        excluded: Vec::new(),
+        move_sources,
+        control_endpoint: None,
+    };
+    let listed = vec![
+        BatchListing {
+            id: 3,
+            record: record("9f1c-archive", "videos/", "archive/", true),
+            move_job: None,
+            created_at: 1_700_000_000,
+        },
+        BatchListing {
+            id: 2,
+            record: record("77ab-photos", "photos/", "2024/", false),
+            move_job: None,
+            created_at: 1_700_000_000,
+        },
+        BatchListing {
+            id: 1,
+            record: record("5e5e-logs", "logs/", "old/", false),
+            move_job: None,
+            created_at: 1_700_000_000,
+        },
+    ];
+    send(&mut app, Msg::BatchesLoaded { result: Ok(listed) });
+    send(
+        &mut app,
+        Msg::BatchPolled {
+            id: 3,
+            result: Ok(JobStatus {
+                job_id: "9f1c-archive".into(),
+                status: "Active".into(),
+                total: 250_000,
+                succeeded: 100_000,
+                failed: 12,
+                elapsed_seconds: Some(600),
+                failure_reasons: Vec::new(),
+                status_update_reason: None,
+                report_bucket: None,
+                report_prefix: None,
+            }),
+        },
+    );
+    send(
+        &mut app,
+        Msg::BatchPolled {
+            id: 2,
+            result: Err("DescribeJob 77ab-photos failed: AccessDenied".into()),
+        },
+    );
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::Down);
+    let screen = render(&mut app, 140, 30);
+    assert!(screen.contains("AccessDenied"), "{screen}");
+    insta::assert_snapshot!("transfers_with_batch_jobs", screen);
+}
+
+#[test]
+fn compare_mode() {
+    let (mut app, fake) = compare_ready();
+    compared(&mut app, &fake);
+    ch(&mut app, 'D');
+    insta::assert_snapshot!("compare_mode", render(&mut app, 120, 24));
+}
+
 fn update_size(app: &mut App, w: u16, h: u16) {
     send(app, Msg::Resize(w, h));
 }

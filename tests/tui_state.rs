@@ -3,12 +3,17 @@
 mod tui_support;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use s3ferry::app::batch::BatchField;
 use s3ferry::app::dialogs::{Dialog, OnYes, SummarySlot};
 use s3ferry::app::marks::{MarkKind, MarkSize};
 use s3ferry::app::tree::PAGE_SIZE;
 use s3ferry::app::{layout, update, Effect, Focus, Msg, Side, View};
+use s3ferry::batch::control::JobStatus;
+use s3ferry::batch::finish::MoveStarted;
+use s3ferry::batch::submit::Submitted;
 use s3ferry::config::Config;
 use s3ferry::engine::model::{JobKind, JobState};
+use s3ferry::journal::{BatchListing, BatchRecord};
 use s3ferry::location::Location;
 use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, PlanEntry, SourceMapping};
 use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
@@ -739,12 +744,759 @@ fn preview_destination_rewrite_and_policy_restart_the_preview() {
 }
 
 #[test]
-fn compare_opens_a_sync_preview() {
-    let (mut app, _) = marked_for_copy();
+fn compare_mode_compares_the_two_open_folders() {
+    let (mut app, fake) = compare_ready();
     let e = ch(&mut app, 'd');
+    let Some(Effect::StartCompare {
+        request,
+        src,
+        dst,
+        dst_conn,
+        ..
+    }) = e.first().cloned()
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(src, Location::new("src-bucket", "photos/"));
+    assert_eq!(dst, Location::new("dst-bucket", "backup/"));
+    assert_eq!(
+        dst_conn.endpoint_url.as_deref(),
+        Some("http://127.0.0.1:9000"),
+        "each side on its own connection"
+    );
+    assert!(app.busy(), "the spinner runs while comparing");
+
+    // Results stream in key order: what was merged is marked, the rest waits.
+    let entries = fake.diff(&src, &dst);
+    let (first, rest) = entries.split_at(2); // 2024/c.jpg, 2024/d.jpg
+    send(
+        &mut app,
+        Msg::CompareChunk {
+            request,
+            entries: first.to_vec(),
+        },
+    );
+    assert_eq!(
+        markers(&app, Side::Left),
+        vec![
+            "photos/ ≠",
+            "2024/ ≠",
+            "c.jpg +",
+            "d.jpg =",
+            "a.jpg",
+            "b.jpg",
+            "new/",
+            "readme.txt"
+        ]
+    );
+    send(
+        &mut app,
+        Msg::CompareChunk {
+            request,
+            entries: rest.to_vec(),
+        },
+    );
+    send(
+        &mut app,
+        Msg::CompareDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    assert!(!app.busy());
+    assert_eq!(
+        markers(&app, Side::Left),
+        vec![
+            "photos/ ≠",
+            "2024/ ≠",
+            "c.jpg +",
+            "d.jpg =",
+            "a.jpg =",
+            "b.jpg ≠",
+            "new/ +",
+            "readme.txt"
+        ],
+        "readme.txt is outside the compared folder"
+    );
+    assert_eq!(
+        markers(&app, Side::Right),
+        vec![
+            "backup/ ≠",
+            "2024/ ≠",
+            "d.jpg =",
+            "a.jpg =",
+            "b.jpg ≠",
+            "old.txt +"
+        ],
+        "the right 2024/ lacks c.jpg"
+    );
+    let c = app.compare.as_ref().expect("compare mode");
+    assert_eq!(c.summary(Side::Left), "+3 ≠1 =2");
+    assert_eq!(c.summary(Side::Right), "+1 ≠1 =2");
+    assert!(
+        status_text(&app).contains("3 only in the source")
+            && status_text(&app).contains("D marks the differences"),
+        "{}",
+        status_text(&app)
+    );
+
+    // d again ends compare mode; a late result of it is ignored.
+    assert!(ch(&mut app, 'd').is_empty());
+    assert!(app.compare.is_none());
+    assert!(markers(&app, Side::Left).is_empty());
+    send(
+        &mut app,
+        Msg::CompareChunk {
+            request,
+            entries: rest.to_vec(),
+        },
+    );
+    assert!(app.compare.is_none());
+
+    // Ending it while it runs stops the background comparison.
+    let e = ch(&mut app, 'd');
+    let Some(Effect::StartCompare { request, .. }) = e.first().cloned() else {
+        panic!("{e:?}");
+    };
+    assert_eq!(ch(&mut app, 'd'), vec![Effect::Cancel { request }]);
+}
+
+#[test]
+fn marking_the_differences_copies_exactly_them() {
+    let (mut app, fake) = compare_ready();
+    // Before any comparison, and while one runs, D says what to do.
+    assert!(ch(&mut app, 'D').is_empty());
+    assert!(status_is_error(&app) && status_text(&app).contains("d compares"));
+    let e = ch(&mut app, 'd');
+    assert!(matches!(e.first(), Some(Effect::StartCompare { .. })));
+    ch(&mut app, 'D');
+    assert!(status_text(&app).contains("wait for the comparison"));
+    ch(&mut app, 'd');
+
+    // An earlier mark is replaced by the differences.
+    goto(&mut app, Side::Left, "a.jpg");
+    ch(&mut app, ' ');
+    compared(&mut app, &fake);
+    assert!(ch(&mut app, 'D').is_empty());
+    let marks: Vec<(String, MarkKind, u64, u64)> = app
+        .pane(Side::Left)
+        .marks
+        .iter()
+        .map(|(k, m)| {
+            let MarkSize::Known(c) = m.size else {
+                panic!("sizes are known from the comparison: {m:?}")
+            };
+            (k.clone(), m.kind, c.objects, c.bytes)
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        vec![
+            (
+                "photos/2024/c.jpg".to_string(),
+                MarkKind::Object,
+                1,
+                1_500_000
+            ),
+            ("photos/b.jpg".to_string(), MarkKind::Object, 1, 3_000_000),
+            ("photos/new/".to_string(), MarkKind::Prefix, 2, 30),
+        ],
+        "a folder with nothing the same is marked whole"
+    );
+    assert!(
+        status_text(&app).contains("marked 3 difference(s): 4 objects"),
+        "{}",
+        status_text(&app)
+    );
+
+    // c copies them to the same paths below the compared right folder, even
+    // with the right cursor inside a subfolder.
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "d.jpg");
+    key(&mut app, KeyCode::BackTab);
+    let e = ch(&mut app, 'c');
     let spec = &previews(&e)[0].1;
-    assert_eq!(spec.kind, JobKind::Sync);
-    assert_eq!(spec.plan.conflict, ConflictPolicy::SkipIdentical);
+    assert_eq!(
+        spec.mappings,
+        vec![
+            SourceMapping {
+                source: Location::new("src-bucket", "photos/2024/c.jpg"),
+                destination: Location::new("dst-bucket", "backup/2024/"),
+                single_object: true,
+            },
+            SourceMapping {
+                source: Location::new("src-bucket", "photos/b.jpg"),
+                destination: Location::new("dst-bucket", "backup/"),
+                single_object: true,
+            },
+            SourceMapping {
+                source: Location::new("src-bucket", "photos/new/"),
+                destination: Location::new("dst-bucket", "backup/new/"),
+                single_object: false,
+            },
+        ]
+    );
+    assert_eq!(spec.plan.conflict, ConflictPolicy::Overwrite);
+
+    // After the job, the comparison runs again to show the result.
+    key(&mut app, KeyCode::Esc);
+    let running = job(
+        9,
+        JobKind::Copy,
+        JobState::Running,
+        progress((0, 4), (0, 10), 0),
+    );
+    send(&mut app, Msg::JobsSnapshot(vec![running.clone()]));
+    let mut done = running;
+    done.state = JobState::Completed;
+    done.destination = "s3://dst-bucket/backup/".into();
+    let e = send(&mut app, Msg::JobsSnapshot(vec![done]));
+    assert!(
+        e.iter()
+            .any(|e| matches!(e, Effect::StartCompare { src, .. } if src.prefix == "photos/")),
+        "{e:?}"
+    );
+    assert!(app.compare.as_ref().is_some_and(|c| c.running()));
+}
+
+#[test]
+fn nothing_to_mark_when_the_folders_match() {
+    let mut fake = FakeS3::with(&[
+        ("src-bucket", &[("p/a", 1), ("p/b", 2)]),
+        ("dst-bucket", &[("q/a", 1), ("q/b", 2), ("q/extra", 3)]),
+    ]);
+    let (mut app, effects) = init(Some("s3://src-bucket/p/"), Some("s3://dst-bucket/q/"));
+    fake.settle(&mut app, effects);
+    compared(&mut app, &fake);
+    ch(&mut app, 'D');
+    assert!(app.pane(Side::Left).marks.is_empty());
+    assert!(
+        status_text(&app).contains("nothing to mark"),
+        "{}",
+        status_text(&app)
+    );
+    assert_eq!(markers(&app, Side::Right), vec!["a =", "b =", "extra +"]);
+}
+
+/// Marks `photos/` alone and opens `2024/` on the right, so the plan maps
+/// `photos/K` to `2024/photos/K`: TargetKeyPrefix `2024/`.
+fn batch_preview(config: Config, kind: char) -> (s3ferry::app::App, u64) {
+    let mut fake = sample_fake();
+    let (mut app, effects) = init_with(
+        config,
+        Some("s3://src-bucket"),
+        Some("s3://dst-bucket"),
+        false,
+    );
+    fake.settle(&mut app, effects);
+    let e = ch(&mut app, ' '); // photos/
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "2024/");
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::BackTab);
+    let e = ch(&mut app, kind);
+    let (request, spec) = previews(&e)[0].clone();
+    assert_eq!(
+        spec.mappings[0].destination,
+        Location::new("dst-bucket", "2024/photos/")
+    );
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request,
+            entries: vec![
+                plan_entry(
+                    "photos/a.jpg",
+                    "2024/photos/a.jpg",
+                    2_000_000,
+                    PlanAction::Copy,
+                ),
+                plan_entry(
+                    "photos/b.jpg",
+                    "2024/photos/b.jpg",
+                    3_000_000,
+                    PlanAction::Overwrite,
+                ),
+                plan_entry(
+                    "photos/huge.iso",
+                    "2024/photos/huge.iso",
+                    6 << 30,
+                    PlanAction::Copy,
+                ),
+            ],
+        },
+    );
+    (app, request)
+}
+
+fn batch_config() -> Config {
+    let mut cfg = Config::defaults();
+    cfg.batch.role_arn = Some("arn:aws:iam::123456789012:role/batch".into());
+    cfg.batch.control_endpoint_url = Some("http://127.0.0.1:1".into());
+    cfg
+}
+
+#[test]
+fn batch_operations_form_confirmation_and_submit() {
+    let (mut app, request) = batch_preview(batch_config(), 'c');
+    // Not complete: B waits for the whole plan.
+    assert!(ch(&mut app, 'B').is_empty());
+    assert!(status_text(&app).contains("wait for the preview"));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    assert!(ch(&mut app, 'B').is_empty());
+    let Some(Dialog::BatchForm(form)) = app.dialogs.last() else {
+        panic!("the form opens: {:?}", app.dialogs.last());
+    };
+    assert_eq!(form.role_arn.text, "arn:aws:iam::123456789012:role/batch");
+    assert_eq!(form.field, BatchField::Report, "the empty field first");
+    assert_eq!(
+        (form.objects, form.excluded),
+        (2, 1),
+        "over 5 GiB is left out"
+    );
+    assert_eq!(form.target_prefix, "2024/");
+
+    // Letters type, even those bound to actions elsewhere (q quits, j moves).
+    typed(&mut app, "s3://rep-bucket/jq");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "reports");
+    // A bad role is sent back to its field.
+    key(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'u');
+    typed(&mut app, "not-an-arn");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let Some(Dialog::BatchForm(form)) = app.dialogs.last() else {
+        panic!("still the form");
+    };
+    assert_eq!(form.field, BatchField::RoleArn);
+    assert!(form
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("role ARN"));
+    ctrl(&mut app, 'u');
+    typed(&mut app, "arn:aws:iam::123456789012:role/batch");
+    key(&mut app, KeyCode::Enter);
+
+    let Some(Dialog::Confirm(c)) = app.dialogs.last() else {
+        panic!("confirmation: {:?}", app.dialogs.last());
+    };
+    assert_eq!(
+        c.lines[0],
+        "Copy 2 objects (4.8 MiB) with S3 Batch Operations"
+    );
+    assert_eq!(c.lines[1], "from s3://src-bucket/photos/");
+    assert!(
+        c.lines[2].contains("TargetKeyPrefix \"2024/\""),
+        "{:?}",
+        c.lines
+    );
+    assert!(c
+        .lines
+        .iter()
+        .any(|l| l.contains("1 delete marker(s) or object(s) over 5 GiB")));
+    assert!(
+        !c.lines.iter().any(|l| l.contains("deleted")),
+        "a copy deletes nothing"
+    );
+
+    let e = ch(&mut app, 'y');
+    let [Effect::SubmitBatch(req)] = e.as_slice() else {
+        panic!("one SubmitBatch: {e:?}");
+    };
+    assert_eq!(req.role_arn, "arn:aws:iam::123456789012:role/batch");
+    assert_eq!(req.report, Location::new("rep-bucket", "reports/"));
+    assert_eq!(req.priority, 10);
+    assert_eq!(req.control_endpoint.as_deref(), Some("http://127.0.0.1:1"));
+    assert!(!req.move_sources);
+    assert_eq!(req.spec.kind, JobKind::Copy);
+    assert_eq!(
+        req.spec.mappings,
+        vec![SourceMapping {
+            source: Location::new("src-bucket", "photos/"),
+            destination: Location::new("dst-bucket", "2024/photos/"),
+            single_object: false,
+        }]
+    );
+    assert!(app.dialogs.is_empty());
+    assert!(app.pane(Side::Left).marks.is_empty(), "marks were used");
+
+    // Failure: one line in the status bar.
+    send(
+        &mut app,
+        Msg::BatchSubmitted {
+            result: Err("CreateJob failed: AccessDenied".into()),
+        },
+    );
+    assert!(status_is_error(&app));
+    assert!(status_text(&app).contains("AccessDenied"));
+    assert!(app.transfers.batches.is_empty());
+
+    // Success: a row in the transfers panel, polled at once.
+    let record = batch_record(req, "job-0042");
+    let e = send(
+        &mut app,
+        Msg::BatchSubmitted {
+            result: Ok(Box::new(Submitted {
+                id: 3,
+                record: record.clone(),
+                excluded: vec![("photos/huge.iso".into(), "over 5 GiB".into())],
+            })),
+        },
+    );
+    assert!(
+        status_text(&app).contains("job-0042"),
+        "{}",
+        status_text(&app)
+    );
+    assert!(status_text(&app).contains("photos/huge.iso"));
+    assert_eq!(app.transfers.batches.len(), 1);
+    assert_eq!(
+        e,
+        vec![Effect::PollBatch {
+            id: 3,
+            conn: record.spec.dst_conn.clone(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            remote_id: "job-0042".into(),
+            control_endpoint: Some("http://127.0.0.1:1".into()),
+        }]
+    );
+}
+
+fn batch_record(req: &s3ferry::batch::submit::SubmitRequest, remote: &str) -> BatchRecord {
+    BatchRecord {
+        remote_id: remote.into(),
+        account_id: "123456789012".into(),
+        region: "us-east-1".into(),
+        spec: req.spec.clone(),
+        target_prefix: "2024/".into(),
+        manifest: "s3://rep-bucket/reports/manifests/m.csv".into(),
+        report_bucket: req.report.bucket.clone(),
+        report_prefix: req.report.prefix.clone(),
+        objects: 2,
+        bytes: 5_000_000,
+        excluded: vec!["photos/huge.iso".into()],
+        move_sources: req.move_sources,
+        control_endpoint: req.control_endpoint.clone(),
+    }
+}
+
+#[test]
+fn a_batch_move_says_sources_are_deleted_after_checking() {
+    let mut cfg = batch_config();
+    cfg.batch.report = Some("s3://rep-bucket/r".into());
+    let (mut app, request) = batch_preview(cfg, 'm');
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    ch(&mut app, 'B');
+    let Some(Dialog::BatchForm(form)) = app.dialogs.last() else {
+        panic!("form");
+    };
+    assert_eq!(form.field, BatchField::RoleArn, "both prefilled");
+    key(&mut app, KeyCode::Enter);
+    let Some(Dialog::Confirm(c)) = app.dialogs.last() else {
+        panic!("confirmation");
+    };
+    assert!(c.lines[0].starts_with("Move 2 objects"), "{:?}", c.lines);
+    let text = c.lines.join(" ");
+    assert!(
+        text.contains("each copy is checked") && text.contains("its source is deleted"),
+        "{text}"
+    );
+    // n goes back to the form, esc to the preview.
+    ch(&mut app, 'n');
+    assert!(matches!(app.dialogs.last(), Some(Dialog::BatchForm(_))));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+    ch(&mut app, 'B');
+    key(&mut app, KeyCode::Enter);
+    let e = ch(&mut app, 'y');
+    let [Effect::SubmitBatch(req)] = e.as_slice() else {
+        panic!("{e:?}");
+    };
+    assert!(req.move_sources);
+    assert_eq!(req.spec.kind, JobKind::Move);
+    assert_eq!(req.report, Location::new("rep-bucket", "r/"));
+}
+
+#[test]
+fn plans_batch_cannot_express_are_refused_with_the_reason() {
+    // Two sources: one job has one source.
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    assert!(ch(&mut app, 'B').is_empty());
+    assert!(status_is_error(&app));
+    assert!(
+        status_text(&app).contains("one source"),
+        "{}",
+        status_text(&app)
+    );
+    key(&mut app, KeyCode::Esc);
+
+    // An object dropped into another folder loses its prefix: not TargetKeyPrefix + key.
+    let (mut app, _) = opened();
+    goto(&mut app, Side::Left, "x/");
+    let e = key(&mut app, KeyCode::Enter);
+    sample_fake().settle(&mut app, e);
+    key(&mut app, KeyCode::End); // x/readme.txt
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "archive/");
+    let e = key(&mut app, KeyCode::Enter);
+    sample_fake().settle(&mut app, e);
+    key(&mut app, KeyCode::BackTab);
+    let e = ch(&mut app, 'c');
+    let (request, spec) = previews(&e)[0].clone();
+    assert_eq!(
+        spec.mappings[0].source,
+        Location::new("src-bucket", "x/readme.txt")
+    );
+    send(
+        &mut app,
+        Msg::PreviewChunk {
+            request,
+            entries: vec![plan_entry(
+                "x/readme.txt",
+                "archive/readme.txt",
+                4198,
+                PlanAction::Copy,
+            )],
+        },
+    );
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    assert!(ch(&mut app, 'B').is_empty());
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+    let want = s3ferry::batch::mapping::refusal(
+        &Location::new("src-bucket", "x/readme.txt"),
+        &Location::new("dst-bucket", "archive/"),
+    );
+    assert_eq!(status_text(&app), want);
+    assert!(status_is_error(&app));
+
+    // Read-only: refused before anything else.
+    let (mut app, request) = batch_preview(batch_config(), 'c');
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    app.read_only = true;
+    assert!(ch(&mut app, 'B').is_empty());
+    assert!(status_text(&app).starts_with("read-only"));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
+}
+
+#[test]
+fn batch_jobs_are_listed_and_polled_every_ten_seconds() {
+    let (mut app, _) = opened();
+    let e = tick(&mut app, 250);
+    assert_eq!(e, vec![Effect::LoadBatches], "listed at start");
+    assert!(tick(&mut app, 500).is_empty(), "one listing at a time");
+    let spec = s3ferry::engine::model::JobSpec {
+        kind: JobKind::Move,
+        mappings: vec![SourceMapping {
+            source: Location::new("src-bucket", "photos/"),
+            destination: Location::new("dst-bucket", "2024/photos/"),
+            single_object: false,
+        }],
+        src_conn: Default::default(),
+        dst_conn: Default::default(),
+        plan: Default::default(),
+        run: Default::default(),
+    };
+    let req = s3ferry::batch::submit::SubmitRequest {
+        spec,
+        role_arn: "arn:aws:iam::1:role/b".into(),
+        report: Location::new("rep-bucket", "r/"),
+        manifest_to: None,
+        account_id: None,
+        priority: 10,
+        storage_class: None,
+        move_sources: true,
+        control_endpoint: None,
+    };
+    let listing = |id: i64, remote: &str, move_job: Option<i64>| BatchListing {
+        id,
+        record: batch_record(&req, remote),
+        move_job,
+        created_at: 1_700_000_000,
+    };
+    let e = send(
+        &mut app,
+        Msg::BatchesLoaded {
+            result: Ok(vec![listing(2, "job-b", None), listing(1, "job-a", None)]),
+        },
+    );
+    let polled: Vec<i64> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::PollBatch { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(polled, vec![2, 1]);
+    assert_eq!(app.transfers.len(), 2);
+
+    // A failed DescribeJob stays in its row; a finished job is not asked again.
+    let status = |id: &str, s: &str| JobStatus {
+        job_id: id.into(),
+        status: s.into(),
+        total: 2,
+        succeeded: 2,
+        failed: 0,
+        elapsed_seconds: Some(5),
+        failure_reasons: Vec::new(),
+        status_update_reason: None,
+        report_bucket: None,
+        report_prefix: None,
+    };
+    send(
+        &mut app,
+        Msg::BatchPolled {
+            id: 2,
+            result: Err("DescribeJob job-b failed: AccessDenied".into()),
+        },
+    );
+    assert!(!status_is_error(&app), "not fatal, not in the status line");
+    assert!(matches!(&app.transfers.batches[0].remote, Some(Err(e)) if e.contains("AccessDenied")));
+    // Job 1 is a completed move: the job deleting its checked sources starts.
+    let e = send(
+        &mut app,
+        Msg::BatchPolled {
+            id: 1,
+            result: Ok(status("job-a", "Complete")),
+        },
+    );
+    let [Effect::FinishBatchMove { id: 1, record, .. }] = e.as_slice() else {
+        panic!("{e:?}");
+    };
+    assert_eq!(record.remote_id, "job-a");
+    send(
+        &mut app,
+        Msg::BatchMoveStarted {
+            id: 1,
+            result: Ok(MoveStarted {
+                job: 12,
+                unchecked: Vec::new(),
+            }),
+        },
+    );
+    assert!(status_text(&app).contains("job 12 checks each copy"));
+    assert_eq!(app.transfers.batches[1].move_job, Some(12));
+
+    assert!(tick(&mut app, 9_000).is_empty(), "not yet 10 s");
+    assert_eq!(tick(&mut app, 10_300), vec![Effect::LoadBatches]);
+    let e = send(
+        &mut app,
+        Msg::BatchesLoaded {
+            result: Ok(vec![
+                listing(2, "job-b", None),
+                listing(1, "job-a", Some(12)),
+            ]),
+        },
+    );
+    let polled: Vec<i64> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::PollBatch { id, .. } => Some(*id),
+            Effect::FinishBatchMove { .. } => panic!("the move was started once: {e:?}"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        polled,
+        vec![2],
+        "only the unfinished job is described again"
+    );
+
+    // Enter on a batch row shows its details; pausing is not ours to do.
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, Focus::Transfers);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(status_text(&app).contains("job-b"), "{}", status_text(&app));
+    assert!(ch(&mut app, 'p').is_empty());
+    assert!(status_text(&app).contains("runs in S3 Batch Operations"));
+
+    // A failed start is reported once, not retried on every poll.
+    let (mut failing, _) = opened();
+    send(
+        &mut failing,
+        Msg::BatchesLoaded {
+            result: Ok(vec![listing(1, "job-a", None)]),
+        },
+    );
+    let e = send(
+        &mut failing,
+        Msg::BatchPolled {
+            id: 1,
+            result: Ok(status("job-a", "Complete")),
+        },
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    send(
+        &mut failing,
+        Msg::BatchMoveStarted {
+            id: 1,
+            result: Err("report not found".into()),
+        },
+    );
+    assert!(status_is_error(&failing) && status_text(&failing).contains("report not found"));
+    let e = send(
+        &mut failing,
+        Msg::BatchesLoaded {
+            result: Ok(vec![listing(1, "job-a", None)]),
+        },
+    );
+    assert!(e.is_empty(), "{e:?}");
+
+    // Read-only never starts deleting.
+    let (mut ro, _) = opened();
+    ro.read_only = true;
+    send(
+        &mut ro,
+        Msg::BatchesLoaded {
+            result: Ok(vec![listing(1, "job-a", None)]),
+        },
+    );
+    let e = send(
+        &mut ro,
+        Msg::BatchPolled {
+            id: 1,
+            result: Ok(status("job-a", "Complete")),
+        },
+    );
+    assert!(e.is_empty(), "{e:?}");
 }
 
 #[test]
@@ -766,20 +1518,22 @@ fn read_only_refuses_everything_that_writes() {
             status_text(&app)
         );
     }
-    // Compare still previews, but cannot be queued.
-    let e = ch(&mut app, 'd');
-    let (request, _) = previews(&e)[0].clone();
-    send(
-        &mut app,
-        Msg::PreviewDone {
-            request,
-            result: Ok(()),
-        },
+    // Comparing and marking the differences only read; copying them is refused.
+    let request = compared(&mut app, &fake);
+    assert!(app
+        .compare
+        .as_ref()
+        .is_some_and(|c| c.request == request && c.done));
+    ch(&mut app, 'D');
+    assert!(
+        !app.pane(Side::Left).marks.is_empty(),
+        "{}",
+        status_text(&app)
     );
-    let e = key(&mut app, KeyCode::Enter);
-    assert!(e.is_empty(), "{e:?}");
+    assert!(ch(&mut app, 'c').is_empty());
     assert!(status_text(&app).starts_with("read-only"));
-    key(&mut app, KeyCode::Esc);
+    ch(&mut app, 'd');
+    ch(&mut app, 'u');
 
     // Jobs: pausing and cancelling are allowed, resuming and retrying are not.
     let jobs = vec![

@@ -1,6 +1,7 @@
 //! What the keys of the main screen do: pane navigation, loading, marking,
 //! opening the preview, and job control.
 
+use super::compare::Compare;
 use super::dialogs::{
     Confirm, ConnectionPicker, Dialog, JobDetails, OnYes, StatusDialog, SummarySlot,
 };
@@ -324,8 +325,7 @@ impl App {
     pub(crate) fn clamp_transfers(&mut self) {
         let rows = self.job_rows();
         if let Some(i) = self.transfers.selected_index() {
-            self.transfers.offset =
-                scroll_to(self.transfers.offset, i, rows, self.transfers.jobs.len());
+            self.transfers.offset = scroll_to(self.transfers.offset, i, rows, self.transfers.len());
         }
     }
 
@@ -346,7 +346,8 @@ impl App {
             }
             Action::Copy => self.open_preview(JobKind::Copy),
             Action::Move => self.open_preview(JobKind::Move),
-            Action::Compare => self.open_preview(JobKind::Sync),
+            Action::Compare => self.toggle_compare(),
+            Action::MarkDifferences => self.mark_differences(),
             Action::Status => self.open_status(side),
             Action::Filter => {
                 let text = self.pane(side).filter.clone();
@@ -642,10 +643,11 @@ impl App {
         Vec::new()
     }
 
-    /// `c`, `m`, `d`: the marks of the left pane (or the row under its cursor)
-    /// into the right pane's current prefix.
+    /// `c`, `m`: the marks of the left pane (or the row under its cursor)
+    /// into the right pane's current prefix (in compare mode: mirrored from
+    /// the compared left folder into the compared right folder).
     pub(crate) fn open_preview(&mut self, kind: JobKind) -> Vec<Effect> {
-        if self.read_only && kind != JobKind::Sync {
+        if self.read_only {
             self.set_error(format!("read-only: {} is disabled", kind.as_str()));
             return Vec::new();
         }
@@ -668,11 +670,23 @@ impl App {
             }
         }
         let right = self.pane(Side::Right);
-        let (Some(dst_bucket), Some(dst_prefix)) =
+        let (Some(dst_bucket), Some(open_folder)) =
             (right.bucket().map(str::to_string), right.current_prefix())
         else {
             self.set_error("open a destination bucket in the right pane first");
             return Vec::new();
+        };
+        // In compare mode the two compared folders are mirrored: a marked
+        // difference lands at its own path below the right folder.
+        let mirror = self
+            .compare
+            .as_ref()
+            .filter(|c| c.left.bucket == src_bucket && c.right.bucket == dst_bucket)
+            .filter(|c| sources.iter().all(|(k, _)| k.starts_with(&c.left.prefix)))
+            .map(|c| (c.left.prefix.clone(), c.right.prefix.clone()));
+        let (src_root, dst_prefix) = match mirror {
+            Some((left, right)) => (Some(left), right),
+            None => (None, open_folder),
         };
         let request = self.request(Pending::Preview);
         let preview = Preview {
@@ -684,12 +698,9 @@ impl App {
             src_conn: self.pane(Side::Left).conn.clone(),
             dst_conn: self.pane(Side::Right).conn.clone(),
             dst_prefix,
+            src_root,
             rewrite: None,
-            conflict: if kind == JobKind::Sync {
-                ConflictPolicy::SkipIdentical
-            } else {
-                ConflictPolicy::Overwrite
-            },
+            conflict: ConflictPolicy::Overwrite,
             run: self.run_options.clone(),
             editing: None,
             field_error: None,
@@ -698,6 +709,7 @@ impl App {
             done: false,
             error: None,
             offset: 0,
+            batch: Default::default(),
         };
         if let Some(problem) = preview.overlap() {
             self.pending.remove(&request);
@@ -750,12 +762,16 @@ impl App {
     pub(crate) fn transfers_action(&mut self, action: Action) -> Vec<Effect> {
         if is_nav(action) {
             let rows = self.job_rows();
-            let len = self.transfers.jobs.len();
+            let len = self.transfers.len();
             let cur = self.transfers.selected_index().unwrap_or(0);
             if let Some(t) = nav_target(action, cur, len, rows) {
                 self.transfers.select_index(t, rows);
             }
             return Vec::new();
+        }
+        if let Some(b) = self.transfers.selected_batch() {
+            let id = b.id;
+            return self.batch_row_action(id, action);
         }
         let Some(job) = self.transfers.selected_job().map(|j| j.id) else {
             if matches!(
@@ -780,6 +796,157 @@ impl App {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Keys on a Batch Operations row: the job runs in S3, so only its details
+    /// are shown here.
+    fn batch_row_action(&mut self, id: i64, action: Action) -> Vec<Effect> {
+        let Some(b) = self.transfers.batches.iter().find(|b| b.id == id) else {
+            return Vec::new();
+        };
+        match action {
+            Action::Open => {
+                let mut parts = vec![format!(
+                    "batch {id}: Batch Operations job {} in {}",
+                    b.record.remote_id, b.record.region
+                )];
+                match &b.remote {
+                    Some(Ok(s)) => {
+                        parts.push(s.status.clone());
+                        parts.extend(s.failure_reasons.iter().cloned());
+                    }
+                    Some(Err(e)) => parts.push(e.clone()),
+                    None => parts.push("status not known yet".into()),
+                }
+                if let Some(job) = b.move_job {
+                    parts.push(format!("job {job} deletes the sources it checked"));
+                }
+                if let Some(e) = &b.move_error {
+                    parts.push(format!("sources not deleted: {e}"));
+                }
+                parts.push(format!("manifest {}", b.record.manifest));
+                parts.push(format!(
+                    "report s3://{}/{} (`s3ferry batch report {id}` lists failed tasks)",
+                    b.record.report_bucket, b.record.report_prefix
+                ));
+                self.set_info(parts.join(" · "));
+            }
+            Action::Pause | Action::CancelJob | Action::RetryFailed => {
+                self.set_info(format!(
+                    "batch {id} runs in S3 Batch Operations: change or cancel it in S3; `s3ferry batch status {id}` follows it"
+                ));
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// `d`: compare mode on (the two panes' open folders) or off.
+    pub(crate) fn toggle_compare(&mut self) -> Vec<Effect> {
+        if let Some(c) = self.compare.take() {
+            self.set_info("compare mode off");
+            if self.pending.remove(&c.request).is_some() {
+                return vec![Effect::Cancel { request: c.request }];
+            }
+            return Vec::new();
+        }
+        let folder = |pane: &Pane| {
+            pane.bucket()
+                .zip(pane.current_prefix())
+                .map(|(b, p)| Location::new(b, p))
+        };
+        let (Some(left), Some(right)) = (
+            folder(self.pane(Side::Left)),
+            folder(self.pane(Side::Right)),
+        ) else {
+            self.set_error("compare: open a folder in both panes first");
+            return Vec::new();
+        };
+        let same_store = self
+            .pane(Side::Left)
+            .conn
+            .same_store(&self.pane(Side::Right).conn);
+        if left == right && same_store {
+            self.set_error(format!("compare: both panes show {left}"));
+            return Vec::new();
+        }
+        let effects = self.start_compare(left.clone(), right.clone());
+        self.set_info(format!(
+            "comparing {left} with {right}: + only on that side · ≠ different · = same; {} marks the differences, {} again ends compare mode",
+            self.keymap.first_key(Action::MarkDifferences),
+            self.keymap.first_key(Action::Compare)
+        ));
+        effects
+    }
+
+    /// Compares `left` with `right` afresh, replacing any comparison running.
+    pub(crate) fn start_compare(&mut self, left: Location, right: Location) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(old) = self.compare.take() {
+            if self.pending.remove(&old.request).is_some() {
+                effects.push(Effect::Cancel {
+                    request: old.request,
+                });
+            }
+        }
+        let request = self.request(Pending::Compare);
+        self.compare = Some(Compare::new(request, left.clone(), right.clone()));
+        effects.push(Effect::StartCompare {
+            request,
+            src_conn: self.pane(Side::Left).conn.clone(),
+            src: left,
+            dst_conn: self.pane(Side::Right).conn.clone(),
+            dst: right,
+        });
+        effects
+    }
+
+    /// `D`: marks on the left exactly what is only in the source or different.
+    fn mark_differences(&mut self) -> Vec<Effect> {
+        let Some(c) = &self.compare else {
+            self.set_error(format!(
+                "no comparison: {} compares the two panes' open folders first",
+                self.keymap.first_key(Action::Compare)
+            ));
+            return Vec::new();
+        };
+        if let Some(e) = &c.error {
+            self.set_error(format!("the comparison failed: {e}"));
+            return Vec::new();
+        }
+        if c.running() {
+            self.set_error("wait for the comparison to finish: it marks what it found then");
+            return Vec::new();
+        }
+        if self.pane(Side::Left).bucket() != Some(c.left.bucket.as_str()) {
+            self.set_error(format!(
+                "the left pane no longer shows {}; compare again",
+                c.left
+            ));
+            return Vec::new();
+        }
+        let marks = c.differences();
+        let destination = c.right.to_string();
+        let effects = self.clear_marks(Side::Left);
+        if marks.is_empty() {
+            self.set_info(format!(
+                "nothing to mark: every source key is the same in {destination}"
+            ));
+            return effects;
+        }
+        let pane = self.pane_mut(Side::Left);
+        for (key, kind, size) in marks {
+            pane.marks.toggle(&key, kind, MarkSize::Known(size));
+        }
+        let t = pane.marks.totals();
+        self.set_info(format!(
+            "marked {} difference(s): {} objects, {}; {} copies them into {destination}",
+            t.marks,
+            crate::ui::fmt::count(t.objects),
+            crate::ui::fmt::bytes(t.bytes),
+            self.keymap.first_key(Action::Copy)
+        ));
+        effects
     }
 
     /// Pause/resume, cancel and retry on one job, with read-only refusals.

@@ -1,5 +1,6 @@
 //! Dialogs stacked over the panes. `Esc` closes the top one.
 
+use super::batch::BatchForm;
 use super::input::TextInput;
 use super::keymap::Context;
 use super::msg::{RequestId, Side};
@@ -16,6 +17,7 @@ pub enum Dialog {
     Status(StatusDialog),
     JobDetails(JobDetails),
     Connection(ConnectionPicker),
+    BatchForm(Box<BatchForm>),
 }
 
 impl Dialog {
@@ -27,6 +29,7 @@ impl Dialog {
             Dialog::Status(_) => Context::Status,
             Dialog::JobDetails(_) => Context::JobDetails,
             Dialog::Connection(_) => Context::Connection,
+            Dialog::BatchForm(_) => Context::BatchForm,
         }
     }
 }
@@ -35,6 +38,7 @@ impl Dialog {
 pub enum OnYes {
     Quit,
     Submit(Box<JobSpec>),
+    SubmitBatch(Box<crate::batch::submit::SubmitRequest>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

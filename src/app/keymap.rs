@@ -25,6 +25,8 @@ pub enum Action {
     Copy,
     Move,
     Compare,
+    MarkDifferences,
+    Batch,
     Status,
     Filter,
     Refresh,
@@ -56,11 +58,12 @@ pub enum Context {
     JobDetails,
     Connection,
     Confirm,
+    BatchForm,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Tree,
         Context::Buckets,
         Context::Transfers,
@@ -69,6 +72,7 @@ impl Context {
         Context::JobDetails,
         Context::Connection,
         Context::Confirm,
+        Context::BatchForm,
         Context::Help,
     ];
 
@@ -82,6 +86,7 @@ impl Context {
             Context::JobDetails => "Job details",
             Context::Connection => "Connection picker",
             Context::Confirm => "Confirmation",
+            Context::BatchForm => "S3 Batch Operations form (letters type into the field)",
             Context::Help => "Help",
         }
     }
@@ -121,6 +126,7 @@ pub const ACTIONS: &[ActionInfo] = &[
             C::JobDetails,
             C::Connection,
             C::Confirm,
+            C::BatchForm,
             C::Help,
             C::Buckets,
             C::Tree,
@@ -141,8 +147,14 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Confirm,
         name: "confirm",
-        description: "queue the job / choose",
-        contexts: &[C::Preview, C::Connection],
+        description: "queue the job / choose / next field, then submit",
+        contexts: &[C::Preview, C::Connection, C::BatchForm],
+    },
+    ActionInfo {
+        action: Action::Batch,
+        name: "batch",
+        description: "run on S3 Batch Operations (a complete plan it can express)",
+        contexts: &[C::Preview],
     },
     ActionInfo {
         action: Action::EditDestination,
@@ -191,14 +203,14 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::FocusNext,
         name: "focus_next",
-        description: "focus next: left, right, transfers",
-        contexts: MAIN,
+        description: "focus next: left, right, transfers / next field",
+        contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
     ActionInfo {
         action: Action::FocusPrev,
         name: "focus_prev",
-        description: "focus previous",
-        contexts: MAIN,
+        description: "focus previous / previous field",
+        contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
     ActionInfo {
         action: Action::Up,
@@ -275,7 +287,13 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Compare,
         name: "compare",
-        description: "compare the marks with the right pane's open folder (sync preview)",
+        description: "compare mode on/off: the left open folder against the right one",
+        contexts: &[C::Tree],
+    },
+    ActionInfo {
+        action: Action::MarkDifferences,
+        name: "mark_differences",
+        description: "mark on the left what is only there or different (compare mode)",
         contexts: &[C::Tree],
     },
     ActionInfo {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::msg::{RequestId, SizeCount};
-use crate::location::{base_name, Location};
+use crate::location::{base_name, parent_prefix, Location};
 use crate::plan::model::SourceMapping;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +220,40 @@ pub fn to_mappings(
         .collect()
 }
 
+/// Compare mode's mapping: each source keeps its path below `src_root`, so
+/// `root/a/b.txt` lands at `dst_prefix/a/b.txt` and `root/a/` at `dst_prefix/a/`
+/// (the two folders are mirrored). Sources outside `src_root` keep their name.
+pub fn mirror_mappings(
+    sources: &[(String, MarkKind)],
+    src_bucket: &str,
+    src_root: &str,
+    dst_bucket: &str,
+    dst_prefix: &str,
+) -> Vec<SourceMapping> {
+    sources
+        .iter()
+        .map(|(key, kind)| {
+            let rel = key.strip_prefix(src_root).unwrap_or(base_name(key));
+            match kind {
+                MarkKind::Prefix => SourceMapping {
+                    source: Location::new(src_bucket, key.as_str()),
+                    destination: Location::new(dst_bucket, format!("{dst_prefix}{rel}")),
+                    single_object: false,
+                },
+                // The engine keeps an object's base name under a dir-like destination.
+                MarkKind::Object => SourceMapping {
+                    source: Location::new(src_bucket, key.as_str()),
+                    destination: Location::new(
+                        dst_bucket,
+                        format!("{dst_prefix}{}", parent_prefix(rel)),
+                    ),
+                    single_object: true,
+                },
+            }
+        })
+        .collect()
+}
+
 /// A destination prefix as typed, made dir-like: `2024` means the folder `2024/`.
 pub fn normalize_dir(prefix: &str) -> String {
     if prefix.is_empty() || prefix.ends_with('/') {
@@ -273,6 +307,21 @@ mod tests {
         assert!(m[1].single_object);
         let root = to_mappings(&sources[..1], "src", "dst", "");
         assert_eq!(root[0].destination, Location::new("dst", "photos/"));
+    }
+
+    #[test]
+    fn mirror_keeps_paths_below_the_root() {
+        let sources = vec![
+            ("p/new/".to_string(), MarkKind::Prefix),
+            ("p/sub/deep/x.txt".to_string(), MarkKind::Object),
+            ("p/top.txt".to_string(), MarkKind::Object),
+        ];
+        let m = mirror_mappings(&sources, "src", "p/", "dst", "q/");
+        assert_eq!(m[0].destination, Location::new("dst", "q/new/"));
+        assert!(!m[0].single_object);
+        assert_eq!(m[1].destination, Location::new("dst", "q/sub/deep/"));
+        assert!(m[1].single_object);
+        assert_eq!(m[2].destination, Location::new("dst", "q/"));
     }
 
     #[test]

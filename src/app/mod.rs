@@ -2,6 +2,8 @@
 //! network, no clock: the runtime (`crate::tui`) feeds events and effect
 //! results in as messages and carries the returned effects out.
 
+pub mod batch;
+pub mod compare;
 pub mod dialogs;
 pub mod input;
 pub mod keymap;
@@ -26,7 +28,7 @@ pub use msg::{Effect, Msg, RequestId, Side, SizeCount};
 pub use pane::{Pane, View};
 pub use update::update;
 
-use crate::config::{parse_size, Config, ConnectionSettings};
+use crate::config::{parse_size, BatchSettings, Config, ConnectionSettings};
 use crate::engine::model::RunOptions;
 use crate::location::Location;
 use tree::ListingId;
@@ -58,6 +60,7 @@ pub(crate) enum Pending {
     Summary,
     Size(Side),
     Preview,
+    Compare,
 }
 
 /// Everything `App::new` needs; mirrors `tui::TuiOptions`.
@@ -88,6 +91,10 @@ pub struct App {
     pub ticks: u64,
     pub named_connections: Vec<(String, ConnectionSettings)>,
     pub run_options: RunOptions,
+    /// `[batch]`: what the Batch Operations form starts with.
+    pub batch_settings: BatchSettings,
+    /// Compare mode, when on.
+    pub compare: Option<compare::Compare>,
     pub quitting: bool,
     next_request: RequestId,
     pub(crate) pending: HashMap<RequestId, Pending>,
@@ -115,6 +122,8 @@ impl App {
             ticks: 0,
             named_connections: init.config.connections.into_iter().collect(),
             run_options,
+            batch_settings: init.config.batch,
+            compare: None,
             quitting: false,
             next_request: 1,
             pending: HashMap::new(),
@@ -186,7 +195,7 @@ impl App {
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {
-        layout::areas(self.width, self.height, self.transfers.jobs.len())
+        layout::areas(self.width, self.height, self.transfers.len())
     }
 
     /// Rows a pane shows at the current size.
@@ -209,7 +218,25 @@ impl App {
 
     /// Is anything waiting for the network (for the spinner)?
     pub fn busy(&self) -> bool {
-        self.panes.iter().any(Pane::busy)
+        self.panes.iter().any(Pane::busy) || self.compare.as_ref().is_some_and(|c| c.running())
+    }
+
+    /// Secrets are never journaled; a named connection gets them back from
+    /// the config (as the engine does when it resumes a job).
+    pub(crate) fn restore_secrets(&self, s: ConnectionSettings) -> ConnectionSettings {
+        let named = s
+            .name
+            .as_deref()
+            .and_then(|n| self.named_connections.iter().find(|(k, _)| k == n));
+        match named {
+            Some((_, named)) if s.access_key_id.is_some() && s.secret_access_key.is_none() => {
+                ConnectionSettings {
+                    secret_access_key: named.secret_access_key.clone(),
+                    ..s
+                }
+            }
+            _ => s,
+        }
     }
 }
 

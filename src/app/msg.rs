@@ -2,8 +2,13 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::batch::control::JobStatus;
+use crate::batch::finish::MoveStarted;
+use crate::batch::submit::{SubmitRequest, Submitted};
 use crate::config::ConnectionSettings;
+use crate::diff::DiffEntry;
 use crate::engine::model::{FailedEntry, JobId, JobSnapshot, JobSpec};
+use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::PlanEntry;
 use crate::s3::list::ListRequest;
@@ -101,6 +106,32 @@ pub enum Msg {
         job: JobId,
         result: Result<Vec<FailedEntry>, String>,
     },
+    /// Compared keys, in key order, as the comparison proceeds.
+    CompareChunk {
+        request: RequestId,
+        entries: Vec<DiffEntry>,
+    },
+    CompareDone {
+        request: RequestId,
+        result: Result<(), String>,
+    },
+    BatchSubmitted {
+        result: Result<Box<Submitted>, String>,
+    },
+    /// The newest batch records of the journal.
+    BatchesLoaded {
+        result: Result<Vec<BatchListing>, String>,
+    },
+    /// DescribeJob of batch record `id`.
+    BatchPolled {
+        id: i64,
+        result: Result<JobStatus, String>,
+    },
+    /// The job deleting a completed batch move's sources.
+    BatchMoveStarted {
+        id: i64,
+        result: Result<MoveStarted, String>,
+    },
     /// A background operation without its own message failed (pause, resume...).
     Error(String),
 }
@@ -155,5 +186,32 @@ pub enum Effect {
     CancelJob(JobId),
     RetryFailed(JobId),
     LoadJobDetails(JobId),
+    /// Compare two folders as `s3ferry diff` does, streaming the result back.
+    StartCompare {
+        request: RequestId,
+        src_conn: ConnectionSettings,
+        src: Location,
+        dst_conn: ConnectionSettings,
+        dst: Location,
+    },
+    /// Plan, upload the manifest and create the Batch Operations job.
+    SubmitBatch(Box<SubmitRequest>),
+    /// List the newest batch records from the journal.
+    LoadBatches,
+    /// DescribeJob for batch record `id`.
+    PollBatch {
+        id: i64,
+        conn: ConnectionSettings,
+        region: String,
+        account_id: String,
+        remote_id: String,
+        control_endpoint: Option<String>,
+    },
+    /// Start the job that checks a completed batch move's copies and deletes its sources.
+    FinishBatchMove {
+        id: i64,
+        record: Box<BatchRecord>,
+        conn: ConnectionSettings,
+    },
     Quit,
 }

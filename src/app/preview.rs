@@ -1,8 +1,9 @@
 //! The copy/move preview: the job as it would be submitted, with its planned
 //! entries streaming in and the parts the user may still change.
 
+use super::batch::BatchTally;
 use super::input::TextInput;
-use super::marks::{normalize_dir, to_mappings, MarkKind};
+use super::marks::{mirror_mappings, normalize_dir, to_mappings, MarkKind};
 use super::msg::RequestId;
 use crate::config::ConnectionSettings;
 use crate::engine::model::{JobKind, JobSpec, PlanOptions, RunOptions};
@@ -28,6 +29,9 @@ pub struct Preview {
     pub dst_conn: ConnectionSettings,
     /// Dir-like (empty or ending in `/`).
     pub dst_prefix: String,
+    /// Compare mode: sources keep their path below this folder of the left
+    /// pane (mirrored into `dst_prefix`) instead of landing by their own name.
+    pub src_root: Option<String>,
     /// `REGEX=>REPLACEMENT` on the relative key.
     pub rewrite: Option<String>,
     pub conflict: ConflictPolicy,
@@ -39,16 +43,27 @@ pub struct Preview {
     pub done: bool,
     pub error: Option<String>,
     pub offset: usize,
+    /// What the whole plan means for S3 Batch Operations.
+    pub batch: BatchTally,
 }
 
 impl Preview {
     pub fn mappings(&self) -> Vec<SourceMapping> {
-        to_mappings(
-            &self.sources,
-            &self.src_bucket,
-            &self.dst_bucket,
-            &self.dst_prefix,
-        )
+        match &self.src_root {
+            Some(root) => mirror_mappings(
+                &self.sources,
+                &self.src_bucket,
+                root,
+                &self.dst_bucket,
+                &self.dst_prefix,
+            ),
+            None => to_mappings(
+                &self.sources,
+                &self.src_bucket,
+                &self.dst_bucket,
+                &self.dst_prefix,
+            ),
+        }
     }
 
     pub fn spec(&self) -> JobSpec {
@@ -74,11 +89,13 @@ impl Preview {
         self.done = false;
         self.error = None;
         self.offset = 0;
+        self.batch = BatchTally::default();
     }
 
     pub fn add(&mut self, entries: Vec<PlanEntry>) {
         for e in entries {
             self.totals.add(&e);
+            self.batch.add(&e);
             if self.entries.len() < MAX_PREVIEW_ROWS {
                 self.entries.push(e);
             }

@@ -1,16 +1,34 @@
-//! The transfers panel: jobs as the engine reports them, the selected job and
-//! the throughput history.
+//! The transfers panel: jobs as the engine reports them, then the S3 Batch
+//! Operations jobs s3ferry handed off, the selected row and the throughput
+//! history.
 
 use std::collections::HashSet;
 
+use super::batch::BatchJob;
 use super::throughput::{Rate, Throughput};
 use crate::engine::model::{JobId, JobSnapshot, JobState};
+use crate::journal::BatchListing;
+
+/// A row of the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferRow {
+    Job(JobId),
+    /// A batch record by its local number.
+    Batch(i64),
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transfers {
     /// Display order: active jobs first, newest first.
     pub jobs: Vec<JobSnapshot>,
-    pub selected: Option<JobId>,
+    /// Below the jobs, newest first.
+    pub batches: Vec<BatchJob>,
+    pub selected: Option<TransferRow>,
+    /// When batch jobs were last listed (`now_ms`), and whether that is still running.
+    pub batches_loaded_at: Option<u64>,
+    pub batches_loading: bool,
+    /// The last error listing them, shown once rather than every poll.
+    pub batches_error: Option<String>,
     pub offset: usize,
     pub throughput: Throughput,
     /// Finished jobs already reported (and their panes refreshed).
@@ -31,28 +49,101 @@ impl Transfers {
         self.initialized = true;
         jobs.sort_by_key(|j| (!j.state.is_active(), std::cmp::Reverse(j.id)));
         self.jobs = jobs;
-        let still_there = self
-            .selected
-            .is_some_and(|id| self.jobs.iter().any(|j| j.id == id));
-        if !still_there {
-            self.selected = self.jobs.first().map(|j| j.id);
-        }
+        self.keep_selection();
         finished
     }
 
+    /// Stores the batch records listed from the journal, keeping what was
+    /// learnt about each (its last DescribeJob answer, polls in flight).
+    pub fn set_batches(&mut self, listed: Vec<BatchListing>) {
+        let mut old = std::mem::take(&mut self.batches);
+        self.batches = listed
+            .into_iter()
+            .map(|l| match old.iter().position(|b| b.id == l.id) {
+                Some(i) => {
+                    let mut b = old.swap_remove(i);
+                    b.record = l.record;
+                    b.move_job = l.move_job;
+                    b
+                }
+                None => BatchJob::from_listing(l),
+            })
+            .collect();
+        self.batches.sort_by_key(|b| std::cmp::Reverse(b.id));
+        self.keep_selection();
+    }
+
+    /// Adds or replaces one batch job (just submitted).
+    pub fn put_batch(&mut self, job: BatchJob) {
+        self.batches.retain(|b| b.id != job.id);
+        self.batches.push(job);
+        self.batches.sort_by_key(|b| std::cmp::Reverse(b.id));
+        self.keep_selection();
+    }
+
+    pub fn batch_mut(&mut self, id: i64) -> Option<&mut BatchJob> {
+        self.batches.iter_mut().find(|b| b.id == id)
+    }
+
+    fn keep_selection(&mut self) {
+        let still_there = self.selected.is_some_and(|s| self.index_of(s).is_some());
+        if !still_there {
+            self.selected = self.row_at(0);
+        }
+    }
+
+    /// Rows shown: jobs, then batch jobs.
+    pub fn len(&self) -> usize {
+        self.jobs.len() + self.batches.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn row_at(&self, index: usize) -> Option<TransferRow> {
+        match self.jobs.get(index) {
+            Some(j) => Some(TransferRow::Job(j.id)),
+            None => self
+                .batches
+                .get(index - self.jobs.len())
+                .map(|b| TransferRow::Batch(b.id)),
+        }
+    }
+
+    fn index_of(&self, row: TransferRow) -> Option<usize> {
+        match row {
+            TransferRow::Job(id) => self.jobs.iter().position(|j| j.id == id),
+            TransferRow::Batch(id) => self
+                .batches
+                .iter()
+                .position(|b| b.id == id)
+                .map(|i| i + self.jobs.len()),
+        }
+    }
+
     pub fn selected_index(&self) -> Option<usize> {
-        let id = self.selected?;
-        self.jobs.iter().position(|j| j.id == id)
+        self.index_of(self.selected?)
     }
 
     pub fn selected_job(&self) -> Option<&JobSnapshot> {
-        self.selected_index().and_then(|i| self.jobs.get(i))
+        match self.selected? {
+            TransferRow::Job(id) => self.jobs.iter().find(|j| j.id == id),
+            TransferRow::Batch(_) => None,
+        }
+    }
+
+    pub fn selected_batch(&self) -> Option<&BatchJob> {
+        match self.selected? {
+            TransferRow::Batch(id) => self.batches.iter().find(|b| b.id == id),
+            TransferRow::Job(_) => None,
+        }
     }
 
     pub fn select_index(&mut self, index: usize, height: usize) {
-        if let Some(j) = self.jobs.get(index) {
-            self.selected = Some(j.id);
-            self.offset = super::tree::scroll_to(self.offset, index, height, self.jobs.len());
+        if let Some(row) = self.row_at(index) {
+            self.selected = Some(row);
+            self.offset = super::tree::scroll_to(self.offset, index, height, self.len());
         }
     }
 

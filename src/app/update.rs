@@ -16,7 +16,7 @@ use super::keymap::{Action, Context};
 use super::msg::{Effect, Msg, Side};
 use super::pane::View;
 use super::preview::{next_policy, parse_destination, parse_rewrite, PreviewField};
-use super::{layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
+use super::{batch, layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
 use crate::engine::model::JobKind;
 
 /// Rows a wheel notch scrolls.
@@ -36,10 +36,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.clamp_views();
             Vec::new()
         }
-        Msg::Tick { now_ms } => {
-            tick(app, now_ms);
-            Vec::new()
-        }
+        Msg::Tick { now_ms } => tick(app, now_ms),
         other => results::handle(app, other),
     };
     // Ticks and job snapshots never change a tree: skip the walk over its rows.
@@ -49,7 +46,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     effects
 }
 
-fn tick(app: &mut App, now_ms: u64) {
+fn tick(app: &mut App, now_ms: u64) -> Vec<Effect> {
     app.now_ms = now_ms;
     app.ticks += 1;
     app.transfers.throughput.sample(now_ms, &app.transfers.jobs);
@@ -59,6 +56,21 @@ fn tick(app: &mut App, now_ms: u64) {
             app.status = None;
         }
     }
+    // Batch Operations jobs: list them from the journal (picking up ones the
+    // CLI submitted), then DescribeJob each unfinished one, every 10 s.
+    let t = &app.transfers;
+    let since = t.batches_loaded_at.map(|at| now_ms.saturating_sub(at));
+    let due = match since {
+        None => true,
+        Some(s) if t.batches_loading => s >= batch::POLL_STALE_MS,
+        Some(s) => s >= batch::POLL_EVERY_MS,
+    };
+    if !due {
+        return Vec::new();
+    }
+    app.transfers.batches_loaded_at = Some(now_ms);
+    app.transfers.batches_loading = true;
+    vec![Effect::LoadBatches]
 }
 
 /// Characters a bucket name can hold type straight into a bucket list's filter.
@@ -160,6 +172,7 @@ fn dialog_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     match app.dialogs.last() {
         Some(Dialog::Preview(p)) if p.editing.is_some() => return preview_edit_key(app, &ev),
         Some(Dialog::Connection(c)) if c.input.is_some() => return connection_input_key(app, &ev),
+        Some(Dialog::BatchForm(_)) => return batch_form_key(app, &ev),
         _ => {}
     }
     let ctx = app.context();
@@ -211,6 +224,7 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                 p.conflict = next_policy(p.conflict);
                 restart_preview(app)
             }
+            Action::Batch => open_batch_form(app),
             Action::Help => {
                 app.dialogs.push(Dialog::Help { scroll: 0 });
                 Vec::new()
@@ -233,6 +247,7 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                         vec![Effect::Quit]
                     }
                     OnYes::Submit(spec) => submit(app, spec),
+                    OnYes::SubmitBatch(req) => submit_batch(app, req),
                 }
             }
             Action::No => {
@@ -304,6 +319,8 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        // Its keys are taken by `batch_form_key` before actions are resolved.
+        Dialog::BatchForm(_) => Vec::new(),
         Dialog::Connection(c) => match action {
             Action::Open | Action::Confirm => choose_connection(app),
             a if is_nav(a) => {
@@ -437,6 +454,116 @@ fn preview_confirm(app: &mut App) -> Vec<Effect> {
 
 /// Queues the job, closes the dialogs and clears the marks it came from.
 fn submit(app: &mut App, spec: Box<crate::engine::model::JobSpec>) -> Vec<Effect> {
+    let mut effects = close_all(app);
+    app.set_info(format!(
+        "queuing {} {} -> {}",
+        spec.kind.as_str(),
+        spec.source_label(),
+        spec.destination_label()
+    ));
+    effects.push(Effect::SubmitJob(spec));
+    effects
+}
+
+/// `B` in a preview: the Batch Operations form, when the plan can run there.
+fn open_batch_form(app: &mut App) -> Vec<Effect> {
+    if app.read_only {
+        app.set_error("read-only: S3 Batch Operations is disabled");
+        return Vec::new();
+    }
+    let Some(Dialog::Preview(p)) = app.dialogs.last() else {
+        return Vec::new();
+    };
+    if let Some(problem) = p.overlap() {
+        app.set_error(format!("refused: {problem}"));
+        return Vec::new();
+    }
+    match batch::expressible(p) {
+        Ok(target) => {
+            let form = batch::BatchForm::new(p, target, &app.batch_settings);
+            app.dialogs.push(Dialog::BatchForm(Box::new(form)));
+        }
+        Err(why) => app.set_error(why),
+    }
+    Vec::new()
+}
+
+/// Keys in the Batch Operations form: characters always type (an ARN has
+/// letters bound elsewhere); other keys may mean next field, submit or close.
+fn batch_form_key(app: &mut App, ev: &KeyEvent) -> Vec<Effect> {
+    let typing = matches!(ev.code, KeyCode::Char(_))
+        && !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let action = if typing {
+        None
+    } else {
+        app.keymap.resolve(Context::BatchForm, ev)
+    };
+    let Some(Dialog::BatchForm(form)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Close) => {
+            app.dialogs.pop();
+            Vec::new()
+        }
+        Some(Action::FocusNext | Action::FocusPrev) => {
+            form.switch_field();
+            Vec::new()
+        }
+        Some(Action::Confirm) => batch_form_submit(app),
+        _ => {
+            match form.input_mut().handle(ev) {
+                InputOutcome::Submit => return batch_form_submit(app),
+                InputOutcome::Cancel => {
+                    app.dialogs.pop();
+                }
+                InputOutcome::Changed => form.error = None,
+                InputOutcome::Moved | InputOutcome::Ignored => {}
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Enter in the form: the next empty field, else the confirmation.
+fn batch_form_submit(app: &mut App) -> Vec<Effect> {
+    let Some(Dialog::BatchForm(form)) = app.dialogs.last_mut() else {
+        return Vec::new();
+    };
+    if form.field == batch::BatchField::RoleArn && form.report.text.trim().is_empty() {
+        form.field = batch::BatchField::Report;
+        return Vec::new();
+    }
+    match form.request() {
+        Ok(req) => {
+            form.error = None;
+            let confirm = form.confirm(req);
+            app.dialogs.push(Dialog::Confirm(confirm));
+        }
+        Err((field, e)) => {
+            form.field = field;
+            form.error = Some(e);
+        }
+    }
+    Vec::new()
+}
+
+/// Hands the job to a background task, closes the dialogs and clears the
+/// marks it came from.
+fn submit_batch(app: &mut App, req: Box<crate::batch::submit::SubmitRequest>) -> Vec<Effect> {
+    let mut effects = close_all(app);
+    app.set_info(format!(
+        "creating the S3 Batch Operations job for {} (planning, uploading the manifest)",
+        req.spec.source_label()
+    ));
+    effects.push(Effect::SubmitBatch(req));
+    effects
+}
+
+/// Closes every dialog and clears the left marks, cancelling what they ran.
+fn close_all(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     while let Some(d) = app.dialogs.pop() {
         if let Dialog::Preview(p) = d {
@@ -451,13 +578,6 @@ fn submit(app: &mut App, spec: Box<crate::engine::model::JobSpec>) -> Vec<Effect
         effects.push(Effect::Cancel { request: r });
     }
     app.pane_mut(Side::Left).marks.clear();
-    app.set_info(format!(
-        "queuing {} {} -> {}",
-        spec.kind.as_str(),
-        spec.source_label(),
-        spec.destination_label()
-    ));
-    effects.push(Effect::SubmitJob(spec));
     effects
 }
 

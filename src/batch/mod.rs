@@ -4,6 +4,8 @@
 //! sources the report marks done after checking each copy.
 
 pub mod control;
+pub mod finish;
 pub mod manifest;
 pub mod mapping;
 pub mod report;
+pub mod submit;

@@ -126,12 +126,41 @@ pub struct UiSettings {
     pub read_only: bool,
 }
 
+/// `[batch]`: what the TUI's S3 Batch Operations form starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchSettings {
+    /// The IAM role Batch Operations assumes.
+    pub role_arn: Option<String>,
+    /// Where completion reports go: `s3://bucket/prefix/`.
+    pub report: Option<String>,
+    /// The account that owns jobs; asked from STS when unset.
+    pub account_id: Option<String>,
+    pub priority: i32,
+    /// A fixed S3 Control endpoint, for S3-compatible services.
+    pub control_endpoint_url: Option<String>,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        BatchSettings {
+            role_arn: None,
+            report: None,
+            account_id: None,
+            // As `s3ferry batch submit --priority`.
+            priority: 10,
+            control_endpoint_url: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub connections: BTreeMap<String, ConnectionSettings>,
     pub engine: EngineDefaults,
     pub ui: UiSettings,
+    pub batch: BatchSettings,
     /// action name -> key chords, e.g. `copy = ["c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -297,6 +326,20 @@ mod tests {
         let e = Config::parse("[connections.x]\nbogus = 1\n").expect_err("unknown field");
         assert!(!e.contains('\n'), "{e}");
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn batch_section() {
+        assert_eq!(Config::defaults().batch, BatchSettings::default());
+        let c = Config::parse(
+            "[batch]\nrole_arn = \"arn:aws:iam::1:role/b\"\nreport = \"s3://rep/r/\"\n",
+        )
+        .expect("parses");
+        assert_eq!(c.batch.role_arn.as_deref(), Some("arn:aws:iam::1:role/b"));
+        assert_eq!(c.batch.report.as_deref(), Some("s3://rep/r/"));
+        assert_eq!(c.batch.priority, 10);
+        let e = Config::parse("[batch]\nrole = \"x\"\n").expect_err("unknown field");
+        assert!(e.contains("role"), "{e}");
     }
 
     #[test]

@@ -728,6 +728,17 @@ pub struct BatchRecord {
     pub control_endpoint: Option<String>,
 }
 
+/// A batch record as listed: its local number and the move job that deletes
+/// its sources, once started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchListing {
+    pub id: i64,
+    pub record: BatchRecord,
+    pub move_job: Option<JobId>,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+}
+
 impl Journal {
     pub fn add_batch(&self, r: &BatchRecord) -> JResult<i64> {
         let json = serde_json::to_string(r).map_err(|e| JournalError::Other {
@@ -754,6 +765,36 @@ impl Journal {
             .optional()
         })?;
         Ok(row.and_then(|(id, json, mv)| serde_json::from_str(&json).ok().map(|r| (id, r, mv))))
+    }
+
+    /// The newest `limit` batch records, newest first, for the TUI's transfers
+    /// panel. Records that no longer parse are skipped.
+    pub fn batches(&self, limit: usize) -> JResult<Vec<BatchListing>> {
+        let rows = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, record, move_job, created_at FROM batch_jobs ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = st.query_map(params![limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, json, move_job, created_at)| {
+                serde_json::from_str(&json).ok().map(|record| BatchListing {
+                    id,
+                    record,
+                    move_job,
+                    created_at,
+                })
+            })
+            .collect())
     }
 
     pub fn set_batch_move_job(&self, id: i64, job: JobId) -> JResult<()> {

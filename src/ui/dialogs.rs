@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{fmt, spinner, theme};
+use crate::app::batch::{BatchField, BatchForm};
 use crate::app::dialogs::{
     choice_settings, ConnChoice, ConnectionPicker, Dialog, JobDetails, StatusDialog, SummarySlot,
 };
@@ -25,6 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
         Dialog::Status(s) => status(frame, app, s, screen),
         Dialog::JobDetails(d) => job_details(frame, app, d, screen),
         Dialog::Connection(c) => connection(frame, app, c, screen),
+        Dialog::BatchForm(f) => batch_form(frame, app, f, screen),
     }
 }
 
@@ -110,7 +112,7 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     let verb = match p.kind {
         crate::engine::model::JobKind::Copy => "COPY",
         crate::engine::model::JobKind::Move => "MOVE",
-        crate::engine::model::JobKind::Sync => "COMPARE / SYNC",
+        crate::engine::model::JobKind::Sync => "SYNC",
     };
     let title = Line::from(vec![
         Span::styled(format!(" {verb} "), theme::title()),
@@ -122,16 +124,19 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
             p.dst_prefix
         )),
     ]);
-    let footer = key_hint(
-        app,
-        &[
-            (Action::Confirm, "queue"),
-            (Action::EditDestination, "destination"),
-            (Action::EditRewrite, "rewrite"),
-            (Action::TogglePolicy, "on existing"),
-            (Action::Close, "cancel"),
-        ],
-    );
+    // Offered only for a complete plan Batch Operations can express.
+    let batch_target = crate::app::batch::expressible(p).ok();
+    let mut keys = vec![
+        (Action::Confirm, "queue"),
+        (Action::EditDestination, "destination"),
+        (Action::EditRewrite, "rewrite"),
+        (Action::TogglePolicy, "on existing"),
+    ];
+    if batch_target.is_some() && !app.read_only {
+        keys.push((Action::Batch, "S3 Batch Operations"));
+    }
+    keys.push((Action::Close, "cancel"));
+    let footer = key_hint(app, &keys);
     let inner = frame_dialog(frame, screen, w, h, title, footer);
     let mut head = Vec::new();
     let src: Vec<String> = p.mappings().iter().map(|m| m.source.to_string()).collect();
@@ -197,6 +202,21 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
             theme::plan_action(PlanAction::Conflict),
         ),
     ]));
+    if let (Some(target), false) = (&batch_target, app.read_only) {
+        let mut text = format!(
+            "{} run on S3 Batch Operations · {} objects · TargetKeyPrefix {target:?}",
+            app.keymap.first_key(Action::Batch),
+            fmt::count(p.batch.objects)
+        );
+        if p.batch.excluded > 0 {
+            // The form says why (over 5 GiB, delete markers).
+            text.push_str(&format!(" · {} left out", fmt::count(p.batch.excluded)));
+        }
+        head.push(Line::from(vec![
+            Span::styled("batch        ", theme::title()),
+            Span::raw(text),
+        ]));
+    }
     if let Some(e) = &p.field_error {
         head.push(Line::styled(e.clone(), theme::error()));
     } else if app.read_only {
@@ -253,6 +273,89 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
         ));
     }
     frame.render_widget(Paragraph::new(lines), table);
+}
+
+fn batch_form(frame: &mut Frame, app: &App, f: &BatchForm, screen: Rect) {
+    let w = screen.width.saturating_sub(4).min(100);
+    let verb = if f.move_sources { "move" } else { "copy" };
+    let title = Line::from(vec![
+        Span::styled(" S3 BATCH OPERATIONS ", theme::title()),
+        Span::raw(format!(
+            " {verb} {} objects ({}) ",
+            fmt::count(f.objects),
+            fmt::bytes(f.bytes)
+        )),
+    ]);
+    let footer = key_hint(
+        app,
+        &[
+            (Action::Confirm, "next / submit"),
+            (Action::FocusNext, "switch field"),
+            (Action::Close, "cancel"),
+        ],
+    );
+    let label = |text: &str| Span::styled(format!("{text:<13}"), theme::title());
+    let mut lines = vec![
+        Line::from(vec![
+            label("from"),
+            Span::raw(f.source().map(ToString::to_string).unwrap_or_default()),
+        ]),
+        Line::from(vec![
+            label("into"),
+            Span::raw(format!(
+                "s3://{}/ · TargetKeyPrefix {:?} + each source key",
+                f.dst_bucket(),
+                f.target_prefix
+            )),
+        ]),
+    ];
+    if f.excluded > 0 {
+        lines.push(Line::from(vec![
+            label("left out"),
+            Span::styled(
+                format!(
+                    "{} delete marker(s) or object(s) over 5 GiB: copy them with the local engine",
+                    fmt::count(f.excluded)
+                ),
+                theme::warn(),
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    for (field, name, input) in [
+        (BatchField::RoleArn, "role ARN", &f.role_arn),
+        (BatchField::Report, "report to", &f.report),
+    ] {
+        let marker = if f.field == field { "›" } else { " " };
+        let text = format!("{marker}{name:<12}");
+        if f.field == field {
+            lines.push(input_line(&text, input));
+        } else if input.text.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(text, theme::title()),
+                Span::styled("(empty)", theme::dim()),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(text, theme::title()),
+                Span::raw(input.text.clone()),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    match &f.error {
+        Some(e) => lines.push(Line::styled(e.clone(), theme::error())),
+        None => lines.push(Line::styled(
+            match f.field {
+                BatchField::RoleArn => "the IAM role Batch Operations assumes (README: its trust policy)",
+                BatchField::Report => "s3://bucket/prefix/ for the completion report; the manifest goes under manifests/",
+            },
+            theme::dim(),
+        )),
+    }
+    let h = lines.len() as u16 + 2;
+    let inner = frame_dialog(frame, screen, w, h, title, footer);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn confirm(frame: &mut Frame, app: &App, title: &str, lines: &[String], screen: Rect) {

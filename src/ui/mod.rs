@@ -20,7 +20,7 @@ use crate::app::{App, Side};
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    let Some(areas) = layout::areas(area.width, area.height, app.transfers.jobs.len()) else {
+    let Some(areas) = layout::areas(area.width, area.height, app.transfers.len()) else {
         let text = vec![
             Line::from(format!(
                 "Terminal too small: {}x{}",

@@ -9,6 +9,7 @@ use ratatui::Frame;
 use tui_tree_widget::{Tree as TreeWidget, TreeItem, TreeState};
 
 use super::{fmt, spinner, theme};
+use crate::app::compare::{Compare, Marker};
 use crate::app::marks::{MarkKind, MarkSize};
 use crate::app::pane::{BucketList, Pane, View};
 use crate::app::tree::{ListingId, ParentRef, Row, RowItem, RowKey, Tree};
@@ -21,7 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
     let block = block(app, pane, focused, area.width);
     match &pane.view {
         View::Buckets(list) => draw_buckets(frame, pane, list, block, area, focused),
-        View::Tree(tree) => draw_tree(frame, pane, tree, block, area, focused),
+        View::Tree(tree) => draw_tree(frame, app, pane, tree, block, area, focused),
     }
 }
 
@@ -37,11 +38,40 @@ fn block<'a>(app: &App, pane: &'a Pane, focused: bool, width: u16) -> Block<'a> 
         Span::styled(format!(" {} ", pane.side.label()), theme::title()),
         Span::raw(head),
     ];
-    let busy = if pane.busy() {
-        vec![Span::styled(format!(" {} ", spinner(app)), theme::warn())]
-    } else {
-        Vec::new()
-    };
+    let mut busy = Vec::new();
+    if let Some(c) = compare_for(app, pane) {
+        let root = if pane.side == Side::Left {
+            &c.left
+        } else {
+            &c.right
+        };
+        busy.push(Span::styled(" compare ", theme::title()));
+        if let Some(e) = &c.error {
+            busy.push(Span::styled(
+                format!("failed: {} ", fmt::truncate_end(e, 24)),
+                theme::error(),
+            ));
+        } else {
+            let running = if c.running() {
+                format!("{} ", spinner(app))
+            } else {
+                String::new()
+            };
+            busy.push(Span::raw(format!("{running}{} ", c.summary(pane.side))));
+        }
+        // Which folder is compared, when the tree shows more than it.
+        if let View::Tree(t) = &pane.view {
+            if root.prefix != t.root && width > 70 {
+                busy.push(Span::styled(
+                    format!("{} ", fmt::truncate_start(&root.prefix, 20)),
+                    theme::dim(),
+                ));
+            }
+        }
+    }
+    if pane.busy() {
+        busy.push(Span::styled(format!(" {} ", spinner(app)), theme::warn()));
+    }
     let mut bottom = Vec::new();
     if let Some(input) = &pane.filter_input {
         bottom.push(Span::styled(format!(" /{}▏", input.text), theme::key()));
@@ -117,6 +147,17 @@ fn status_parts(s: &BucketStatus) -> Vec<String> {
         _ => parts.push("replication n/a".into()),
     }
     parts
+}
+
+/// The comparison, when one is on and this pane shows its bucket.
+fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a Compare> {
+    let c = app.compare.as_ref()?;
+    let root = if pane.side == Side::Left {
+        &c.left
+    } else {
+        &c.right
+    };
+    (pane.bucket() == Some(root.bucket.as_str())).then_some(c)
 }
 
 fn marks_summary(pane: &Pane, short: bool) -> String {
@@ -223,6 +264,8 @@ impl Columns {
 struct RowCtx<'a> {
     pane: &'a Pane,
     tree: &'a Tree,
+    /// Compare mode: each row gets a marker column.
+    compare: Option<&'a Compare>,
     /// Text width inside the pane (before indentation).
     width: usize,
     cursor: Option<RowKey>,
@@ -240,7 +283,15 @@ struct Built {
     selected: Vec<RowKey>,
 }
 
-fn draw_tree(frame: &mut Frame, pane: &Pane, tree: &Tree, block: Block, area: Rect, focused: bool) {
+fn draw_tree(
+    frame: &mut Frame,
+    app: &App,
+    pane: &Pane,
+    tree: &Tree,
+    block: Block,
+    area: Rect,
+    focused: bool,
+) {
     let inner = block.inner(area);
     let (cursor, start) = {
         let rows = tree.rows(&pane.filter);
@@ -254,6 +305,7 @@ fn draw_tree(frame: &mut Frame, pane: &Pane, tree: &Tree, block: Block, area: Re
     let ctx = RowCtx {
         pane,
         tree,
+        compare: compare_for(app, pane),
         width: inner.width as usize,
         cursor,
         window: start..start + inner.height as usize,
@@ -366,8 +418,18 @@ fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {
         }
         _ => ("  ", Style::new()),
     };
-    let name_w = avail.saturating_sub(2 + cols.width());
     let mut spans = vec![Span::styled(mark, mark_style)];
+    let mut name_w = avail.saturating_sub(2 + cols.width());
+    if let Some(c) = ctx.compare {
+        let (symbol, style) = match c.marker(ctx.pane.side, &ctx.tree.bucket, &row.item) {
+            Some(m @ Marker::OnlyHere) => (m.symbol(), theme::ok()),
+            Some(m @ Marker::Different) => (m.symbol(), theme::warn()),
+            Some(m @ Marker::Same) => (m.symbol(), theme::dim()),
+            None => (" ", Style::new()),
+        };
+        spans.push(Span::styled(format!("{symbol} "), style));
+        name_w = name_w.saturating_sub(2);
+    }
     match row.item {
         RowItem::Prefix(p) => {
             let name = if row.name.is_empty() {

@@ -28,6 +28,17 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// In compare mode the bucket pane's hints are about comparing.
+const COMPARE_HINTS: &[(Action, &str)] = &[
+    (Action::FocusNext, "focus"),
+    (Action::MarkDifferences, "mark differences"),
+    (Action::Mark, "mark"),
+    (Action::Copy, "copy"),
+    (Action::Compare, "end compare"),
+    (Action::Help, "help"),
+    (Action::Quit, "quit"),
+];
+
 /// The most useful actions of each context, in the order shown.
 fn hint_actions(ctx: Context) -> &'static [(Action, &'static str)] {
     match ctx {
@@ -78,6 +89,11 @@ fn hint_actions(ctx: Context) -> &'static [(Action, &'static str)] {
         ],
         Context::Connection => &[(Action::Confirm, "choose"), (Action::Close, "cancel")],
         Context::Confirm => &[(Action::Yes, "yes"), (Action::No, "no")],
+        Context::BatchForm => &[
+            (Action::Confirm, "next / submit"),
+            (Action::FocusNext, "switch field"),
+            (Action::Close, "cancel"),
+        ],
         Context::Help => &[(Action::Close, "close")],
     }
 }
@@ -88,7 +104,12 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     if ctx == Context::Buckets && app.dialogs.is_empty() {
         spans.push(Span::styled(" type to filter", theme::dim()));
     }
-    for (action, label) in hint_actions(ctx) {
+    let hints = if ctx == Context::Tree && app.compare.is_some() {
+        COMPARE_HINTS
+    } else {
+        hint_actions(ctx)
+    };
+    for (action, label) in hints {
         let key = if ctx == Context::Buckets {
             // Plain letters type into a bucket list's filter; show a key that works there.
             let keys = app.keymap.key_texts(*action);

@@ -6,10 +6,11 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 
 use super::{fmt, theme};
+use crate::app::batch::BatchJob;
 use crate::app::layout::{self, CHART_WIDTH};
 use crate::app::throughput::{eta_secs, job_eta};
 use crate::app::{App, Focus};
-use crate::engine::model::JobSnapshot;
+use crate::engine::model::{JobSnapshot, JobState};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Focus::Transfers;
@@ -17,8 +18,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rate = t.total_rate();
     let (objects_left, bytes_left) = t.remaining();
     let mut title = vec![Span::styled(" TRANSFERS ", theme::title())];
-    if t.jobs.is_empty() {
+    if t.is_empty() {
         title.push(Span::raw(" no jobs "));
+    } else if t.jobs.is_empty() {
+        let running = t.batches.iter().filter(|b| !b.finished()).count();
+        title.push(Span::raw(format!(
+            " {running} S3 Batch Operations job(s) running "
+        )));
     } else {
         let eta = eta_secs(objects_left, bytes_left, rate);
         title.push(Span::raw(format!(
@@ -28,6 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             fmt::byte_rate(rate.bytes),
             fmt::eta(eta)
         )));
+        let batches = t.batches.iter().filter(|b| !b.finished()).count();
+        if batches > 0 {
+            title.push(Span::raw(format!("· {batches} on S3 Batch Operations ")));
+        }
     }
     let block = Block::bordered()
         .border_style(theme::border(focused))
@@ -136,8 +146,12 @@ fn columns(width: u16) -> (Vec<Col>, u16) {
 /// `src-bucket/photos/ → dst-bucket/2024/photos/`, each side cut from the
 /// start so the most specific part stays visible.
 fn route(job: &JobSnapshot, width: usize) -> String {
+    route_text(&job.source, &job.destination, width)
+}
+
+fn route_text(source: &str, destination: &str, width: usize) -> String {
     let strip = |s: &str| s.strip_prefix("s3://").unwrap_or(s).to_string();
-    let (src, dst) = (strip(&job.source), strip(&job.destination));
+    let (src, dst) = (strip(source), strip(destination));
     if src.chars().count() + dst.chars().count() + 3 <= width {
         return format!("{src} → {dst}");
     }
@@ -215,9 +229,100 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
     }
 }
 
+/// The engine state closest to a Batch Operations status, for its colour.
+fn batch_state(status: &str) -> JobState {
+    match status {
+        "Complete" => JobState::Completed,
+        "Failed" | "Failing" => JobState::Failed,
+        "Cancelled" | "Cancelling" => JobState::Cancelled,
+        "Paused" | "Pausing" | "Suspended" => JobState::Paused,
+        "Active" | "Completing" => JobState::Running,
+        _ => JobState::Queued,
+    }
+}
+
+/// A Batch Operations job: its remote status and task counts, as last polled.
+fn batch_cell(b: &BatchJob, c: Col, route_w: u16) -> Cell<'static> {
+    let status = match &b.remote {
+        Some(Ok(s)) => Some(s),
+        _ => None,
+    };
+    match c {
+        Col::Id => Cell::from(format!("B{}", b.id)),
+        Col::State => match &b.remote {
+            Some(Ok(s)) => Cell::from(Span::styled(
+                format!("{} {}", b.kind(), s.status),
+                theme::job_state(batch_state(&s.status)),
+            )),
+            Some(Err(_)) => Cell::from(Span::styled(format!("{} ?", b.kind()), theme::error())),
+            None => Cell::from(Span::styled(format!("{} …", b.kind()), theme::dim())),
+        },
+        Col::Route => {
+            let route_w = route_w as usize;
+            match &b.remote {
+                // The poll failed: say why in the row, keeping some of the route.
+                Some(Err(e)) => {
+                    let route = route_text(&b.source(), &b.destination(), route_w / 2);
+                    let room = route_w.saturating_sub(route.chars().count() + 1);
+                    Cell::from(Line::from(vec![
+                        Span::raw(format!("{route} ")),
+                        // The cause ends the message: keep its end.
+                        Span::styled(
+                            format!("✖ {}", fmt::truncate_start(e, room.saturating_sub(2))),
+                            theme::error(),
+                        ),
+                    ]))
+                }
+                _ => Cell::from(route_text(&b.source(), &b.destination(), route_w)),
+            }
+        }
+        Col::Progress => {
+            let (done, total) = status
+                .map(|s| {
+                    (
+                        (s.succeeded + s.failed).max(0) as u64,
+                        s.total.max(0) as u64,
+                    )
+                })
+                .unwrap_or((0, b.record.objects));
+            Cell::from(format!(
+                "{} {:>4}",
+                fmt::bar(done, total, 8),
+                fmt::percent(done, total)
+            ))
+        }
+        Col::Objects => Cell::from(match status {
+            Some(s) => format!(
+                "{}/{}",
+                fmt::count(s.succeeded.max(0) as u64),
+                fmt::count(s.total.max(0) as u64)
+            ),
+            None => format!("—/{}", fmt::count(b.record.objects)),
+        }),
+        Col::Bytes => Cell::from(fmt::bytes(b.record.bytes)),
+        // No local rate: the copies run in S3. Say so, or which job deletes a move's sources.
+        Col::Rate => match (b.move_job, b.finishing, &b.move_error) {
+            (Some(job), _, _) => Cell::from(Span::styled(format!("del. job #{job}"), theme::dim())),
+            (None, true, _) => Cell::from(Span::styled("deleting…", theme::dim())),
+            (None, false, Some(_)) => Cell::from(Span::styled("del. failed", theme::error())),
+            (None, false, None) => Cell::from(Span::styled("S3 Batch", theme::dim())),
+        },
+        Col::Eta => Cell::from(""),
+        Col::Failed => {
+            let failed = status.map(|s| s.failed.max(0) as u64).unwrap_or(0);
+            let style = if failed > 0 {
+                theme::error()
+            } else {
+                theme::dim()
+            };
+            Cell::from(Span::styled(fmt::count(failed), style))
+        }
+    }
+}
+
 fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
     let t = &app.transfers;
-    if t.jobs.is_empty() {
+    if t.is_empty() {
         let hint = format!(
             "no jobs yet — {} marks, {} copies, {} moves",
             app.keymap.first_key(crate::app::Action::Mark),
@@ -231,19 +336,21 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
     let head = Row::new(cols.iter().map(|c| Cell::from(header(*c)))).style(theme::dim());
     let rows = area.height.saturating_sub(1) as usize;
     let selected = t.selected_index();
-    let body: Vec<Row> = t
-        .jobs
-        .iter()
-        .enumerate()
-        .skip(t.offset)
+    let body: Vec<Row> = (t.offset..t.len())
         .take(rows)
-        .map(|(i, job)| {
-            let r = Row::new(cols.iter().map(|c| cell(app, job, *c, route_w)));
-            if Some(i) == selected {
+        .filter_map(|i| {
+            let r = match t.jobs.get(i) {
+                Some(job) => Row::new(cols.iter().map(|c| cell(app, job, *c, route_w))),
+                None => {
+                    let b = t.batches.get(i - t.jobs.len())?;
+                    Row::new(cols.iter().map(|c| batch_cell(b, *c, route_w)))
+                }
+            };
+            Some(if Some(i) == selected {
                 r.style(theme::cursor(focused))
             } else {
                 r
-            }
+            })
         })
         .collect();
     let widths = cols.iter().map(|c| match c {

@@ -277,6 +277,49 @@ impl FakeS3 {
         })
     }
 
+    /// What `s3ferry diff` would report for two folders of the fake (sizes
+    /// decide: every fake object has the same ETag), in key order.
+    pub fn diff(
+        &self,
+        src: &s3ferry::location::Location,
+        dst: &s3ferry::location::Location,
+    ) -> Vec<s3ferry::diff::DiffEntry> {
+        use s3ferry::diff::{DiffEntry, Status};
+        let under = |loc: &s3ferry::location::Location| -> BTreeMap<String, u64> {
+            self.buckets
+                .get(&loc.bucket)
+                .map(|keys| {
+                    keys.iter()
+                        .filter_map(|(k, s)| {
+                            k.strip_prefix(loc.prefix.as_str())
+                                .map(|rel| (rel.to_string(), *s))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (a, b) = (under(src), under(dst));
+        let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .map(|k| {
+                let status = match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) if x == y => Status::Same,
+                    (Some(_), Some(_)) => Status::Different,
+                    (Some(_), None) => Status::OnlySrc,
+                    _ => Status::OnlyDst,
+                };
+                DiffEntry {
+                    key: k.clone(),
+                    status,
+                    src_size: a.get(k).copied(),
+                    detail: None,
+                }
+            })
+            .collect()
+    }
+
     /// Answers effects (and the effects those answers cause) until none is
     /// left that the fake handles; returns the ones it does not handle.
     pub fn settle(&mut self, app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
@@ -320,6 +363,23 @@ pub fn rows(app: &App, side: Side) -> Vec<String> {
                 "  ".repeat(r.depth),
                 name
             )
+        })
+        .collect()
+}
+
+/// Visible rows of a pane as `name marker` in compare mode (`name` alone
+/// where the row has no marker).
+pub fn markers(app: &App, side: Side) -> Vec<String> {
+    let pane = app.pane(side);
+    let (Some(tree), Some(c)) = (pane.tree(), app.compare.as_ref()) else {
+        return Vec::new();
+    };
+    tree.rows(&pane.filter)
+        .iter()
+        .filter(|r| matches!(r.item, RowItem::Prefix(_) | RowItem::Object(_)))
+        .map(|r| match c.marker(side, &tree.bucket, &r.item) {
+            Some(m) => format!("{} {}", r.name, m.symbol()),
+            None => r.name.to_string(),
         })
         .collect()
 }
@@ -430,4 +490,86 @@ pub fn sample_fake() -> FakeS3 {
         ("dst-bucket", &[("2024/old.txt", 10), ("archive/z.bin", 1)]),
         ("logs-bucket", &[("l.txt", 1)]),
     ])
+}
+
+/// Source `photos/` against destination `backup/`: a.jpg the same, b.jpg a
+/// different size, 2024/c.jpg missing (2024/d.jpg the same), new/ missing
+/// entirely, old.txt only in the destination.
+pub fn compare_fake() -> FakeS3 {
+    FakeS3::with(&[
+        (
+            "src-bucket",
+            &[
+                ("photos/a.jpg", 2_000_000),
+                ("photos/b.jpg", 3_000_000),
+                ("photos/2024/c.jpg", 1_500_000),
+                ("photos/2024/d.jpg", 500_000),
+                ("photos/new/x.txt", 10),
+                ("photos/new/y.txt", 20),
+                ("readme.txt", 4198),
+            ],
+        ),
+        (
+            "dst-bucket",
+            &[
+                ("backup/a.jpg", 2_000_000),
+                ("backup/b.jpg", 10),
+                ("backup/2024/d.jpg", 500_000),
+                ("backup/old.txt", 7),
+            ],
+        ),
+    ])
+}
+
+/// Both folders open: `photos/` expanded on the left, `backup/` on the right.
+pub fn compare_ready() -> (App, FakeS3) {
+    let mut fake = compare_fake();
+    let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
+    fake.settle(&mut app, effects);
+    goto(&mut app, Side::Left, "photos/");
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::Tab);
+    goto(&mut app, Side::Right, "backup/");
+    let e = key(&mut app, KeyCode::Enter);
+    fake.settle(&mut app, e);
+    key(&mut app, KeyCode::BackTab);
+    // Open the subfolders, so their rows show.
+    // Open the subfolders, so their rows show; the cursors rest on rows of the
+    // compared folders themselves.
+    for side in [Side::Left, Side::Right] {
+        if side == Side::Right {
+            key(&mut app, KeyCode::Tab);
+        }
+        goto(&mut app, side, "2024/");
+        let e = key(&mut app, KeyCode::Enter);
+        fake.settle(&mut app, e);
+        goto(&mut app, side, "a.jpg");
+    }
+    key(&mut app, KeyCode::BackTab);
+    (app, fake)
+}
+
+/// Presses `d` and answers the comparison in one chunk; returns the request.
+pub fn compared(app: &mut App, fake: &FakeS3) -> u64 {
+    let e = ch(app, 'd');
+    let Some(Effect::StartCompare {
+        request, src, dst, ..
+    }) = e
+        .iter()
+        .find(|e| matches!(e, Effect::StartCompare { .. }))
+        .cloned()
+    else {
+        panic!("compare started: {e:?}");
+    };
+    let entries = fake.diff(&src, &dst);
+    send(app, Msg::CompareChunk { request, entries });
+    send(
+        app,
+        Msg::CompareDone {
+            request,
+            result: Ok(()),
+        },
+    );
+    request
 }
