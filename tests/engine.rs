@@ -805,3 +805,63 @@ async fn preserve_acl_copies_grants_or_warns_and_continues() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_source_tags_copy_without_them_and_say_so() {
+    let (sb, mo) = (sandbox(), moto());
+    let (cs, cm) = (sb.client(), mo.client());
+    let src = sb.bucket("nt-src", false).await;
+    let dst = mo.bucket("nt-dst", false).await;
+    put_rich(&cs, &src, "small.txt", b"hello".to_vec()).await;
+    put_rich(&cs, &src, "big.bin", body(3, 9 * 1024 * 1024)).await;
+    // The source lets these credentials read objects but not their tags.
+    let proxy = proxy::start(
+        &sb.url,
+        proxy::Faults {
+            access_denied_query: Some("tagging".into()),
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_s3ferry"));
+    test_env(&mut cmd, data.path());
+    let (code, out, err) = run(cmd
+        .args([
+            "--src-endpoint-url",
+            &proxy.url,
+            "--dst-endpoint-url",
+            &mo.url,
+        ])
+        .args([
+            "cp",
+            "--json",
+            "--part-size",
+            "5MiB",
+            &format!("s3://{src}/"),
+            &format!("s3://{dst}/"),
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let s = summary(&out);
+    assert_eq!(s["copied"], 2, "{s}");
+    assert_eq!(get(&cm, &dst, "small.txt").await, b"hello".to_vec());
+    assert_eq!(
+        get(&cs, &src, "big.bin").await,
+        get(&cm, &dst, "big.bin").await
+    );
+    assert!(s3ferry::s3::ops::get_tags(&cm, &dst, "small.txt")
+        .await
+        .expect("tags")
+        .is_empty());
+    let journal =
+        s3ferry::journal::Journal::open(&data.path().join("journal.sqlite")).expect("journal");
+    let rows = journal.entries(1, 0, 10).expect("rows");
+    assert!(
+        rows.iter().all(|r| r
+            .verify
+            .as_deref()
+            .is_some_and(|v| v.contains("tags not copied"))),
+        "{rows:?}"
+    );
+    let log = std::fs::read_to_string(data.path().join("s3ferry.log")).expect("log");
+    assert!(log.contains("copying without tags"), "{log}");
+}

@@ -113,8 +113,8 @@ pub struct EngineDefaults {
 impl Default for EngineDefaults {
     fn default() -> Self {
         EngineDefaults {
-            concurrency: 64,
-            multipart_threshold: "64MiB".into(),
+            concurrency: 256,
+            multipart_threshold: "512MiB".into(),
             part_size: "64MiB".into(),
         }
     }

@@ -36,7 +36,9 @@ const PART_CONCURRENCY: usize = 8;
 /// Streamed parts hold their bytes in memory: fewer at once.
 const STREAM_PART_CONCURRENCY: usize = 4;
 /// Budget for bytes held in memory by streamed copies, in KiB permits.
-pub const STREAM_BUDGET_KIB: usize = 512 * 1024;
+pub const STREAM_BUDGET_KIB: usize = 256 * 1024;
+/// Streamed objects above this go as multipart uploads, whatever the threshold.
+pub const STREAM_SINGLE_MAX: u64 = 64 * 1024 * 1024;
 
 /// What a finished copy tells the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct Ctx {
     pub retries: AtomicU64,
     pub bytes_budget: Arc<Semaphore>,
     pub acl_warned: AtomicBool,
+    pub tags_warned: AtomicBool,
     /// Throttle events, for the job log line.
     pub on_throttle: Box<dyn Fn(usize) + Send + Sync>,
 }
@@ -91,6 +94,27 @@ impl Ctx {
         }
     }
 
+    /// The source's tags for the `x-amz-tagging` header. Credentials that may
+    /// read objects but not their tags (a read-only cross-account policy;
+    /// Garage for non-owner keys) copy the object without them, saying so
+    /// once in the log and on every object it concerns.
+    async fn source_tags(&self, e: &NewEntry) -> S3Result<(Option<String>, bool)> {
+        let src = self.src(&e.src_bucket);
+        match self
+            .call(|| ops::get_tagging(src, &e.src_bucket, &e.src_key, e.version_id.as_deref()))
+            .await
+        {
+            Ok(t) => Ok((t, false)),
+            Err(err) if err.kind == ErrorKind::AccessDenied => {
+                if !self.tags_warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(bucket = %e.src_bucket, "tags of source objects are not readable with these credentials ({}); copying without tags", err.message);
+                }
+                Ok((None, true))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     fn src(&self, bucket: &str) -> &Client {
         // Every source bucket gets a client before the run starts; the
         // destination's is a safe fallback for a single-store copy.
@@ -104,7 +128,13 @@ impl Ctx {
     }
 
     fn use_multipart(&self, size: u64) -> bool {
-        size > self.run.multipart_threshold.min(MAX_SINGLE)
+        let threshold = if self.server_side {
+            self.run.multipart_threshold
+        } else {
+            // A streamed single PUT holds the whole object in memory.
+            self.run.multipart_threshold.min(STREAM_SINGLE_MAX)
+        };
+        size > threshold.min(MAX_SINGLE)
     }
 }
 
@@ -161,6 +191,14 @@ pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         }
     }
     Ok(copied)
+}
+
+fn with_tags_note(verify: String, tags_denied: bool) -> String {
+    if tags_denied {
+        format!("{verify}; tags not copied (not readable: access denied)")
+    } else {
+        verify
+    }
 }
 
 fn wanted_class(ctx: &Ctx, e: &NewEntry) -> Option<String> {
@@ -269,7 +307,8 @@ async fn verify_by_head(
     Ok("size".into())
 }
 
-async fn source_props(ctx: &Ctx, e: &NewEntry) -> S3Result<WriteProps> {
+/// The source's properties and tags; `true` when the tags were not readable.
+async fn source_props(ctx: &Ctx, e: &NewEntry) -> S3Result<(WriteProps, bool)> {
     let src = (
         e.src_bucket.as_str(),
         e.src_key.as_str(),
@@ -284,16 +323,15 @@ async fn source_props(ctx: &Ctx, e: &NewEntry) -> S3Result<WriteProps> {
             "source changed since it was listed (ETag no longer matches)",
         ));
     }
-    // HeadObject reports no tag count and not every server sends one on GET:
-    // ask for the tags every time.
-    let tagging = ctx
-        .call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-        .await?;
-    Ok(WriteProps {
-        props,
-        tagging,
-        storage_class: wanted_class(ctx, e),
-    })
+    let (tagging, tags_denied) = ctx.source_tags(e).await?;
+    Ok((
+        WriteProps {
+            props,
+            tagging,
+            storage_class: wanted_class(ctx, e),
+        },
+        tags_denied,
+    ))
 }
 
 fn ranges(size: u64, part: u64) -> Vec<(i32, u64, u64)> {
@@ -385,7 +423,7 @@ async fn multipart<'a>(
     part: &'a PartFn<'a>,
     size_only_label: &str,
 ) -> S3Result<Copied> {
-    let w = source_props(ctx, e).await?;
+    let (w, tags_denied) = source_props(ctx, e).await?;
     let if_match = w.props.etag.clone();
     let part_size = ctx.part_size(e.size);
     let r = with_upload(ctx, e, &w, |upload_id| async move {
@@ -405,7 +443,7 @@ async fn multipart<'a>(
         verify
     };
     Ok(Copied {
-        verify,
+        verify: with_tags_note(verify, tags_denied),
         dst_version: r.version_id,
     })
 }
@@ -448,6 +486,8 @@ async fn budget(ctx: &Ctx, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePerm
 }
 
 async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
+    // Tags first: a failure there should not cost a whole download.
+    let (tagging, tags_denied) = ctx.source_tags(e).await?;
     let _mem = budget(ctx, e.size).await;
     let src = (
         e.src_bucket.as_str(),
@@ -470,11 +510,6 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
             "the bytes read do not match the source ETag".into(),
         ));
     }
-    // HeadObject reports no tag count and not every server sends one on GET:
-    // ask for the tags every time.
-    let tagging = ctx
-        .call(|| ops::get_tagging(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-        .await?;
     let w = WriteProps {
         props,
         tagging,
@@ -499,7 +534,7 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         verify_by_head(ctx, e, None).await?
     };
     Ok(Copied {
-        verify,
+        verify: with_tags_note(verify, tags_denied),
         dst_version: r.version_id,
     })
 }

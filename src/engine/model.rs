@@ -101,8 +101,8 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            concurrency: 64,
-            multipart_threshold: 64 * 1024 * 1024,
+            concurrency: 256,
+            multipart_threshold: 512 * 1024 * 1024,
             part_size: 64 * 1024 * 1024,
             storage_class: None,
             preserve_acl: false,

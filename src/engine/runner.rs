@@ -189,6 +189,7 @@ impl Runner {
             retries: AtomicU64::new(0),
             bytes_budget: Arc::new(Semaphore::new(STREAM_BUDGET_KIB)),
             acl_warned: AtomicBool::new(false),
+            tags_warned: AtomicBool::new(false),
             on_throttle: Box::new(move |n| {
                 tracing::warn!(
                     job = job_id,

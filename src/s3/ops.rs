@@ -421,13 +421,28 @@ pub async fn get_range(
                 "source changed during copy (ETag no longer matches)",
             )
         })?;
-    let data = r.body.collect().await.map_err(|e| {
-        S3Error::new(
-            ErrorKind::Transient,
-            format!("reading s3://{}/{}: {e}", src.0, src.1),
-        )
-    })?;
-    Ok(data.into_bytes())
+    let len = r.content_length().unwrap_or(0).max(0) as usize;
+    read_body(r.body, len, src).await
+}
+
+/// Read a body into one buffer sized up front: collecting chunks and then
+/// joining them would hold the bytes twice.
+async fn read_body(
+    mut body: ByteStream,
+    len: usize,
+    src: (&str, &str, Option<&str>),
+) -> S3Result<bytes::Bytes> {
+    let mut buf = bytes::BytesMut::with_capacity(len);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            S3Error::new(
+                ErrorKind::Transient,
+                format!("reading s3://{}/{}: {e}", src.0, src.1),
+            )
+        })?;
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
 }
 
 pub async fn put_object(
@@ -616,13 +631,8 @@ pub async fn get_with_props(
         .unwrap_or_default();
     metadata.sort();
     let props = object_props!(r, metadata, None);
-    let data = r.body.collect().await.map_err(|e| {
-        S3Error::new(
-            ErrorKind::Transient,
-            format!("reading s3://{}/{}: {e}", src.0, src.1),
-        )
-    })?;
-    Ok((props, data.into_bytes()))
+    let data = read_body(r.body, props.size as usize, src).await?;
+    Ok((props, data))
 }
 
 #[cfg(test)]

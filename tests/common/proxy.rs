@@ -25,6 +25,8 @@ pub struct Faults {
     pub latency: Duration,
     /// Requests whose query contains this answer 501 NotImplemented.
     pub not_implemented_query: Option<String>,
+    /// Requests whose query contains this answer 403 AccessDenied.
+    pub access_denied_query: Option<String>,
     /// Rewrite the ETag in CopyObject results (verification must fail).
     pub corrupt_copy_etag: bool,
     /// Run once, before the first UploadPartCopy is forwarded (e.g. overwrite
@@ -103,6 +105,16 @@ async fn handle(
     if let Some(q) = &faults.not_implemented_query {
         if query.contains(q.as_str()) {
             return Ok(not_implemented());
+        }
+    }
+    if let Some(q) = &faults.access_denied_query {
+        if query.contains(q.as_str()) {
+            let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+            return Ok(Response::builder()
+                .status(403)
+                .header("content-type", "application/xml")
+                .body(Full::new(Bytes::from(xml)))
+                .unwrap_or_default());
         }
     }
     let (roll, drop_after) = {
