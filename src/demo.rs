@@ -188,6 +188,7 @@ pub async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<Exit> {
         addr: args.addr,
         data_dir: args.data.clone(),
         credentials,
+        generate: args.generate.clone(),
     })
     .await
     .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;

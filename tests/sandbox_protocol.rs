@@ -2067,3 +2067,60 @@ async fn conditional_requests_presigned_and_anonymous() {
     assert_eq!(code, 404);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn generated_objects_list_page_by_page_and_read_back() {
+    let generate: s3ferry::sandbox::Generate = "s3://scale/keys/:2500".parse().expect("parse");
+    assert_eq!(
+        (
+            generate.bucket.as_str(),
+            generate.prefix.as_str(),
+            generate.count
+        ),
+        ("scale", "keys/", 2500)
+    );
+    for bad in ["s3://scale/keys/", "scale/keys:10", "s3://scale/keys/:ten"] {
+        assert!(
+            bad.parse::<s3ferry::sandbox::Generate>().is_err(),
+            "{bad} accepted"
+        );
+    }
+    let sandbox = Sandbox::start(SandboxOptions {
+        generate: vec![generate],
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("start");
+    let c = client(&sandbox.url());
+    let mut keys = Vec::new();
+    let mut pages = c
+        .list_objects_v2()
+        .bucket("scale")
+        .prefix("keys/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.expect("page");
+        keys.extend(
+            page.contents()
+                .iter()
+                .map(|o| (o.key().unwrap_or_default().to_string(), o.size())),
+        );
+    }
+    assert_eq!(keys.len(), 2500);
+    assert_eq!(keys[0].0, "keys/000000000");
+    assert_eq!(keys[2499].0, "keys/000002499");
+    let body = get(&c, "scale", "keys/000001234").await;
+    assert_eq!(keys[1234].1, Some(body.len() as i64));
+    let head = c
+        .head_object()
+        .bucket("scale")
+        .key("keys/000001234")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(
+        head.e_tag().map(|e| e.trim_matches('"').to_string()),
+        Some(md5_hex(&body))
+    );
+}

@@ -30,8 +30,7 @@ pub(crate) struct CursorRow {
 
 pub(crate) fn cursor_row(pane: &Pane) -> Option<CursorRow> {
     let tree = pane.tree()?;
-    let rows = tree.rows(&pane.filter);
-    let row = rows.get(tree.cursor_index(&rows))?;
+    let row = tree.cursor_row(&pane.filter)?;
     let size = match row.item {
         RowItem::Object(o) | RowItem::Version(o) => o.size,
         _ => 0,
@@ -41,7 +40,7 @@ pub(crate) fn cursor_row(pane: &Pane) -> Option<CursorRow> {
         parent: row.parent.to_owned_id(),
         depth: row.depth,
         size,
-        expanded: tree.expanded_child(row).is_some(),
+        expanded: tree.expanded_child(&row).is_some(),
     })
 }
 
@@ -136,7 +135,7 @@ impl App {
         } else {
             let mut t = Tree::new(bucket, parent_prefix(prefix));
             let folder = format!("{prefix}/");
-            t.expanded_dirs.insert(folder.clone());
+            t.expand_dir(&folder);
             t.cursor = Some(RowKey::Prefix(folder));
             t
         };
@@ -199,24 +198,16 @@ impl App {
             let missing: Vec<ListingId> = {
                 let pane = self.pane(side);
                 let Some(tree) = pane.tree() else { continue };
-                let mut missing = Vec::new();
-                if !tree.dirs.contains_key(&tree.root) {
-                    missing.push(ListingId::Dir(tree.root.clone()));
-                } else {
-                    for row in tree.rows(&pane.filter) {
-                        if let Some(child) = tree.expanded_child(&row) {
-                            let id = child.to_owned_id();
-                            if tree.listing(&id).is_none() {
-                                missing.push(id);
-                            }
-                        }
-                    }
-                }
+                let root = ListingId::Dir(tree.root.clone());
+                let mut missing = tree.unlisted(&pane.filter);
                 // A folder given on the command line is expanded before its parent lists.
-                for d in &tree.expanded_dirs {
-                    if parent_prefix(d) == tree.root && !tree.dirs.contains_key(d) {
-                        let id = ListingId::Dir(d.clone());
-                        if !missing.contains(&id) {
+                if tree.listing(&root).is_none() {
+                    for d in tree.expanded_dirs() {
+                        let id = ListingId::Dir(d.to_string());
+                        if parent_prefix(d) == tree.root
+                            && tree.listing(&id).is_none()
+                            && !missing.contains(&id)
+                        {
                             missing.push(id);
                         }
                     }
@@ -251,13 +242,15 @@ impl App {
         let Pane { view, filter, .. } = self.pane_mut(side);
         let View::Tree(tree) = view else { return };
         let (key, index, len) = {
-            let rows = tree.rows(filter);
-            let cur = tree.cursor_index(&rows);
-            let Some(t) = target(cur, rows.len()) else {
+            let len = tree.len(filter);
+            let cur = tree.cursor_index(filter);
+            let Some(t) = target(cur, len) else {
                 return;
             };
-            let Some(row) = rows.get(t) else { return };
-            (row.key(), t, rows.len())
+            let Some(row) = tree.row(filter, t) else {
+                return;
+            };
+            (row.key(), t, len)
         };
         tree.cursor = Some(key);
         tree.cursor_hint = index;
@@ -306,10 +299,7 @@ impl App {
             let Pane { view, filter, .. } = self.pane_mut(side);
             match view {
                 View::Tree(tree) => {
-                    let (index, len) = {
-                        let rows = tree.rows(filter);
-                        (tree.cursor_index(&rows), rows.len())
-                    };
+                    let (index, len) = (tree.cursor_index(filter), tree.len(filter));
                     tree.offset = scroll_to(tree.offset, index, height, len);
                 }
                 View::Buckets(list) => {
@@ -382,9 +372,7 @@ impl App {
         match row.key {
             RowKey::Prefix(p) => {
                 if let Some(t) = self.pane_mut(side).tree_mut() {
-                    if !t.expanded_dirs.remove(&p) {
-                        t.expanded_dirs.insert(p);
-                    }
+                    t.toggle_dir(&p);
                 }
                 self.clamp_views();
                 Vec::new()
@@ -416,9 +404,7 @@ impl App {
             return;
         };
         let found = tree
-            .dirs
-            .values()
-            .chain(tree.versions.values())
+            .listings()
             .flat_map(|l| l.items.iter())
             .find_map(|i| match i {
                 crate::s3::model::ListItem::Object(o)
@@ -456,15 +442,7 @@ impl App {
         };
         if row.expanded {
             if let Some(t) = self.pane_mut(side).tree_mut() {
-                match &row.key {
-                    RowKey::Prefix(p) => {
-                        t.expanded_dirs.remove(p);
-                    }
-                    RowKey::Object(k) => {
-                        t.expanded_versions.remove(k);
-                    }
-                    _ => {}
-                }
+                t.collapse(&row.key);
             }
             self.clamp_views();
             return Vec::new();
@@ -505,11 +483,7 @@ impl App {
         match row.key {
             RowKey::Object(k) => {
                 if let Some(t) = self.pane_mut(side).tree_mut() {
-                    if !t.expanded_versions.remove(&k) {
-                        // Always list afresh: versions change more often than folders.
-                        t.versions.remove(&k);
-                        t.expanded_versions.insert(k);
-                    }
+                    t.toggle_versions(&k);
                 }
                 self.clamp_views();
             }
@@ -530,8 +504,7 @@ impl App {
     pub(crate) fn reload_tree(&mut self, side: Side) -> Vec<Effect> {
         if let Some(t) = self.pane_mut(side).tree_mut() {
             // Dropped listings reload as they become visible (see ensure_loaded).
-            t.dirs.clear();
-            t.versions.clear();
+            t.clear_listings();
         }
         let mut effects = self.load_status(side);
         effects.extend(self.ensure_loaded());

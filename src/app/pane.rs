@@ -94,21 +94,19 @@ impl Pane {
     /// cursor resting on a closed folder does not redirect a copy into it).
     pub fn current_prefix(&self) -> Option<String> {
         let tree = self.tree()?;
-        let rows = tree.rows(&self.filter);
-        let Some(row) = rows.get(tree.cursor_index(&rows)) else {
+        let Some(row) = tree.cursor_row(&self.filter) else {
             return Some(tree.root.clone());
         };
-        Some(match tree.expanded_child(row) {
+        Some(match tree.expanded_child(&row) {
             Some(ParentRef::Dir(p)) => p.to_string(),
-            _ => container(row).to_string(),
+            _ => container(&row).to_string(),
         })
     }
 
     /// The prefix under the cursor (a folder row itself), for per-object reports.
     pub fn prefix_under_cursor(&self) -> Option<String> {
         let tree = self.tree()?;
-        let rows = tree.rows(&self.filter);
-        let Some(row) = rows.get(tree.cursor_index(&rows)) else {
+        let Some(row) = tree.cursor_row(&self.filter) else {
             return Some(tree.root.clone());
         };
         Some(row.folder().to_string())

@@ -725,8 +725,8 @@ fn list_position(app: &App, side: Side) -> (usize, Option<usize>) {
     let pane = app.pane(side);
     match &pane.view {
         View::Tree(t) => {
-            let rows = t.rows(&pane.filter);
-            (t.offset, (!rows.is_empty()).then(|| t.cursor_index(&rows)))
+            let empty = t.is_empty(&pane.filter);
+            (t.offset, (!empty).then(|| t.cursor_index(&pane.filter)))
         }
         View::Buckets(b) => (b.offset, Some(b.cursor)),
     }

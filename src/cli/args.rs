@@ -363,6 +363,10 @@ pub struct SandboxArgs {
     /// Seed the demo data set
     #[arg(long)]
     pub seed: bool,
+    /// Create COUNT small objects under a prefix at start, e.g.
+    /// s3://scale/keys/:1000000 (in memory only; repeatable)
+    #[arg(long, value_name = "s3://BUCKET/PREFIX:COUNT", conflicts_with = "data")]
+    pub generate: Vec<crate::sandbox::Generate>,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,38 @@ pub struct SandboxOptions {
     /// `Some((access_key, secret_key))` requires requests signed (SigV4/SigV2)
     /// with exactly these credentials; `None` accepts any signature or none.
     pub credentials: Option<(String, String)>,
+    /// Synthetic objects to create at start (in memory, not persisted).
+    pub generate: Vec<Generate>,
+}
+
+/// `count` small objects named `{prefix}{n:09}` in `bucket`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generate {
+    pub bucket: String,
+    pub prefix: String,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Generate {
+    type Err = String;
+
+    /// `s3://bucket/prefix/:COUNT`, e.g. `s3://scale/million/:1000000`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (location, count) = s
+            .rsplit_once(':')
+            .filter(|(l, _)| l.starts_with("s3://"))
+            .ok_or_else(|| format!("expected s3://BUCKET/PREFIX:COUNT, got {s:?}"))?;
+        let count: u64 = count
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("{count:?} is not a number of objects"))?;
+        let loc: crate::location::Location = location.parse().map_err(|e| format!("{e}"))?;
+        Ok(Generate {
+            bucket: loc.bucket,
+            prefix: loc.prefix,
+            count,
+        })
+    }
 }
 
 impl Default for SandboxOptions {
@@ -59,6 +91,7 @@ impl Default for SandboxOptions {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             data_dir: None,
             credentials: None,
+            generate: Vec::new(),
         }
     }
 }
@@ -91,6 +124,10 @@ impl Sandbox {
                 .with_context(|| format!("opening sandbox data dir {}", dir.display()))?,
             None => Store::in_memory(),
         };
+        let now = chrono::Utc::now().timestamp();
+        for g in &opts.generate {
+            store.generate(&g.bucket, &g.prefix, g.count, now);
+        }
         let listener = tokio::net::TcpListener::bind(opts.addr)
             .await
             .with_context(|| format!("binding sandbox to {}", opts.addr))?;

@@ -290,6 +290,39 @@ impl Store {
         })
     }
 
+    /// Fills `bucket` (created if missing) with `count` small objects named
+    /// `{prefix}{n:09}`, all sharing one body: a million keys in memory for
+    /// scale runs without a million uploads. Not persisted.
+    pub fn generate(&self, bucket: &str, prefix: &str, count: u64, now: i64) {
+        const BODY: &[u8] = b"s3ferry sandbox generated object\n";
+        let body = Bytes::from_static(BODY);
+        let etag = super::util::md5_hex(BODY).0;
+        self.write_transient(|state| {
+            let b = state
+                .buckets
+                .entry(bucket.to_owned())
+                .or_insert_with(|| Bucket::new(now));
+            for n in 0..count {
+                let data = ObjectData {
+                    size: BODY.len() as u64,
+                    etag: etag.clone(),
+                    attrs: Attributes::default(),
+                    checksum: None,
+                    parts: Vec::new(),
+                    blob: None,
+                    body: body.clone(),
+                };
+                let version = ObjectVersion {
+                    version_id: NULL_VERSION.to_owned(),
+                    last_modified: now,
+                    data: Some(data),
+                };
+                b.objects.insert(format!("{prefix}{n:09}"), vec![version]);
+            }
+            state.generation += 1;
+        });
+    }
+
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         let guard = self.state.read().unwrap_or_else(PoisonError::into_inner);
         f(&guard)

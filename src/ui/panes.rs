@@ -12,7 +12,7 @@ use super::{fmt, spinner, theme};
 use crate::app::compare::{Compare, Marker};
 use crate::app::marks::{MarkKind, MarkSize};
 use crate::app::pane::{BucketList, Pane, View};
-use crate::app::tree::{ListingId, ParentRef, Row, RowItem, RowKey, Tree};
+use crate::app::tree::{ListingId, Row, RowItem, RowKey, Tree};
 use crate::app::{App, Focus, Side};
 use crate::s3::model::{BucketStatus, Field, VersioningState};
 
@@ -268,19 +268,15 @@ struct RowCtx<'a> {
     compare: Option<&'a Compare>,
     /// Text width inside the pane (before indentation).
     width: usize,
-    cursor: Option<RowKey>,
-    /// The visible rows, as indices into the flattened tree.
-    window: std::ops::Range<usize>,
 }
 
-/// What the recursive build produces besides the items.
-#[derive(Default)]
-struct Built {
-    /// Flattened index of the next row.
-    next: usize,
-    /// Ancestors of the first visible row that are drawn above it (scrolled away).
-    hidden_above: usize,
-    selected: Vec<RowKey>,
+/// A row waiting for the rows drawn below it that belong inside it.
+struct Open {
+    key: RowKey,
+    text: Line<'static>,
+    children: Vec<TreeItem<'static, RowKey>>,
+    /// A closed folder: drawn with a closed arrow.
+    closed_folder: bool,
 }
 
 fn draw_tree(
@@ -293,33 +289,50 @@ fn draw_tree(
     focused: bool,
 ) {
     let inner = block.inner(area);
-    let (cursor, start) = {
-        let rows = tree.rows(&pane.filter);
-        let index = tree.cursor_index(&rows);
-        // The app keeps the cursor in view for the size it last saw; should
-        // the frame differ (a resize not yet handled) the cursor still shows.
-        let start =
-            crate::app::tree::scroll_to(tree.offset, index, inner.height as usize, rows.len());
-        (rows.get(index).map(Row::key), start)
-    };
+    let height = inner.height as usize;
+    let filter = &pane.filter;
+    let index = tree.cursor_index(filter);
+    // The app keeps the cursor in view for the size it last saw; should the
+    // frame differ (a resize not yet handled) the cursor still shows.
+    let start = crate::app::tree::scroll_to(tree.offset, index, height, tree.len(filter));
+    // Only the visible window is built, plus the folders it sits in: a bucket
+    // with a million loaded keys costs no more to draw than a small one.
+    let (rows, ancestors) = tree.window(filter, start..start + height);
     let ctx = RowCtx {
         pane,
         tree,
         compare: compare_for(app, pane),
         width: inner.width as usize,
-        cursor,
-        window: start..start + inner.height as usize,
     };
+    let cursor = tree.row(filter, index).map(|r| r.key());
     let mut state = TreeState::default();
-    let mut built = Built::default();
-    let items = build(
-        &ctx,
-        tree.root_ref(),
-        0,
-        &mut Vec::new(),
-        &mut state,
-        &mut built,
-    );
+    let mut selected = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut items = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        while stack.len() > row.depth {
+            close(&mut stack, &mut items);
+        }
+        let key = row.key();
+        let mut path: Vec<RowKey> = stack.iter().map(|o| o.key.clone()).collect();
+        path.push(key.clone());
+        let expanded = tree.expanded_child(row).is_some();
+        if expanded {
+            state.open(path.clone());
+        }
+        if i >= ancestors && cursor.as_ref() == Some(&key) {
+            selected = path;
+        }
+        stack.push(Open {
+            key,
+            text: row_line(&ctx, row),
+            children: Vec::new(),
+            closed_folder: !expanded && matches!(row.item, RowItem::Prefix(_)),
+        });
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut items);
+    }
     let widget = match TreeWidget::new(&items) {
         Ok(w) => w,
         Err(e) => {
@@ -342,64 +355,34 @@ fn draw_tree(
     // were kept only so the visible rows sit at the right depth.
     let mut scratch = Buffer::empty(area);
     StatefulWidget::render(widget.clone(), area, &mut scratch, &mut state);
-    state.scroll_down(built.hidden_above);
-    if !built.selected.is_empty() {
-        state.select(built.selected);
+    state.scroll_down(ancestors);
+    if !selected.is_empty() {
+        state.select(selected);
     }
     frame.render_stateful_widget(widget, area, &mut state);
 }
 
-/// Tree items for the visible window only, plus the ancestors of its first
-/// row: a bucket with a million loaded keys costs no more to draw than a small one.
-fn build(
-    ctx: &RowCtx,
-    parent: ParentRef,
-    depth: usize,
-    path: &mut Vec<RowKey>,
-    state: &mut TreeState<RowKey>,
-    built: &mut Built,
-) -> Vec<TreeItem<'static, RowKey>> {
-    let mut items = Vec::new();
-    for row in ctx.tree.children(parent, depth, &ctx.pane.filter) {
-        if built.next >= ctx.window.end {
-            break;
-        }
-        let index = built.next;
-        built.next += 1;
-        let key = row.key();
-        path.push(key.clone());
-        let visible = ctx.window.contains(&index);
-        if visible && ctx.cursor.as_ref().is_some_and(|c| row.is(c)) {
-            built.selected.clone_from(path);
-        }
-        let children = if let Some(child) = ctx.tree.expanded_child(&row) {
-            state.open(path.clone());
-            build(ctx, child, depth + 1, path, state, built)
-        } else if let RowItem::Prefix(p) = row.item {
-            // A placeholder child makes the widget draw a closed-folder arrow.
-            vec![TreeItem::new_leaf(
-                RowKey::Loading(ListingId::Dir(p.to_string())),
-                "",
-            )]
-        } else {
-            Vec::new()
+/// Finishes the innermost open row and hangs it under its parent.
+fn close(stack: &mut Vec<Open>, top: &mut Vec<TreeItem<'static, RowKey>>) {
+    let Some(open) = stack.pop() else { return };
+    let children = if open.closed_folder {
+        // A placeholder child makes the widget draw a closed-folder arrow.
+        let placeholder = match &open.key {
+            RowKey::Prefix(p) => RowKey::Loading(ListingId::Dir(p.clone())),
+            other => other.clone(),
         };
-        path.pop();
-        let ancestor_of_window = index < ctx.window.start && built.next > ctx.window.start;
-        if !visible && !ancestor_of_window {
-            continue;
-        }
-        if ancestor_of_window {
-            built.hidden_above += 1;
-        }
-        let text = row_line(ctx, &row);
-        let item = match TreeItem::new(key.clone(), text.clone(), children) {
-            Ok(i) => i,
-            Err(_) => TreeItem::new_leaf(key, text),
-        };
-        items.push(item);
+        vec![TreeItem::new_leaf(placeholder, "")]
+    } else {
+        open.children
+    };
+    let item = match TreeItem::new(open.key.clone(), open.text.clone(), children) {
+        Ok(i) => i,
+        Err(_) => TreeItem::new_leaf(open.key, open.text),
+    };
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(item),
+        None => top.push(item),
     }
-    items
 }
 
 fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {

@@ -346,7 +346,7 @@ pub fn rows(app: &App, side: Side) -> Vec<String> {
         return Vec::new();
     };
     let rows = tree.rows(&pane.filter);
-    let cursor = tree.cursor_index(&rows);
+    let cursor = tree.cursor_index(&pane.filter);
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
