@@ -389,6 +389,7 @@ SCENARIO_TITLES = {
     "C": "streamed copy between two connections (different credentials)",
     "D": "listing",
     "E": "copy of many objects (peak RSS)",
+    "F": "a million-key copy in the s3ferry sandbox (peak RSS against key count)",
 }
 
 
@@ -410,6 +411,8 @@ class Bench:
         }
         self.ds["C"] = self.ds["B"]
         self.ds["E"] = self.ds["D"]
+        # F: the same copy at two key counts, to show memory does not follow them.
+        self.f_sizes = [10000, 100000] if q else [100000, 1000000]
         self.started = dt.datetime.now(dt.timezone.utc)
         self.load = []
 
@@ -483,20 +486,75 @@ class Bench:
         self.record(dict(scenario="D", tool=tool, rep=rep, objects=ds.count, bytes=0, ok=ok,
                          reason=reason, cmd=cmd, log=base, load1=load, **m))
 
+    def scale_runs(self):
+        """F: s3ferry copies generated keys inside its own sandbox (in memory), once
+        per size in f_sizes; the destination must list exactly the source's keys."""
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        gens = []
+        for n in self.f_sizes:
+            gens += ["--generate", f"s3://scale/k{n}/:{n}"]
+        log(f"starting the s3ferry sandbox on {url} with {' + '.join(f'{n:,}' for n in self.f_sizes)} generated keys")
+        srv_log = open(os.path.join(self.logdir, "F-sandbox.log"), "wb")
+        srv = subprocess.Popen([BIN["s3ferry"], "sandbox", "--addr", f"127.0.0.1:{port}", *gens,
+                                "--generate", "s3://scale-dst/empty/:0"],
+                               stdin=subprocess.DEVNULL, stdout=srv_log, stderr=srv_log, start_new_session=True)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1")
+        try:
+            deadline = time.monotonic() + 600
+            while True:
+                r = subprocess.run([BIN["s3ferry"], "--endpoint-url", url, "ls", "s3://scale-dst"],
+                                   env=env, capture_output=True)
+                if r.returncode == 0:
+                    break
+                if srv.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"sandbox did not start: {r.stderr.decode(errors='replace')[-300:]}")
+                time.sleep(1)
+            for n in self.f_sizes:
+                tool = f"s3ferry@{n:,}"
+                env["S3FERRY_DATA"] = self.data_dir()
+                cmd = [BIN["s3ferry"], "--endpoint-url", url, "cp", "--no-progress",
+                       f"s3://scale/k{n}/", f"s3://scale-dst/k{n}/"]
+                base = os.path.join(self.logdir, f"F-{n}")
+                load = loadavg()
+                with open(base + ".out", "wb") as o, open(base + ".err", "wb") as e:
+                    m = measure(cmd, env, o, e, self.args.timeout)
+                m["server_cpu_s"] = float("nan")  # the server is the sandbox, not Garage
+                listed = subprocess.run([BIN["s3ferry"], "--endpoint-url", url, "ls", "--recursive",
+                                         f"s3://scale-dst/k{n}/"], env=env, capture_output=True)
+                got = listed.stdout.count(b"\n") if listed.returncode == 0 else -1
+                ok = m["rc"] == 0 and not m["timed_out"] and got == n
+                reason = f"{got:,}/{n:,} keys at the destination" + ("" if m["rc"] == 0 else f"; exit code {m['rc']}")
+                err = first_error(base + ".err", base + ".out") if not ok else ""
+                self.record(dict(scenario="F", tool=tool, rep=1, objects=n, bytes=0, ok=ok, reason=reason,
+                                 error=err, cmd=cmd, log=base, load1=load, **m))
+                shutil.rmtree(os.path.join(CACHE, "s3ferry-data"), ignore_errors=True)
+        finally:
+            os.killpg(srv.pid, signal.SIGKILL)
+            srv.wait()
+            srv_log.close()
+
     def run(self):
         scns = [s.upper() for s in self.args.scenarios.split(",")]
-        order = [s for s in "ABCDE" if s in scns]
+        order = [s for s in "ABCDEF" if s in scns]
         log(f"scenarios {','.join(order)}, {self.args.reps} repetitions"
             f"{' (quick)' if self.quick else ''}; logs in {os.path.relpath(self.logdir, ROOT)}")
         for b in (DST, XDST):  # leftovers of an interrupted run
             if listing_has_any(b, ""):
                 log(f"removing leftovers in bucket {b}")
                 s5("rm", f"s3://{b}/*")
-        needed = {self.ds[s].name: self.ds[s] for s in order}
+        needed = {self.ds[s].name: self.ds[s] for s in order if s != "F"}
         for ds in needed.values():
             ensure_seeded(ds)
         self.load.append(loadavg())
         for scn in order:
+            if scn == "F":
+                log(f"scenario F: {SCENARIO_TITLES['F']}")
+                self.scale_runs()
+                continue
             ds = self.ds[scn]
             log(f"scenario {scn}: {SCENARIO_TITLES[scn]} - {ds.count} objects, {ds.bytes / MiB:.1f} MiB")
             tools = SCENARIO_TOOLS.get(scn, TOOLS)
@@ -521,7 +579,7 @@ class Bench:
         with open(out, "w") as f:
             f.write(text)
         log(f"wrote {os.path.relpath(out, ROOT)}; raw results in {os.path.relpath(self.results_path, ROOT)}")
-        return 0 if all(r["ok"] for r in self.records if r["tool"] == "s3ferry") else 1
+        return 0 if all(r["ok"] for r in self.records if r["tool"].startswith("s3ferry")) else 1
 
 
 # ------------------------------------------------------------------ report
@@ -533,7 +591,7 @@ def median(xs):
 
 
 def fmt(x, digits=1):
-    if x is None:
+    if x is None or x != x:  # None or NaN: not measured
         return "–"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
@@ -622,13 +680,16 @@ class Report:
         return s
 
     def scenarios(self):
-        return [s for s in "ABCDE" if any(k[0] == s for k in self.rows)]
+        return [s for s in "ABCDEF" if any(k[0] == s for k in self.rows)]
 
     def table(self):
         head = ["scenario", "tool", "ok/runs", "wall s", "objects/s", "MiB/s", "CPU s", "CPU ms/obj",
                 "peak RSS MiB", "Garage CPU s", "s3ferry speed ÷ tool", "tool CPU ÷ s3ferry", "note"]
         rows = []
         for scn in self.scenarios():
+            if scn == "F":
+                rows += self.scale_rows()
+                continue
             ds = self.b.ds[scn]
             ref = self.stats(scn, "s3ferry")
             if scn == "C" and not (ref and ref.get("ok")):
@@ -657,6 +718,23 @@ class Report:
                              fmt(s["cpu_per_obj_ms"], 3), fmt(s["rss"], 1), fmt(s["srv"], 1), speed, cpu_ratio,
                              f"{s['runs'] - s['ok']} failed" if s["ok"] < s["runs"] else ""])
         return head, rows
+
+    def scale_rows(self):
+        rows = []
+        for n in self.b.f_sizes:
+            tool = f"s3ferry@{n:,}"
+            s = self.stats("F", tool)
+            if s is None:
+                continue
+            label = f"F ({n:,} obj, sandbox)"
+            if not s["ok"]:
+                rows.append([label, "s3ferry", f"0/{s['runs']}"] + ["–"] * 9
+                            + ["failed: " + (s["failed"][0].get("error") or s["failed"][0]["reason"])[:160]])
+                continue
+            rows.append([label, "s3ferry", f"{s['ok']}/{s['runs']}", fmt(s["wall"], 2), fmt(s["ops"], 0), "–",
+                         fmt(s["cpu"], 2), fmt(s["cpu_per_obj_ms"], 3), fmt(s["rss"], 1), "–", "–", "–",
+                         "server: s3ferry sandbox, in memory"])
+        return rows
 
     @staticmethod
     def md_table(head, rows):
@@ -727,6 +805,16 @@ class Report:
         else:
             out.append(("peak RSS ≤ 100 MiB copying 100,000 objects", "–",
                         "not run" if not self.stats("E", "s3ferry") else "not met (runs failed)"))
+        sizes = self.b.f_sizes
+        small, big = (get("F", f"s3ferry@{n:,}") for n in (sizes[0], sizes[-1]))
+        if small and big:
+            grow = big["rss_max"] / small["rss_max"]
+            out.append((f"{sizes[-1]:,}-key plan runs with bounded memory",
+                        f"peak RSS {big['rss_max']:.1f} MiB for {sizes[-1]:,} keys vs {small['rss_max']:.1f} MiB "
+                        f"for {sizes[0]:,} ({grow:.2f}× for {sizes[-1] // sizes[0]}× the keys)",
+                        "met" if big["rss_max"] <= 100 else "not met"))
+        elif self.stats("F", f"s3ferry@{sizes[-1]:,}"):
+            out.append((f"{sizes[-1]:,}-key plan runs with bounded memory", "–", "not met (runs failed)"))
         return out
 
     def markdown(self):
@@ -764,6 +852,12 @@ class Report:
                  "5 MiB chunks × 4 (`--s3-upload-cutoff` 200 MiB)\n")
         L.append("## Scenarios\n")
         for scn in self.scenarios():
+            if scn == "F":
+                L.append(f"- **F** — {SCENARIO_TITLES['F']}: `s3ferry sandbox --generate "
+                         f"s3://scale/kN/:N` for N in {', '.join(f'{n:,}' for n in b.f_sizes)} "
+                         "(33-byte objects), then `s3ferry cp s3://scale/kN/ s3://scale-dst/kN/`; "
+                         "s3ferry only, since it measures s3ferry's own memory against the number of keys")
+                continue
             ds = b.ds[scn]
             L.append(f"- **{scn}** — {SCENARIO_TITLES[scn]}: `s3://{SRC}/{ds.prefix}` "
                      f"({ds.count:,} objects, {ds.bytes / MiB:,.1f} MiB)")
@@ -827,7 +921,7 @@ class Report:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenarios", default="A,B,C,D,E")
+    ap.add_argument("--scenarios", default="A,B,C,D,E,F")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--timeout", type=int, default=1800)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # s3ferry benchmark: s3ferry vs s5cmd, rclone and the AWS CLI on one local Garage server.
 #
-#   bench/run.sh [--scenarios A,B,C,D,E] [--reps N] [--quick] [--timeout SECONDS] [--no-build]
+#   bench/run.sh [--scenarios A,B,C,D,E,F] [--reps N] [--quick] [--timeout SECONDS] [--no-build]
 #   bench/run.sh --no-build --exec 'COMMAND'    # run COMMAND against the bench server
 #
 # Installs what it needs (cached under bench/.cache), starts a single-node Garage on
@@ -15,7 +15,7 @@ ROOT="$(dirname "$HERE")"
 CACHE="$HERE/.cache"
 GARAGE_VERSION="2.5.0"
 
-SCENARIOS="A,B,C,D,E"
+SCENARIOS="A,B,C,D,E,F"
 REPS=3
 QUICK=0
 TIMEOUT=1800
@@ -27,14 +27,16 @@ usage() {
     cat <<'EOF'
 
 Options:
-  --scenarios LIST   comma-separated subset of A,B,C,D,E (default: all)
+  --scenarios LIST   comma-separated subset of A,B,C,D,E,F (default: all)
                      A 10,000 small objects bucket->bucket (server-side copy)
                      B 8 x 256 MiB bucket->bucket (multipart copy where the tool has one)
                      C 8 x 256 MiB streamed between two connections (different credentials)
                      D list 100,000 keys
                      E copy 100,000 objects (peak-RSS target; s3ferry and s5cmd, one run each)
+                     F s3ferry alone copies 100,000 and 1,000,000 generated keys inside its
+                       sandbox (memory against key count)
   --reps N           repetitions per scenario and tool (default 3; E always runs once)
-  --quick            smoke run: A 1,000 objects, B/C 2 x 64 MiB, D/E 10,000 keys
+  --quick            smoke run: A 1,000 objects, B/C 2 x 64 MiB, D/E 10,000 keys, F 10k/100k
   --timeout S        limit for any one measured command (default 1800 s)
   --no-build         do not run `cargo build --release` (use target/release/s3ferry as is)
   --exec CMD         instead of the benchmark, start Garage and run `bash -c CMD` with
@@ -62,7 +64,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || { echo "--reps must be a positive integer" >&2; exit 2; }
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || { echo "--timeout must be a positive integer" >&2; exit 2; }
-[[ "$SCENARIOS" =~ ^[A-Ea-e](,[A-Ea-e])*$ ]] || { echo "--scenarios: a list like A,B,C,D,E" >&2; exit 2; }
+[[ "$SCENARIOS" =~ ^[A-Fa-f](,[A-Fa-f])*$ ]] || { echo "--scenarios: a list like A,B,C,D,E,F" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use s3ferry::cli::{Cli, Exit, UsageError};
+use s3ferry::cli::{Cli, Command, Exit, UsageError};
 use s3ferry::config::{self, Config};
 
 fn one_line(e: &anyhow::Error) -> String {
@@ -31,6 +31,22 @@ fn init_logging() {
         .try_init();
 }
 
+/// Runtime threads: the configured number, else half the cores for the
+/// headless commands (see `worker_threads` in assets/config.toml) and all of
+/// them for a server or the TUI, which draws on the same runtime.
+fn worker_threads(cli: &Cli, config: &Config) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let interactive = matches!(
+        cli.command,
+        None | Some(Command::Tui(_) | Command::Sandbox(_) | Command::Demo(_))
+    );
+    match config.engine.worker_threads {
+        0 if interactive => cores,
+        0 => (cores / 2).max(1),
+        n => n,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::parse_ordered() {
         Ok(c) => c,
@@ -48,6 +64,7 @@ fn main() -> ExitCode {
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads(&cli, &config))
         .enable_all()
         .build()
     {

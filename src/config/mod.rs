@@ -108,6 +108,9 @@ pub struct EngineDefaults {
     pub concurrency: usize,
     pub multipart_threshold: String,
     pub part_size: String,
+    /// Threads of the async runtime for transfers and listings; 0 = half the
+    /// cores (at least one).
+    pub worker_threads: usize,
 }
 
 impl Default for EngineDefaults {
@@ -116,6 +119,7 @@ impl Default for EngineDefaults {
             concurrency: 256,
             multipart_threshold: "512MiB".into(),
             part_size: "64MiB".into(),
+            worker_threads: 0,
         }
     }
 }

@@ -69,6 +69,11 @@ impl Engine {
 
     fn start(&self, id: JobId, spec: JobSpec, created_at: i64) -> Arc<JobHandle> {
         let handle = Arc::new(JobHandle::new(id, spec, created_at));
+        // A resumed job shows what it already did from its first snapshot, so
+        // rates are not computed over the jump from zero.
+        if let Ok(k) = self.0.journal.counts(id) {
+            handle.counters.load(&k);
+        }
         self.0
             .live
             .lock()

@@ -466,10 +466,16 @@ impl Journal {
     pub fn next_work(&self, job: JobId, after_id: i64, limit: usize) -> JResult<Vec<EntryRow>> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT * FROM entries WHERE job_id = ?1 AND id > ?2 AND state IN ('pending', 'copied', 'verified')
-                 ORDER BY id LIMIT ?3",
+                // Walk the rowid: with `job_id` or `state` indexable, SQLite picks an
+                // index and sorts every remaining entry on each call (quadratic on
+                // a million-entry job).
+                "SELECT * FROM entries WHERE id > ?2 AND +job_id = ?1
+                 AND +state IN ('pending', 'copied', 'verified') ORDER BY id LIMIT ?3",
             )?;
-            let rows = st.query_map(params![job, after_id, limit as i64], Journal::entry_from_row)?;
+            let rows = st.query_map(
+                params![job, after_id, limit as i64],
+                Journal::entry_from_row,
+            )?;
             rows.collect()
         })
     }
@@ -478,7 +484,8 @@ impl Journal {
     pub fn entries(&self, job: JobId, after_id: i64, limit: usize) -> JResult<Vec<EntryRow>> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT * FROM entries WHERE job_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                // Rowid order without an index on `job_id` (see `next_work`).
+                "SELECT * FROM entries WHERE id > ?2 AND +job_id = ?1 ORDER BY id LIMIT ?3",
             )?;
             let rows = st.query_map(
                 params![job, after_id, limit as i64],
