@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+// A fifth of the client's CPU on small-object copies went to glibc's
+// malloc/free (the SDK allocates per request); see BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use s3ferry::cli::{Cli, Command, Exit, UsageError};
 use s3ferry::config::{self, Config};
 
