@@ -74,9 +74,13 @@ pub fn build_spec(
         Some(t) => t,
         None => parse_size(&defaults.multipart_threshold).map_err(usage)?,
     };
-    let part_size = match args.part_size {
-        Some(p) => p,
-        None => parse_size(&defaults.part_size).map_err(usage)?,
+    // An explicit --part-size applies to server-side and streamed copies alike.
+    let (part_size, stream_part_size) = match args.part_size {
+        Some(p) => (p, p),
+        None => (
+            parse_size(&defaults.part_size).map_err(usage)?,
+            parse_size(&defaults.stream_part_size).map_err(usage)?,
+        ),
     };
     if threshold > MAX_SINGLE {
         return Err(usage(
@@ -85,6 +89,11 @@ pub fn build_spec(
     }
     if !(MIN_PART..=MAX_SINGLE).contains(&part_size) {
         return Err(usage("--part-size must be between 5MiB and 5GiB"));
+    }
+    if !(MIN_PART..=MAX_SINGLE).contains(&stream_part_size) {
+        return Err(usage(
+            "[engine] stream_part_size must be between 5MiB and 5GiB",
+        ));
     }
     let concurrency = args.concurrency.unwrap_or(defaults.concurrency);
     if concurrency == 0 {
@@ -114,6 +123,7 @@ pub fn build_spec(
             concurrency,
             multipart_threshold: threshold,
             part_size,
+            stream_part_size,
             storage_class: args.storage_class.clone(),
             preserve_acl: args.preserve_acl,
             server_side: args.server_side,

@@ -119,6 +119,17 @@ impl Pty {
         self.writer.flush().expect("flush the pty");
     }
 
+    /// `q` with nothing running: the program exits at once, successfully.
+    fn quit(&mut self) {
+        self.send("q");
+        let status = self.wait_exit();
+        assert!(
+            status.success(),
+            "exit status {status:?}; screen:\n{}",
+            self.contents()
+        );
+    }
+
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let start = Instant::now();
         loop {
@@ -132,6 +143,68 @@ impl Pty {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// A runtime and a sandbox with these buckets and (key, body) objects.
+fn sandbox_with(
+    buckets: &[(&str, &[(&str, &str)])],
+) -> (tokio::runtime::Runtime, s3ferry::sandbox::Sandbox, Client) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sandbox = rt
+        .block_on(s3ferry::sandbox::Sandbox::start(Default::default()))
+        .expect("sandbox starts");
+    let s3 = client(&sandbox.url());
+    rt.block_on(async {
+        for (bucket, objects) in buckets {
+            s3.create_bucket()
+                .bucket(*bucket)
+                .send()
+                .await
+                .expect("create bucket");
+            for (k, body) in *objects {
+                s3.put_object()
+                    .bucket(*bucket)
+                    .key(*k)
+                    .body(ByteStream::from(body.as_bytes().to_vec()))
+                    .send()
+                    .await
+                    .expect("put object");
+            }
+        }
+    });
+    (rt, sandbox, s3)
+}
+
+/// Every object of a bucket as (key, body), in key order.
+async fn bucket_contents(s3: &Client, bucket: &str) -> Vec<(String, String)> {
+    let out = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("list destination");
+    let mut got = Vec::new();
+    for o in out.contents() {
+        let key = o.key().unwrap_or_default().to_string();
+        let body = s3
+            .get_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("get")
+            .body
+            .collect()
+            .await
+            .expect("read body")
+            .into_bytes();
+        got.push((key, String::from_utf8_lossy(&body).to_string()));
+    }
+    got
 }
 
 /// Environment that keeps the run away from the user's config, data and AWS files.
@@ -158,39 +231,18 @@ const DST: &str = "s3://e2e-dst/backup/";
 /// then check the destination through S3.
 #[test]
 fn mark_preview_copy_and_check_the_destination() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sandbox = rt
-        .block_on(s3ferry::sandbox::Sandbox::start(Default::default()))
-        .expect("sandbox starts");
+    let (rt, sandbox, s3) = sandbox_with(&[
+        (
+            "e2e-src",
+            &[
+                ("photos/a.jpg", "first photo"),
+                ("photos/2024/b.jpg", "second photo"),
+                ("readme.txt", "not copied"),
+            ],
+        ),
+        ("e2e-dst", &[]),
+    ]);
     let url = sandbox.url();
-    let s3 = client(&url);
-    let objects = [
-        ("photos/a.jpg", "first photo"),
-        ("photos/2024/b.jpg", "second photo"),
-        ("readme.txt", "not copied"),
-    ];
-    rt.block_on(async {
-        for b in ["e2e-src", "e2e-dst"] {
-            s3.create_bucket()
-                .bucket(b)
-                .send()
-                .await
-                .expect("create bucket");
-        }
-        for (k, body) in objects {
-            s3.put_object()
-                .bucket("e2e-src")
-                .key(k)
-                .body(ByteStream::from(body.as_bytes().to_vec()))
-                .send()
-                .await
-                .expect("put object");
-        }
-    });
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_s3ferry"));
@@ -233,43 +285,74 @@ fn mark_preview_copy_and_check_the_destination() {
     });
     tui.wait_for(&["job 1 completed: 2 copied"]);
     // Nothing runs any more, so q quits at once and the terminal is given back.
-    tui.send("q");
-    let status = tui.wait_exit();
-    assert!(
-        status.success(),
-        "exit status {status:?}; screen:\n{}",
-        tui.contents()
-    );
+    tui.quit();
 
-    let keys = rt.block_on(async {
-        let out = s3
-            .list_objects_v2()
-            .bucket("e2e-dst")
-            .send()
-            .await
-            .expect("list destination");
-        let mut keys: Vec<String> = out
-            .contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_string))
-            .collect();
-        keys.sort();
-        keys
-    });
     assert_eq!(
-        keys,
-        vec!["backup/photos/2024/b.jpg", "backup/photos/a.jpg"]
+        rt.block_on(bucket_contents(&s3, "e2e-dst")),
+        vec![
+            (
+                "backup/photos/2024/b.jpg".to_string(),
+                "second photo".to_string()
+            ),
+            ("backup/photos/a.jpg".to_string(), "first photo".to_string()),
+        ]
     );
-    let body = rt.block_on(async {
-        let o = s3
-            .get_object()
-            .bucket("e2e-dst")
-            .key("backup/photos/a.jpg")
-            .send()
-            .await
-            .expect("get copy");
-        o.body.collect().await.expect("read body").into_bytes()
-    });
-    assert_eq!(&body[..], b"first photo");
+    rt.block_on(sandbox.shutdown());
+}
+
+/// Compare mode in the real program: `d` compares the open folders, `D` marks
+/// what is missing or different, and the copy makes the destination match.
+#[test]
+fn compare_marks_the_differences_and_copies_them() {
+    let src = [
+        ("p/same", "same"),
+        ("p/size", "short"),
+        ("p/etag", "aaaa"),
+        ("p/new/x", "x"),
+        ("p/sub/keep", "k"),
+        ("p/sub/miss", "mmm"),
+    ];
+    let dst = [
+        ("q/same", "same"),
+        ("q/size", "longer!"),
+        ("q/etag", "bbbb"),
+        ("q/sub/keep", "k"),
+        ("q/zz-extra", "z"),
+    ];
+    let (rt, sandbox, s3) = sandbox_with(&[("cmp-src", &src), ("cmp-dst", &dst)]);
+    let url = sandbox.url();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_s3ferry"));
+    cmd.args([
+        "--endpoint-url",
+        url.as_str(),
+        "tui",
+        "s3://cmp-src/p/",
+        "s3://cmp-dst/q/",
+    ]);
+    isolate(&mut cmd, dir.path());
+    let mut tui = Pty::spawn(cmd);
+    tui.wait_for(&["cmp-src", "cmp-dst", "same", "zz-extra"]);
+    // Only in the source: new/x and sub/miss (2), different: size and etag (2),
+    // the same: same and sub/keep (2); the right pane counts zz-extra as its own.
+    tui.send("d");
+    tui.wait_for(&["compare", "+2 ≠2 =2", "+1 ≠2 =2"]);
+    tui.send("D");
+    tui.wait_for(&["✔ 4 marked · 4 obj"]);
+    tui.send("c");
+    tui.wait_for(&["COPY", "q/new/x", "q/sub/miss", "complete"]);
+    tui.send("\r");
+    tui.wait_for(&["copy completed"]);
+    tui.quit();
+
+    let got = rt.block_on(bucket_contents(&s3, "cmp-dst"));
+    let mut want: Vec<(String, String)> = src
+        .iter()
+        .map(|(k, v)| (format!("q/{}", &k[2..]), v.to_string()))
+        .chain([("q/zz-extra".to_string(), "z".to_string())])
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
     rt.block_on(sandbox.shutdown());
 }

@@ -253,5 +253,9 @@ fn run_options(config: &Config, problems: &mut Vec<String>) -> RunOptions {
         Ok(v) => run.part_size = v,
         Err(e) => problems.push(format!("[engine] part_size: {e}")),
     }
+    match parse_size(&config.engine.stream_part_size) {
+        Ok(v) => run.stream_part_size = v,
+        Err(e) => problems.push(format!("[engine] stream_part_size: {e}")),
+    }
     run
 }

@@ -236,6 +236,7 @@ pub struct TransferArgs {
     /// Objects above this size are copied in parts (max 5GiB)
     #[arg(long, value_parser = size, value_name = "SIZE")]
     pub multipart_threshold: Option<u64>,
+    /// Part size of multipart copies (default: 64MiB server-side, 16MiB streamed)
     #[arg(long, value_parser = size, value_name = "SIZE")]
     pub part_size: Option<u64>,
     /// Storage class of the copies (default: keep the source's)

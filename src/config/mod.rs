@@ -108,6 +108,8 @@ pub struct EngineDefaults {
     pub concurrency: usize,
     pub multipart_threshold: String,
     pub part_size: String,
+    /// Part size of copies streamed between connections.
+    pub stream_part_size: String,
     /// Threads of the async runtime for transfers and listings; 0 = half the
     /// cores (at least one).
     pub worker_threads: usize,
@@ -119,6 +121,7 @@ impl Default for EngineDefaults {
             concurrency: 256,
             multipart_threshold: "512MiB".into(),
             part_size: "64MiB".into(),
+            stream_part_size: "16MiB".into(),
             worker_threads: 0,
         }
     }

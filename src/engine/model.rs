@@ -91,11 +91,19 @@ pub struct PlanOptions {
 pub struct RunOptions {
     pub concurrency: usize,
     pub multipart_threshold: u64,
+    /// Parts of copies that stream through s3ferry (smaller parts keep more
+    /// requests in flight within the memory budget).
+    #[serde(default = "default_stream_part_size")]
+    pub stream_part_size: u64,
     pub part_size: u64,
     pub storage_class: Option<String>,
     pub preserve_acl: bool,
     /// Force server-side copy even across connections (same endpoint, other credentials).
     pub server_side: bool,
+}
+
+fn default_stream_part_size() -> u64 {
+    16 * 1024 * 1024
 }
 
 impl Default for RunOptions {
@@ -104,6 +112,7 @@ impl Default for RunOptions {
             concurrency: 256,
             multipart_threshold: 512 * 1024 * 1024,
             part_size: 64 * 1024 * 1024,
+            stream_part_size: default_stream_part_size(),
             storage_class: None,
             preserve_acl: false,
             server_side: false,
