@@ -89,7 +89,7 @@ fn a_200k_key_prefix_opens_page_by_page_and_draws_cheaply() {
     }
     key(&mut app, KeyCode::Enter);
     let filter_time = t.elapsed();
-    key(&mut app, KeyCode::Home);
+    // The cursor was near the end; the filter hid its row, so it starts at the top.
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("k0123400"), "{screen}");
     assert!(!screen.contains("k0000001"), "{screen}");

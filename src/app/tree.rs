@@ -549,20 +549,26 @@ impl Tree {
 
     /// Index of the cursor's row, or of the row nearest to where it was.
     pub fn cursor_index(&self, filter: &str) -> usize {
+        self.find_cursor(filter).unwrap_or_else(|| {
+            self.cursor_hint
+                .min(self.flat(filter).rows.len().saturating_sub(1))
+        })
+    }
+
+    /// Index of the cursor's row, if it is visible.
+    pub fn find_cursor(&self, filter: &str) -> Option<usize> {
         let flat = self.flat(filter);
         let len = flat.rows.len();
         let fallback = self.cursor_hint.min(len.saturating_sub(1));
-        let Some(c) = &self.cursor else {
-            return fallback;
-        };
+        let c = self.cursor.as_ref()?;
         let hit = |i: usize| self.row_at(&flat, i).is_some_and(|r| r.is(c));
         if let Some((key, i)) = &flat.found {
             if key == c && hit(*i) {
-                return *i;
+                return Some(*i);
             }
         }
         if hit(fallback) {
-            return fallback;
+            return Some(fallback);
         }
         // One listing lookup per listing, not per row.
         let mut found = None;
@@ -590,13 +596,10 @@ impl Tree {
             }
         }
         drop(flat);
-        match found {
-            Some(i) => {
-                self.flat.borrow_mut().found = Some((c.clone(), i));
-                i
-            }
-            None => fallback,
+        if let Some(i) = found {
+            self.flat.borrow_mut().found = Some((c.clone(), i));
         }
+        found
     }
 
     /// The row under the cursor.

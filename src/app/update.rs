@@ -14,7 +14,7 @@ use super::input::InputOutcome;
 use super::input::TextInput;
 use super::keymap::{Action, Context};
 use super::msg::{Effect, Msg, Side};
-use super::pane::View;
+use super::pane::{Pane, View};
 use super::preview::{next_policy, parse_destination, parse_rewrite, PreviewField};
 use super::{batch, layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
 use crate::engine::model::JobKind;
@@ -160,8 +160,18 @@ fn filter_key(app: &mut App, side: Side, ev: &KeyEvent) -> InputOutcome {
         InputOutcome::Moved | InputOutcome::Ignored => {}
     }
     if outcome != InputOutcome::Ignored {
-        if let View::Buckets(list) = &mut app.pane_mut(side).view {
-            list.cursor = 0;
+        let Pane { view, filter, .. } = app.pane_mut(side);
+        match view {
+            View::Buckets(list) => list.cursor = 0,
+            // A cursor the filter hides starts again at the top, where the
+            // matches are, not at its old index near the end of a long list.
+            View::Tree(tree) => {
+                if tree.find_cursor(filter).is_none() {
+                    tree.cursor = None;
+                    tree.cursor_hint = 0;
+                    tree.offset = 0;
+                }
+            }
         }
         app.clamp_views();
     }
