@@ -156,37 +156,32 @@ async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::R
         .await
         .map_err(anyhow::Error::from)?;
     let mut totals = PlanTotals::default();
-    let mut after = 0;
-    loop {
-        let rows = journal.entries(job, after, 1000)?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for r in rows {
-            let e = plan_entry(&r.entry);
-            totals.add(&e);
-            if json {
-                json_line(&e);
+    journal.for_each_entry(job, |r| -> anyhow::Result<()> {
+        let e = plan_entry(&r.entry);
+        totals.add(&e);
+        if json {
+            json_line(&e);
+        } else {
+            let src = if e.action == Action::Delete {
+                "-".to_string()
             } else {
-                let src = if e.action == Action::Delete {
-                    "-".to_string()
-                } else {
-                    format!("s3://{}/{}", e.src_bucket, e.src_key)
-                };
-                let note = e
-                    .note
-                    .as_deref()
-                    .map(|n| format!("  ({n})"))
-                    .unwrap_or_default();
-                println!(
-                    "{:<9} {src} -> s3://{}/{}  {}{note}",
-                    e.action.as_str(),
-                    e.dst_bucket,
-                    e.dst_key,
-                    human_size(e.size)
-                );
-            }
+                format!("s3://{}/{}", e.src_bucket, e.src_key)
+            };
+            let note = e
+                .note
+                .as_deref()
+                .map(|n| format!("  ({n})"))
+                .unwrap_or_default();
+            println!(
+                "{:<9} {src} -> s3://{}/{}  {}{note}",
+                e.action.as_str(),
+                e.dst_bucket,
+                e.dst_key,
+                human_size(e.size)
+            );
         }
-    }
+        Ok(())
+    })?;
     let refused = verdict.err().map(|e| e.to_string());
     if json {
         json_line(&json!({

@@ -410,10 +410,17 @@ impl Executor {
                 let Some(engine) = self.engine_or_error() else {
                     return;
                 };
-                if let Err(e) = engine.resume(id) {
-                    tracing::warn!("resuming job {id}: {e:#}");
-                    let _ = tx.send(Msg::Error(text(format!("cannot resume job {id}: {e:#}"))));
-                }
+                // Resuming reads the job's counts from the journal: a scan of
+                // every entry, kept off the UI task.
+                self.spawn(None, async move {
+                    let result = tokio::task::spawn_blocking(move || engine.resume(id))
+                        .await
+                        .unwrap_or_else(|e| Err(anyhow::anyhow!("{e}")));
+                    if let Err(e) = result {
+                        tracing::warn!("resuming job {id}: {e:#}");
+                        let _ = tx.send(Msg::Error(text(format!("cannot resume job {id}: {e:#}"))));
+                    }
+                })
             }
             Effect::RetryFailed(id) => {
                 let Some(engine) = self.engine_or_error() else {

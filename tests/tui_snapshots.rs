@@ -6,7 +6,7 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use s3ferry::app::{App, Msg, Side};
 use s3ferry::engine::model::{FailedEntry, JobKind, JobState, Progress};
-use s3ferry::plan::model::{Action as PlanAction, PlanEntry};
+use s3ferry::plan::model::Action as PlanAction;
 use s3ferry::s3::model::*;
 use tui_support::*;
 
@@ -133,21 +133,6 @@ fn loading_and_more_rows() {
     insta::assert_snapshot!("loading_and_more_rows", render(&mut app, 100, 20));
 }
 
-fn entry(src: &str, dst: &str, size: u64, action: PlanAction) -> PlanEntry {
-    PlanEntry {
-        action,
-        src_bucket: "src-bucket".into(),
-        src_key: src.into(),
-        version_id: None,
-        dst_bucket: "dst-bucket".into(),
-        dst_key: dst.into(),
-        size,
-        etag: None,
-        delete_marker: false,
-        note: None,
-    }
-}
-
 #[test]
 fn preview() {
     let (mut app, _) = working_state();
@@ -158,19 +143,19 @@ fn preview() {
         Msg::PreviewChunk {
             request,
             entries: vec![
-                entry(
+                plan_entry(
                     "photos/2024/c.jpg",
                     "2024/2024/c.jpg",
                     1_500_000,
                     PlanAction::Copy,
                 ),
-                entry(
+                plan_entry(
                     "photos/2024/d.jpg",
                     "2024/2024/d.jpg",
                     500_000,
                     PlanAction::Overwrite,
                 ),
-                entry("readme.txt", "2024/readme.txt", 4198, PlanAction::Skip),
+                plan_entry("readme.txt", "2024/readme.txt", 4198, PlanAction::Skip),
             ],
         },
     );
@@ -195,7 +180,7 @@ fn move_confirmation() {
         &mut app,
         Msg::PreviewChunk {
             request,
-            entries: vec![entry(
+            entries: vec![plan_entry(
                 "photos/2024/c.jpg",
                 "2024/2024/c.jpg",
                 1_500_000,
@@ -442,25 +427,25 @@ fn batch_preview(kind: char) -> App {
         Msg::PreviewChunk {
             request,
             entries: vec![
-                entry(
+                plan_entry(
                     "photos/2024/c.jpg",
                     "2024/photos/2024/c.jpg",
                     1_500_000,
                     PlanAction::Copy,
                 ),
-                entry(
+                plan_entry(
                     "photos/a.jpg",
                     "2024/photos/a.jpg",
                     2_000_000,
                     PlanAction::Copy,
                 ),
-                entry(
+                plan_entry(
                     "photos/b.jpg",
                     "2024/photos/b.jpg",
                     3_000_000,
                     PlanAction::Overwrite,
                 ),
-                entry(
+                plan_entry(
                     "photos/disk.img",
                     "2024/photos/disk.img",
                     6 << 30,

@@ -15,7 +15,7 @@ use s3ferry::config::Config;
 use s3ferry::engine::model::{JobKind, JobState};
 use s3ferry::journal::{BatchListing, BatchRecord};
 use s3ferry::location::Location;
-use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, PlanEntry, SourceMapping};
+use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, SourceMapping};
 use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
 use tui_support::*;
 
@@ -26,21 +26,6 @@ fn opened() -> (s3ferry::app::App, FakeS3) {
     let rest = fake.settle(&mut app, effects);
     assert!(rest.is_empty(), "{rest:?}");
     (app, fake)
-}
-
-fn plan_entry(src: &str, dst: &str, size: u64, action: PlanAction) -> PlanEntry {
-    PlanEntry {
-        action,
-        src_bucket: "src-bucket".into(),
-        src_key: src.into(),
-        version_id: None,
-        dst_bucket: "dst-bucket".into(),
-        dst_key: dst.into(),
-        size,
-        etag: None,
-        delete_marker: false,
-        note: None,
-    }
 }
 
 #[test]

@@ -44,33 +44,28 @@ pub fn batch_plan(journal: &Journal, job: i64, spec: &JobSpec) -> anyhow::Result
         bytes: 0,
         excluded: Vec::new(),
     };
-    let mut after = 0;
-    loop {
-        let rows = journal.entries(job, after, 1000)?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for r in rows {
-            let e = &r.entry;
-            if !matches!(e.action, Action::Copy | Action::Overwrite) {
-                continue;
-            }
-            if !target.observe(&e.src_key, &e.dst_key) {
-                return Err(Refused(refusal(&mapping.source, &mapping.destination)).into());
-            }
-            match exclusion(e.size, e.delete_marker) {
-                Some(why) => out.excluded.push((e.src_key.clone(), why)),
-                None => {
-                    out.manifest.push_str(&manifest::line(
-                        &e.src_bucket,
-                        &e.src_key,
-                        e.version_id.as_deref(),
-                    ));
-                    out.objects += 1;
-                    out.bytes += e.size;
-                }
+    journal.for_each_entry(job, |r| -> anyhow::Result<()> {
+        let e = &r.entry;
+        if !matches!(e.action, Action::Copy | Action::Overwrite) {
+            return Ok(());
+        }
+        if !target.observe(&e.src_key, &e.dst_key) {
+            return Err(Refused(refusal(&mapping.source, &mapping.destination)).into());
+        }
+        match exclusion(e.size, e.delete_marker) {
+            Some(why) => out.excluded.push((e.src_key.clone(), why)),
+            None => {
+                out.manifest.push_str(&manifest::line(
+                    &e.src_bucket,
+                    &e.src_key,
+                    e.version_id.as_deref(),
+                ));
+                out.objects += 1;
+                out.bytes += e.size;
             }
         }
-    }
+        Ok(())
+    })?;
     out.target_prefix = target.prefix().unwrap_or_default().to_string();
     Ok(out)
 }

@@ -495,6 +495,26 @@ impl Journal {
         })
     }
 
+    /// Calls `f` on every entry of a job in insertion order, a page at a
+    /// time, so a million-entry plan is never held in memory.
+    pub fn for_each_entry<E: From<JournalError>>(
+        &self,
+        job: JobId,
+        mut f: impl FnMut(EntryRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut after = 0;
+        loop {
+            let rows = self.entries(job, after, 1000)?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            for r in rows {
+                f(r)?;
+            }
+        }
+    }
+
     /// Buffer a state change; written by the next `flush`.
     pub fn update(&self, u: Update) {
         self.pending

@@ -13,6 +13,7 @@ use s3ferry::app::AppInit;
 use s3ferry::app::{update, App, Effect, Msg, RequestId, Side, SizeCount, View};
 use s3ferry::config::{Config, ConnectionSettings};
 use s3ferry::engine::model::{JobId, JobKind, JobSnapshot, JobState, Progress};
+use s3ferry::plan::model::{Action as PlanAction, PlanEntry};
 use s3ferry::s3::list::ListRequest;
 use s3ferry::s3::model::*;
 
@@ -572,4 +573,20 @@ pub fn compared(app: &mut App, fake: &FakeS3) -> u64 {
         },
     );
     request
+}
+
+/// A plan entry between the fixtures' buckets.
+pub fn plan_entry(src: &str, dst: &str, size: u64, action: PlanAction) -> PlanEntry {
+    PlanEntry {
+        action,
+        src_bucket: "src-bucket".into(),
+        src_key: src.into(),
+        version_id: None,
+        dst_bucket: "dst-bucket".into(),
+        dst_key: dst.into(),
+        size,
+        etag: None,
+        delete_marker: false,
+        note: None,
+    }
 }
