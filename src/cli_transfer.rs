@@ -127,6 +127,7 @@ pub fn build_spec(
             storage_class: args.storage_class.clone(),
             preserve_acl: args.preserve_acl,
             server_side: args.server_side,
+            direct_copy: defaults.direct_copy,
         },
     };
     // Bad globs and rewrites are usage errors, found before any request.

@@ -243,6 +243,7 @@ impl App {
 fn run_options(config: &Config, problems: &mut Vec<String>) -> RunOptions {
     let mut run = RunOptions {
         concurrency: config.engine.concurrency.max(1),
+        direct_copy: config.engine.direct_copy,
         ..RunOptions::default()
     };
     match parse_size(&config.engine.multipart_threshold) {

@@ -113,6 +113,9 @@ pub struct EngineDefaults {
     /// Threads of the async runtime for transfers and listings; 0 = half the
     /// cores (at least one).
     pub worker_threads: usize,
+    /// Sign and send plain server-side CopyObject requests without the SDK's
+    /// request pipeline (less CPU per object); false sends them through the SDK.
+    pub direct_copy: bool,
 }
 
 impl Default for EngineDefaults {
@@ -123,6 +126,7 @@ impl Default for EngineDefaults {
             part_size: "64MiB".into(),
             stream_part_size: "16MiB".into(),
             worker_threads: 0,
+            direct_copy: true,
         }
     }
 }

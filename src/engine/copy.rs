@@ -25,6 +25,7 @@ use super::limiter::Limiter;
 use super::model::RunOptions;
 use super::retry::{backoff, is_throttle, MAX_ATTEMPTS};
 use crate::journal::NewEntry;
+use crate::s3::direct::DirectCopy;
 use crate::s3::ops::{self, WriteProps, WriteResult};
 use crate::s3::{ErrorKind, ObjectProps, S3Error, S3Result};
 
@@ -53,6 +54,8 @@ pub struct Ctx {
     /// Clients for each source bucket's region (data plane: no SDK retries).
     pub src: std::collections::HashMap<String, Client>,
     pub dst: Client,
+    /// Plain CopyObject requests go here when set (see `s3::direct`).
+    pub dst_direct: Option<Arc<DirectCopy>>,
     pub server_side: bool,
     pub run: RunOptions,
     pub limiter: Arc<Limiter>,
@@ -251,9 +254,29 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         }
         None => None,
     };
-    let r: WriteResult = ctx
-        .call(|| ops::copy_object(&ctx.dst, src, dst, e.etag.as_deref(), replace.as_ref()))
-        .await?;
+    let direct = match (&ctx.dst_direct, &replace) {
+        (Some(d), None) => d.endpoint(dst.0).await.map(|ep| (d, ep)),
+        _ => None,
+    };
+    let r: WriteResult = match direct {
+        Some((d, ep)) => {
+            ctx.call(|| async {
+                d.copy_object(&ep, src, dst.1, e.etag.as_deref())
+                    .await
+                    .map_err(|err| {
+                        err.context(format_args!(
+                            "CopyObject s3://{}/{} -> s3://{}/{}",
+                            src.0, src.1, dst.0, dst.1
+                        ))
+                    })
+            })
+            .await?
+        }
+        None => {
+            ctx.call(|| ops::copy_object(&ctx.dst, src, dst, e.etag.as_deref(), replace.as_ref()))
+                .await?
+        }
+    };
     let verify = if md5_like(&e.etag) && md5_like(&r.etag) {
         if plain(&e.etag) != plain(&r.etag) {
             return Err(verify_failed(format!(

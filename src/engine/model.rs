@@ -100,6 +100,14 @@ pub struct RunOptions {
     pub preserve_acl: bool,
     /// Force server-side copy even across connections (same endpoint, other credentials).
     pub server_side: bool,
+    /// Send plain CopyObject requests signed by s3ferry itself instead of
+    /// through the SDK's pipeline (see `s3::direct`).
+    #[serde(default = "default_direct_copy")]
+    pub direct_copy: bool,
+}
+
+fn default_direct_copy() -> bool {
+    true
 }
 
 fn default_stream_part_size() -> u64 {
@@ -116,6 +124,7 @@ impl Default for RunOptions {
             storage_class: None,
             preserve_acl: false,
             server_side: false,
+            direct_copy: default_direct_copy(),
         }
     }
 }

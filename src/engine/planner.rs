@@ -134,7 +134,10 @@ impl Planner {
                     })
                     .collect();
                 n += rows.len() as u64;
-                self.journal.insert_dest(self.job, &rows)?;
+                let job = self.job;
+                self.journal
+                    .off_runtime(move |j| j.insert_dest(job, &rows))
+                    .await?;
                 match next {
                     Some(t) => token = Some(t),
                     None => break,
@@ -204,7 +207,7 @@ impl Planner {
     /// List every source from its saved cursor; each page is journaled with
     /// the cursor in one transaction. `cancel` stops between pages.
     pub async fn list_sources(
-        &self,
+        self: &Arc<Self>,
         indexed: bool,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<u64, PlanError> {
@@ -228,49 +231,26 @@ impl Planner {
                     return Ok(inserted);
                 }
                 let page = with_retries(|| list_page(&client, &req, token.clone())).await?;
-                let mut rows = Vec::with_capacity(page.items.len());
-                for item in &page.items {
-                    let ListItem::Object(o) = item else { continue };
-                    if m.single_object && o.key != m.source.prefix {
-                        continue;
-                    }
-                    if let Some(v) = &self.spec.plan.version_id {
-                        if o.version_id.as_deref() != Some(v.as_str())
-                            && !(v == "null" && o.version_id.is_none())
-                        {
-                            continue;
-                        }
-                    }
-                    found = true;
-                    if let Some(e) = self.entry_for(idx, o, indexed)? {
-                        rows.push(e);
-                    }
-                }
-                // Keys come in order: past the exact key, a single object is done.
-                let past = m.single_object
-                    && page
-                        .items
-                        .iter()
-                        .any(|i| matches!(i, ListItem::Object(o) if o.key != m.source.prefix));
-                let last = page.next.is_none() || past;
-                let n = self.journal.insert_page(
-                    self.job,
-                    idx as i64,
-                    &rows,
-                    token_text(&page.next).as_deref(),
-                    last,
-                )?;
-                if n as usize == rows.len() {
-                    if let Some(f) = &self.on_page {
-                        f(&rows);
-                    }
-                }
+                let next = page.next.clone();
+                let last = next.is_none()
+                    || (m.single_object
+                        // Keys come in order: past the exact key, a single object is done.
+                        && page.items.iter().any(
+                            |i| matches!(i, ListItem::Object(o) if o.key != m.source.prefix),
+                        ));
+                let this = self.clone();
+                let cursor = next.clone();
+                let (n, any) = self
+                    .journal
+                    .off_runtime(move |_| this.journal_page(idx, page.items, &next, last, indexed))
+                    .await?;
+                found |= any;
                 inserted += n;
                 self.notify.notify_one();
                 if last {
                     break;
                 }
-                token = page.next;
+                token = cursor;
             }
             if m.single_object && !found && saved.is_none() {
                 let what = match &self.spec.plan.version_id {
@@ -283,6 +263,52 @@ impl Planner {
             }
         }
         Ok(inserted)
+    }
+
+    /// Decide and journal one listed page (with its cursor, in one
+    /// transaction). Returns how many entries were new and whether any
+    /// listed object matched the source.
+    fn journal_page(
+        &self,
+        idx: usize,
+        items: Vec<ListItem>,
+        next: &Option<PageToken>,
+        last: bool,
+        indexed: bool,
+    ) -> Result<(u64, bool), PlanError> {
+        let m = &self.spec.mappings[idx];
+        let mut found = false;
+        let mut rows = Vec::with_capacity(items.len());
+        for item in &items {
+            let ListItem::Object(o) = item else { continue };
+            if m.single_object && o.key != m.source.prefix {
+                continue;
+            }
+            if let Some(v) = &self.spec.plan.version_id {
+                if o.version_id.as_deref() != Some(v.as_str())
+                    && !(v == "null" && o.version_id.is_none())
+                {
+                    continue;
+                }
+            }
+            found = true;
+            if let Some(e) = self.entry_for(idx, o, indexed)? {
+                rows.push(e);
+            }
+        }
+        let n = self.journal.insert_page(
+            self.job,
+            idx as i64,
+            &rows,
+            token_text(next).as_deref(),
+            last,
+        )?;
+        if n as usize == rows.len() {
+            if let Some(f) = &self.on_page {
+                f(&rows);
+            }
+        }
+        Ok((n, found))
     }
 
     /// Refuse a full plan that would write one key twice or an impossible key.

@@ -68,7 +68,7 @@ pub async fn plan_in_memory_until(
             );
         }
     }
-    let planner = Planner {
+    let planner = Arc::new(Planner {
         journal: journal.clone(),
         job,
         spec: spec.clone(),
@@ -77,7 +77,7 @@ pub async fn plan_in_memory_until(
         dst_client: dst.meta,
         notify: Arc::new(Notify::new()),
         on_page,
-    };
+    });
     planner.index_destination().await?;
     planner.list_sources(true, cancel).await?;
     let mut verdict = planner.check_refusals();

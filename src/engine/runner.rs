@@ -183,6 +183,7 @@ impl Runner {
         let ctx = Arc::new(Ctx {
             src: src_data,
             dst: dst.data.clone(),
+            dst_direct: dst.direct.clone().filter(|_| spec.run.direct_copy),
             server_side: spec.run.server_side || spec.src_conn.same_store(&spec.dst_conn),
             run: spec.run.clone(),
             limiter: limiter.clone(),
@@ -208,7 +209,7 @@ impl Runner {
                 let mut tick = tokio::time::interval(FLUSH_EVERY);
                 loop {
                     tick.tick().await;
-                    if let Err(e) = journal.flush() {
+                    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
                         let msg = format!("journal write failed, stopping: {e}");
                         tracing::error!(job = handle.id, "{msg}");
                         handle.set_state(JobState::Running, Some(msg));
@@ -243,7 +244,11 @@ impl Runner {
                 continue;
             }
             let listing_done = h.counters.listing_done.load(Ordering::Relaxed);
-            let mut batch = self.journal.next_work(h.id, after_id, BATCH)?;
+            let id = h.id;
+            let mut batch = self
+                .journal
+                .off_runtime(move |j| j.next_work(id, after_id, BATCH))
+                .await?;
             if batch.is_empty() {
                 if listing_done {
                     break;
@@ -604,12 +609,12 @@ async fn delete_worker(
     }
 }
 
-async fn flush_deletes(journal: &Journal, h: &JobHandle, ctx: &Ctx, batch: Vec<Deletion>) {
+async fn flush_deletes(journal: &Arc<Journal>, h: &JobHandle, ctx: &Ctx, batch: Vec<Deletion>) {
     if batch.is_empty() {
         return;
     }
     let c = &h.counters;
-    if let Err(e) = journal.flush() {
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
         // Without a durable "verified" record we must not delete anything.
         for d in &batch {
             update(
@@ -681,7 +686,7 @@ async fn flush_deletes(journal: &Journal, h: &JobHandle, ctx: &Ctx, batch: Vec<D
             }
         }
     }
-    if let Err(e) = journal.flush() {
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
         tracing::error!(job = h.id, "journal write after delete failed: {e}");
     }
 }

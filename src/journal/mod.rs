@@ -9,7 +9,7 @@
 mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -240,6 +240,25 @@ impl Journal {
         JournalError::Sql {
             path: self.path.display().to_string(),
             source,
+        }
+    }
+
+    /// Run `f` on Tokio's blocking pool. A commit can wait on the disk (a WAL
+    /// checkpoint fsyncs), and a runtime worker waiting on it would stall
+    /// every request in flight with it.
+    pub async fn off_runtime<T, E, F>(self: &Arc<Self>, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<JournalError> + Send + 'static,
+        F: FnOnce(&Journal) -> Result<T, E> + Send + 'static,
+    {
+        let journal = self.clone();
+        match tokio::task::spawn_blocking(move || f(&journal)).await {
+            Ok(r) => r,
+            Err(e) => Err(E::from(JournalError::Other {
+                path: self.path.display().to_string(),
+                message: format!("journal task failed: {e}"),
+            })),
         }
     }
 

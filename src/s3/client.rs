@@ -2,7 +2,7 @@
 //! regions discovered once (the Rust SDK does not follow S3's 301 redirects).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::Client;
 
+use super::direct::{self, DirectCopy, EndpointInputs};
 use super::error::{ErrorKind, S3Error, S3Result};
 use crate::config::ConnectionSettings;
 
@@ -27,6 +28,9 @@ const DEFAULT_REGION: &str = "us-east-1";
 pub struct RegionClients {
     pub meta: Client,
     pub data: Client,
+    /// CopyObject without the SDK pipeline; `None` without credentials or
+    /// TLS roots.
+    pub direct: Option<Arc<DirectCopy>>,
 }
 
 struct Inner {
@@ -34,6 +38,8 @@ struct Inner {
     sdk: SdkConfig,
     clients: Mutex<HashMap<String, RegionClients>>,
     bucket_regions: Mutex<HashMap<String, String>>,
+    /// The connection pool of direct copies, made on first use.
+    direct_http: OnceLock<Option<direct::HttpClient>>,
 }
 
 /// A connection to one S3 endpoint with one identity. Cheap to clone.
@@ -97,6 +103,7 @@ impl Connection {
             sdk,
             clients: Mutex::new(HashMap::new()),
             bucket_regions: Mutex::new(HashMap::new()),
+            direct_http: OnceLock::new(),
         })))
     }
 
@@ -141,9 +148,36 @@ impl Connection {
         let clients = RegionClients {
             meta: build(RetryConfig::standard().with_max_attempts(3)),
             data: build(RetryConfig::disabled()),
+            direct: self.direct_copy(region),
         };
         map.insert(region.to_string(), clients.clone());
         clients
+    }
+
+    fn direct_copy(&self, region: &str) -> Option<Arc<DirectCopy>> {
+        let sdk = &self.0.sdk;
+        let provider = sdk.credentials_provider()?;
+        if self.0.settings.anonymous {
+            return None;
+        }
+        let http = self
+            .0
+            .direct_http
+            .get_or_init(|| direct::http_client(POOL_IDLE_TIMEOUT, CONNECT_TIMEOUT))
+            .clone()?;
+        let inputs = EndpointInputs {
+            region: region.to_string(),
+            endpoint_url: self
+                .0
+                .settings
+                .endpoint_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            force_path_style: self.0.settings.uses_path_style(),
+            use_fips: sdk.use_fips().unwrap_or(false),
+            use_dual_stack: sdk.use_dual_stack().unwrap_or(false),
+        };
+        Some(Arc::new(DirectCopy::new(http, inputs, provider)))
     }
 
     pub fn home_clients(&self) -> RegionClients {

@@ -55,6 +55,33 @@ impl S3Error {
         matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
     }
 
+    /// An error answer from S3: its status, `<Code>` and `<Message>`.
+    pub fn from_response(
+        status: u16,
+        code: Option<String>,
+        detail: Option<String>,
+        bucket_region: Option<String>,
+        body_hint: Option<String>,
+    ) -> Self {
+        let kind = kind_for(code.as_deref(), Some(status));
+        let mut message = match (&code, detail) {
+            (Some(c), Some(m)) if !m.is_empty() => format!("{m} ({c})"),
+            (Some(c), _) => c.clone(),
+            (None, _) => format!("HTTP {status}"),
+        };
+        if matches!(kind, ErrorKind::AccessDenied | ErrorKind::Credentials) {
+            message = format!("access denied: {message}");
+        }
+        S3Error {
+            kind,
+            code,
+            status: Some(status),
+            message,
+            bucket_region,
+            body_hint,
+        }
+    }
+
     /// Prefix the message with what we were doing.
     pub fn context(mut self, what: impl std::fmt::Display) -> Self {
         self.message = format!("{what}: {}", self.message);
@@ -115,7 +142,7 @@ fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -136,32 +163,16 @@ where
         match &err {
             SdkError::ServiceError(se) => {
                 let raw = se.raw();
-                let status = raw.status().as_u16();
-                let bucket_region = raw.headers().get("x-amz-bucket-region").map(str::to_string);
                 let meta = se.err();
-                let code = meta.code().map(str::to_string);
-                let kind = kind_for(code.as_deref(), Some(status));
-                let detail = meta.message().map(str::to_string);
-                let mut message = match (&code, detail) {
-                    (Some(c), Some(m)) if !m.is_empty() => format!("{m} ({c})"),
-                    (Some(c), _) => c.clone(),
-                    (None, _) => format!("HTTP {status}"),
-                };
-                if matches!(kind, ErrorKind::AccessDenied | ErrorKind::Credentials) {
-                    message = format!("access denied: {message}");
-                }
-                let body_hint = raw
-                    .body()
-                    .bytes()
-                    .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned());
-                S3Error {
-                    kind,
-                    code,
-                    status: Some(status),
-                    message,
-                    bucket_region,
-                    body_hint,
-                }
+                S3Error::from_response(
+                    raw.status().as_u16(),
+                    meta.code().map(str::to_string),
+                    meta.message().map(str::to_string),
+                    raw.headers().get("x-amz-bucket-region").map(str::to_string),
+                    raw.body()
+                        .bytes()
+                        .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned()),
+                )
             }
             SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Transient, "request timed out"),
             SdkError::DispatchFailure(df) => {
@@ -227,7 +238,7 @@ where
 }
 
 /// The last, most specific parts of an error chain.
-fn short_cause(chain: &str) -> String {
+pub(crate) fn short_cause(chain: &str) -> String {
     let parts: Vec<&str> = chain.split(": ").filter(|p| !p.is_empty()).collect();
     let tail = if parts.len() > 2 {
         &parts[parts.len() - 2..]

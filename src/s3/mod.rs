@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod direct;
 pub mod error;
 pub mod list;
 pub mod model;

@@ -13,8 +13,9 @@ use super::error::{ErrorKind, S3Error, S3Result};
 use super::model::ObjectProps;
 use super::time::to_chrono;
 
-/// Characters left as they are in a CopySource key: unreserved ones and `/`.
-const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
+/// Characters left as they are in a key in a URL path or a CopySource:
+/// unreserved ones and `/`.
+pub(crate) const KEY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -24,7 +25,7 @@ const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
 /// `bucket/key[?versionId=V]` with the key percent-encoded: the SDK sends the
 /// header as given, and S3 decodes it.
 pub fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String {
-    let mut s = format!("{bucket}/{}", utf8_percent_encode(key, COPY_SOURCE));
+    let mut s = format!("{bucket}/{}", utf8_percent_encode(key, KEY_SAFE));
     if let Some(v) = version_id.filter(|v| *v != "null") {
         s.push_str("?versionId=");
         s.push_str(&utf8_percent_encode(v, NON_ALPHANUMERIC).to_string());

@@ -48,25 +48,39 @@ pub fn spawn_bg<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
 
 pub fn sandbox() -> &'static Server {
     static S: OnceLock<Server> = OnceLock::new();
+    S.get_or_init(|| start_sandbox(Default::default()))
+}
+
+/// A sandbox that checks every request's signature against the test
+/// credentials (`test`/`test`), as S3 does.
+pub fn signing_sandbox() -> &'static Server {
+    static S: OnceLock<Server> = OnceLock::new();
     S.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        background().spawn(async move {
-            let sb = s3ferry::sandbox::Sandbox::start(Default::default())
-                .await
-                .expect("sandbox starts");
-            let _ = tx.send(sb.url());
-            // Keep it alive for the whole test binary.
-            std::future::pending::<()>().await;
-            drop(sb);
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("sandbox reports its URL");
-        Server {
-            kind: Kind::Sandbox,
-            url,
-        }
+        start_sandbox(s3ferry::sandbox::SandboxOptions {
+            credentials: Some(("test".into(), "test".into())),
+            ..Default::default()
+        })
     })
+}
+
+fn start_sandbox(opts: s3ferry::sandbox::SandboxOptions) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    background().spawn(async move {
+        let sb = s3ferry::sandbox::Sandbox::start(opts)
+            .await
+            .expect("sandbox starts");
+        let _ = tx.send(sb.url());
+        // Keep it alive for the whole test binary.
+        std::future::pending::<()>().await;
+        drop(sb);
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("sandbox reports its URL");
+    Server {
+        kind: Kind::Sandbox,
+        url,
+    }
 }
 
 pub fn repo_root() -> PathBuf {

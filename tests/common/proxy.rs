@@ -29,6 +29,9 @@ pub struct Faults {
     pub access_denied_query: Option<String>,
     /// Rewrite the ETag in CopyObject results (verification must fail).
     pub corrupt_copy_etag: bool,
+    /// Share of CopyObject requests answered like S3's late failures: status
+    /// 200 with an `<Error>` document (InternalError), the copy not made.
+    pub copy_error_in_200: f64,
     /// Run once, before the first UploadPartCopy is forwarded (e.g. overwrite
     /// the source object: it changes mid-copy).
     pub on_first_part_copy: Option<Hook>,
@@ -54,6 +57,11 @@ pub struct Stats {
     pub requests: AtomicU64,
     pub slowdowns: AtomicU64,
     pub drops: AtomicU64,
+    pub late_errors: AtomicU64,
+    /// CopyObject requests signed by s3ferry itself (its User-Agent) and
+    /// sent through the SDK.
+    pub copies_direct: AtomicU64,
+    pub copies_sdk: AtomicU64,
 }
 
 pub struct Proxy {
@@ -63,19 +71,13 @@ pub struct Proxy {
 
 type Body = Full<Bytes>;
 
-fn slowdown() -> Response<Body> {
-    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+/// An S3 error document answered with `status`.
+fn s3_error(status: u16, code: &str, message: &str) -> Response<Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
     Response::builder()
-        .status(503)
-        .header("content-type", "application/xml")
-        .body(Full::new(Bytes::from(xml)))
-        .unwrap_or_default()
-}
-
-fn not_implemented() -> Response<Body> {
-    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>";
-    Response::builder()
-        .status(501)
+        .status(status)
         .header("content-type", "application/xml")
         .body(Full::new(Bytes::from(xml)))
         .unwrap_or_default()
@@ -104,17 +106,16 @@ async fn handle(
     let query = req.uri().query().unwrap_or("").to_string();
     if let Some(q) = &faults.not_implemented_query {
         if query.contains(q.as_str()) {
-            return Ok(not_implemented());
+            return Ok(s3_error(
+                501,
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+            ));
         }
     }
     if let Some(q) = &faults.access_denied_query {
         if query.contains(q.as_str()) {
-            let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
-            return Ok(Response::builder()
-                .status(403)
-                .header("content-type", "application/xml")
-                .body(Full::new(Bytes::from(xml)))
-                .unwrap_or_default());
+            return Ok(s3_error(403, "AccessDenied", "Access Denied"));
         }
     }
     let (roll, drop_after) = {
@@ -123,7 +124,11 @@ async fn handle(
     };
     if roll < faults.slowdown {
         stats.slowdowns.fetch_add(1, Ordering::Relaxed);
-        return Ok(slowdown());
+        return Ok(s3_error(
+            503,
+            "SlowDown",
+            "Please reduce your request rate.",
+        ));
     }
     let dropping = roll < faults.slowdown + faults.drop;
     if dropping && !drop_after {
@@ -133,6 +138,27 @@ async fn handle(
     let is_copy = req.headers().contains_key("x-amz-copy-source") && !query.contains("uploadId");
     let is_part_copy =
         req.headers().contains_key("x-amz-copy-source") && query.contains("uploadId");
+    if is_copy {
+        let direct = req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ua| ua.starts_with("s3ferry/"));
+        let counter = if direct {
+            &stats.copies_direct
+        } else {
+            &stats.copies_sdk
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if rand::rng().random::<f64>() < faults.copy_error_in_200 {
+            stats.late_errors.fetch_add(1, Ordering::Relaxed);
+            return Ok(s3_error(
+                200,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            ));
+        }
+    }
     if let Some(hook) = &faults.on_first_part_copy {
         if is_part_copy && !stats.mutated.swap(true, Ordering::SeqCst) {
             (hook.0)().await;

@@ -1,0 +1,490 @@
+//! CopyObject sent without the SDK's request pipeline.
+//!
+//! A server-side copy of a small object is one CopyObject with an empty body,
+//! and through aws-sdk-s3 most of the client's CPU per object went to the
+//! pipeline around it (per-request endpoint and auth-scheme resolution,
+//! type-erased config bags, interceptors) rather than to the request. This
+//! path builds the same request, signs it with aws-sigv4 and sends it on a
+//! shared hyper client:
+//! - the endpoint comes from the SDK's own S3 endpoint rules, resolved once per
+//!   bucket (the rules read only bucket-level parameters);
+//! - credentials come from the connection's provider chain and are cached
+//!   until five minutes before they expire;
+//! - the engine retries, as it does for SDK calls (the data clients make one
+//!   attempt), so errors only have to be classified.
+//!
+//! Buckets whose endpoint needs anything but plain SigV4 for `s3` (S3 Express
+//! directory buckets, multi-region access points, Outposts, object lambda) and
+//! copies that restate properties stay on the SDK.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_s3::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+use aws_sigv4::http_request::{
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
+};
+use aws_smithy_runtime_api::client::identity::Identity;
+use aws_smithy_types::Document;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::utf8_percent_encode;
+
+use super::error::{error_chain, short_cause, ErrorKind, S3Error, S3Result};
+use super::ops::{copy_source, WriteResult, KEY_SAFE};
+
+/// Refresh expiring credentials this long before they run out.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+const USER_AGENT: &str = concat!("s3ferry/", env!("CARGO_PKG_VERSION"));
+
+pub type HttpClient =
+    hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+/// One hyper client (one connection pool) per connection. `None` when the
+/// system's root certificates cannot be loaded: then HTTPS copies use the SDK.
+pub fn http_client(idle: Duration, connect: Duration) -> Option<HttpClient> {
+    let mut tcp = HttpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    tcp.set_connect_timeout(Some(connect));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(provider)
+        .map_err(|e| tracing::debug!("direct copy disabled: no TLS roots ({e})"))
+        .ok()?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
+    Some(
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(idle)
+            .build(https),
+    )
+}
+
+/// Where a bucket's requests go and how they are signed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketEndpoint {
+    /// The bucket's base URL without a trailing `/` (path-style URLs include
+    /// the bucket); a key is appended as `/key`.
+    pub url: String,
+    pub signing_region: String,
+}
+
+/// The endpoint-rule inputs that do not vary per bucket.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointInputs {
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    pub force_path_style: bool,
+    pub use_fips: bool,
+    pub use_dual_stack: bool,
+}
+
+/// The bucket's endpoint by the SDK's rules, when it is plain SigV4 for `s3`.
+pub async fn resolve_endpoint(inputs: &EndpointInputs, bucket: &str) -> Option<BucketEndpoint> {
+    let params = Params::builder()
+        .bucket(bucket)
+        .region(inputs.region.clone())
+        .set_endpoint(inputs.endpoint_url.clone())
+        .force_path_style(inputs.force_path_style)
+        .use_fips(inputs.use_fips)
+        .use_dual_stack(inputs.use_dual_stack)
+        .disable_s3_express_session_auth(true)
+        .build()
+        .ok()?;
+    let ep = DefaultResolver::new()
+        .resolve_endpoint(&params)
+        .await
+        .ok()?;
+    if ep.headers().next().is_some() {
+        return None;
+    }
+    // Newer endpoint rules return typed auth schemes, older ones a property.
+    let scheme = match ep.auth_schemes().first() {
+        Some(s) => s.as_document(),
+        None => match ep.properties().get("authSchemes") {
+            Some(Document::Array(list)) => list.first()?.clone(),
+            _ => return None,
+        },
+    };
+    let Document::Object(scheme) = scheme else {
+        return None;
+    };
+    let text = |k: &str| match scheme.get(k) {
+        Some(Document::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let single_encoding = matches!(
+        scheme.get("disableDoubleEncoding"),
+        Some(Document::Bool(true))
+    );
+    if text("name") != Some("sigv4") || text("signingName") != Some("s3") || !single_encoding {
+        return None;
+    }
+    Some(BucketEndpoint {
+        url: ep.url().trim_end_matches('/').to_string(),
+        signing_region: text("signingRegion").unwrap_or(&inputs.region).to_string(),
+    })
+}
+
+/// Credentials from the provider chain, resolved once and reused until they
+/// are about to expire.
+struct CredentialCache {
+    provider: SharedCredentialsProvider,
+    current: RwLock<Option<(Identity, Option<SystemTime>)>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl CredentialCache {
+    fn fresh(&self) -> Option<Identity> {
+        let cur = self.current.read().unwrap_or_else(|p| p.into_inner());
+        match &*cur {
+            Some((id, None)) => Some(id.clone()),
+            Some((id, Some(exp))) if SystemTime::now() + REFRESH_BEFORE < *exp => Some(id.clone()),
+            _ => None,
+        }
+    }
+
+    async fn identity(&self) -> S3Result<Identity> {
+        if let Some(id) = self.fresh() {
+            return Ok(id);
+        }
+        // One refresh at a time; the others wait for it and reuse its result.
+        let _guard = self.refresh.lock().await;
+        if let Some(id) = self.fresh() {
+            return Ok(id);
+        }
+        let creds = self.provider.provide_credentials().await.map_err(|e| {
+            S3Error::new(
+                ErrorKind::Credentials,
+                format!(
+                    "no usable AWS credentials ({})",
+                    short_cause(&error_chain(&e))
+                ),
+            )
+        })?;
+        let expiry = creds.expiry();
+        let id = Identity::from(creds);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some((id.clone(), expiry));
+        Ok(id)
+    }
+}
+
+/// Sends CopyObject for one connection in one region.
+pub struct DirectCopy {
+    http: HttpClient,
+    inputs: EndpointInputs,
+    creds: CredentialCache,
+    endpoints: Mutex<HashMap<String, Option<Arc<BucketEndpoint>>>>,
+}
+
+impl std::fmt::Debug for DirectCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DirectCopy({:?})", self.inputs.region)
+    }
+}
+
+impl DirectCopy {
+    pub fn new(
+        http: HttpClient,
+        inputs: EndpointInputs,
+        provider: SharedCredentialsProvider,
+    ) -> DirectCopy {
+        DirectCopy {
+            http,
+            inputs,
+            creds: CredentialCache {
+                provider,
+                current: RwLock::new(None),
+                refresh: tokio::sync::Mutex::new(()),
+            },
+            endpoints: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bucket's endpoint, or `None` when its copies must go through the SDK.
+    pub async fn endpoint(&self, bucket: &str) -> Option<Arc<BucketEndpoint>> {
+        if let Some(e) = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(bucket)
+        {
+            return e.clone();
+        }
+        let resolved = resolve_endpoint(&self.inputs, bucket).await.map(Arc::new);
+        self.endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(bucket.to_string(), resolved.clone());
+        resolved
+    }
+
+    /// Server-side CopyObject of `src` to `dst_key` at `ep`, properties and
+    /// tags copied; `if_match` pins the source by ETag.
+    pub async fn copy_object(
+        &self,
+        ep: &BucketEndpoint,
+        src: (&str, &str, Option<&str>),
+        dst_key: &str,
+        if_match: Option<&str>,
+    ) -> S3Result<WriteResult> {
+        let url = format!("{}/{}", ep.url, utf8_percent_encode(dst_key, KEY_SAFE));
+        let source = copy_source(src.0, src.1, src.2);
+        let mut signed: Vec<(&str, &str)> = vec![("x-amz-copy-source", &source)];
+        if let Some(m) = if_match {
+            signed.push(("x-amz-copy-source-if-match", m));
+        }
+        let identity = self.creds.identity().await?;
+        let auth = signature_headers(&identity, &ep.signing_region, &url, &signed)
+            .map_err(|e| S3Error::new(ErrorKind::Other, format!("signing CopyObject: {e}")))?;
+
+        let mut req = http::Request::builder()
+            .method(http::Method::PUT)
+            .uri(&url)
+            .header(http::header::CONTENT_LENGTH, "0")
+            .header(http::header::USER_AGENT, USER_AGENT);
+        for (k, v) in signed
+            .iter()
+            .copied()
+            .chain(auth.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        {
+            req = req.header(k, v);
+        }
+        let req = req
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| S3Error::new(ErrorKind::Other, format!("CopyObject request: {e}")))?;
+
+        let resp = self.http.request(req).await.map_err(transport_error)?;
+        let (parts, body) = resp.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| {
+                S3Error::new(
+                    ErrorKind::Transient,
+                    format!("connection failed ({})", short_cause(&error_chain(&e))),
+                )
+            })?
+            .to_bytes();
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let status = parts.status.as_u16();
+        let text = String::from_utf8_lossy(&body);
+        // S3 can answer a copy with 200 and an <Error> document when it fails
+        // after the headers were sent.
+        if !parts.status.is_success() || xml_root(&text) == Some("Error") {
+            return Err(S3Error::from_response(
+                status,
+                xml_text(&text, "Code"),
+                xml_text(&text, "Message"),
+                header("x-amz-bucket-region"),
+                Some(text.chars().take(512).collect()),
+            ));
+        }
+        Ok(WriteResult {
+            etag: xml_text(&text, "ETag"),
+            version_id: header("x-amz-version-id"),
+        })
+    }
+}
+
+/// The SigV4 headers (`authorization`, `x-amz-date`, ...) for an empty-bodied
+/// PUT to `url` with `headers`, signed the way S3 expects (no double URI
+/// encoding, no path normalisation, payload hash sent).
+fn signature_headers(
+    identity: &Identity,
+    region: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<Vec<(String, String)>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region(region)
+        .name("s3")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()?
+        .into();
+    let signable = SignableRequest::new(
+        "PUT",
+        url,
+        headers.iter().copied(),
+        SignableBody::Bytes(&[]),
+    )?;
+    let (instructions, _signature) = sign(signable, &params)?.into_parts();
+    Ok(instructions
+        .headers()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+fn transport_error(e: hyper_util::client::legacy::Error) -> S3Error {
+    let text = error_chain(&e);
+    if e.is_connect() && (text.contains("refused") || text.contains("dns error")) {
+        S3Error::new(
+            ErrorKind::Unreachable,
+            format!("cannot reach the endpoint ({})", short_cause(&text)),
+        )
+    } else {
+        S3Error::new(
+            ErrorKind::Transient,
+            format!("connection failed ({})", short_cause(&text)),
+        )
+    }
+}
+
+/// The name of the document's root element.
+fn xml_root(doc: &str) -> Option<&str> {
+    let mut rest = doc.trim_start();
+    // Skip the declaration and any comments before the root.
+    while let Some(r) = rest
+        .strip_prefix("<?")
+        .or_else(|| rest.strip_prefix("<!--"))
+    {
+        let end = r.find('>')?;
+        rest = r[end + 1..].trim_start();
+    }
+    let r = rest.strip_prefix('<')?;
+    let end = r.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+    Some(&r[..end])
+}
+
+/// The unescaped text of the first `<tag>` element (S3's answers to CopyObject
+/// are flat: `CopyObjectResult` or `Error` with text children).
+fn xml_text(doc: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = doc.find(&open)? + open.len();
+    let len = doc[start..].find(&close)?;
+    Some(unescape(&doc[start..start + len]))
+}
+
+fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';') else {
+            out.push_str(tail);
+            return out;
+        };
+        let entity = &tail[1..end];
+        let ch = match entity {
+            "quot" => Some('"'),
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match ch {
+            Some(c) => out.push(c),
+            None => out.push_str(&tail[..=end]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_copy_results_and_errors() {
+        let ok = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag></CopyObjectResult>";
+        assert_eq!(xml_root(ok), Some("CopyObjectResult"));
+        assert_eq!(
+            xml_text(ok, "ETag").as_deref(),
+            Some("\"9b2cf535f27731c974343645a3985328\"")
+        );
+        // S3's late failure: status 200, an <Error> body after whitespace.
+        let late = "\n\n  <?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error &amp; retry</Message></Error>";
+        assert_eq!(xml_root(late), Some("Error"));
+        assert_eq!(xml_text(late, "Code").as_deref(), Some("InternalError"));
+        assert_eq!(
+            xml_text(late, "Message").as_deref(),
+            Some("We encountered an internal error & retry")
+        );
+        assert_eq!(xml_text(late, "ETag"), None);
+        assert_eq!(xml_root(""), None);
+    }
+
+    #[test]
+    fn unescapes_entities() {
+        assert_eq!(unescape("a&lt;b&gt;&#65;&#x42;&apos;"), "a<b>AB'");
+        assert_eq!(unescape("no entities"), "no entities");
+        assert_eq!(unescape("&bogus; & tail"), "&bogus; & tail");
+    }
+
+    #[tokio::test]
+    async fn endpoints_follow_the_sdk_rules() {
+        let custom = EndpointInputs {
+            region: "us-east-1".into(),
+            endpoint_url: Some("http://127.0.0.1:9000".into()),
+            force_path_style: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_endpoint(&custom, "bucket-1").await,
+            Some(BucketEndpoint {
+                url: "http://127.0.0.1:9000/bucket-1".into(),
+                signing_region: "us-east-1".into(),
+            })
+        );
+        let aws = EndpointInputs {
+            region: "eu-west-2".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_endpoint(&aws, "assets").await,
+            Some(BucketEndpoint {
+                url: "https://assets.s3.eu-west-2.amazonaws.com".into(),
+                signing_region: "eu-west-2".into(),
+            })
+        );
+        // Dotted names cannot be virtual hosts under TLS: the rules use paths.
+        let dotted = resolve_endpoint(&aws, "a.b.c").await.map(|e| e.url);
+        assert_eq!(
+            dotted.as_deref(),
+            Some("https://s3.eu-west-2.amazonaws.com/a.b.c")
+        );
+        // Directory buckets sign with S3 Express; they stay on the SDK.
+        assert_eq!(resolve_endpoint(&aws, "data--euw2-az1--x-s3").await, None);
+        // Multi-region access points need SigV4a.
+        assert_eq!(
+            resolve_endpoint(
+                &aws,
+                "arn:aws:s3::123456789012:accesspoint:mfzwi23gnjvgw.mrap"
+            )
+            .await,
+            None
+        );
+    }
+}

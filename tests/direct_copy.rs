@@ -1,0 +1,107 @@
+//! Plain CopyObject requests signed by s3ferry itself (`s3::direct`) against
+//! the real servers: the same result as the SDK path, awkward keys included,
+//! and S3's late failures (status 200 with an `<Error>` body) retried.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use common::*;
+
+async fn fill(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let mut names = tricky_keys();
+    names.extend((0..40).map(|i| format!("plain/{:02}/obj-{i}", i % 7)));
+    for k in &names {
+        put(c, bucket, k, format!("body of {k}")).await;
+    }
+    names.sort();
+    names
+}
+
+fn cp(url: &str, data: &std::path::Path, src: &str, dst: &str) -> (i32, String, String) {
+    run(ferry_cmd(url, data).args(["cp", "--no-progress", src, dst]))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn direct_copies_match_the_sdk_path_and_retry_late_errors() {
+    for srv in [signing_sandbox(), moto()] {
+        let c = srv.client();
+        let src = srv.bucket("direct-src", false).await;
+        let dst = srv.bucket("direct-dst", false).await;
+        let names = fill(&c, &src).await;
+
+        // Direct (the default), with a fifth of the copies failing late.
+        let proxy = proxy::start(
+            &srv.url,
+            proxy::Faults {
+                copy_error_in_200: 0.2,
+                ..Default::default()
+            },
+        );
+        let data = tempfile::tempdir().expect("tmp");
+        let (code, out, err) = cp(
+            &proxy.url,
+            data.path(),
+            &format!("s3://{src}/"),
+            &format!("s3://{dst}/direct/"),
+        );
+        assert_eq!(code, 0, "{}: direct cp failed: {out}\n{err}", srv.name());
+        let direct = proxy.stats.copies_direct.load(Ordering::Relaxed);
+        let late = proxy.stats.late_errors.load(Ordering::Relaxed);
+        assert_eq!(proxy.stats.copies_sdk.load(Ordering::Relaxed), 0);
+        assert!(late > 0, "{}: no late error was injected", srv.name());
+        assert_eq!(
+            direct,
+            names.len() as u64 + late,
+            "{}: one request per object plus one per late error",
+            srv.name()
+        );
+
+        // The SDK's pipeline, chosen in the config, under the same faults.
+        let proxy = proxy::start(
+            &srv.url,
+            proxy::Faults {
+                copy_error_in_200: 0.2,
+                ..Default::default()
+            },
+        );
+        let data = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            data.path().join("config.toml"),
+            "[engine]\ndirect_copy = false\n",
+        )
+        .expect("config");
+        let (code, out, err) = cp(
+            &proxy.url,
+            data.path(),
+            &format!("s3://{src}/"),
+            &format!("s3://{dst}/sdk/"),
+        );
+        assert_eq!(code, 0, "{}: SDK cp failed: {out}\n{err}", srv.name());
+        assert_eq!(proxy.stats.copies_direct.load(Ordering::Relaxed), 0);
+        let late = proxy.stats.late_errors.load(Ordering::Relaxed);
+        assert!(late > 0, "{}: no late error was injected", srv.name());
+        assert_eq!(
+            proxy.stats.copies_sdk.load(Ordering::Relaxed),
+            names.len() as u64 + late
+        );
+
+        for (side, prefix) in [("direct", "direct/"), ("sdk", "sdk/")] {
+            let got: Vec<String> = keys(&c, &dst, prefix)
+                .await
+                .into_iter()
+                .map(|k| k[prefix.len()..].to_string())
+                .collect();
+            assert_eq!(got, names, "{}: {side} keys", srv.name());
+            for k in &names {
+                let body = get(&c, &dst, &format!("{prefix}{k}")).await;
+                assert_eq!(
+                    body,
+                    format!("body of {k}").into_bytes(),
+                    "{}: {side} body of {k:?}",
+                    srv.name()
+                );
+            }
+        }
+    }
+}
