@@ -18,8 +18,32 @@ async fn fill(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
     names
 }
 
-fn cp(url: &str, data: &std::path::Path, src: &str, dst: &str) -> (i32, String, String) {
-    run(ferry_cmd(url, data).args(["cp", "--no-progress", src, dst]))
+/// Copy `src` to `dst/{side}/` through a proxy that fails a fifth of the
+/// copies late; returns the proxy's (direct, SDK, late-error) counts.
+fn copy_with_late_errors(srv: &Server, config: &str, src: &str, dst: &str, side: &str) -> [u64; 3] {
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            copy_error_in_200: 0.2,
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    std::fs::write(data.path().join("config.toml"), config).expect("config");
+    let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
+        "cp",
+        "--no-progress",
+        &format!("s3://{src}/"),
+        &format!("s3://{dst}/{side}/"),
+    ]));
+    assert_eq!(code, 0, "{}: {side} cp failed: {out}\n{err}", srv.name());
+    let late = proxy.stats.late_errors.load(Ordering::Relaxed);
+    assert!(late > 0, "{}: no late error was injected", srv.name());
+    [
+        proxy.stats.copies_direct.load(Ordering::Relaxed),
+        proxy.stats.copies_sdk.load(Ordering::Relaxed),
+        late,
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -29,62 +53,15 @@ async fn direct_copies_match_the_sdk_path_and_retry_late_errors() {
         let src = srv.bucket("direct-src", false).await;
         let dst = srv.bucket("direct-dst", false).await;
         let names = fill(&c, &src).await;
+        let n = names.len() as u64;
 
-        // Direct (the default), with a fifth of the copies failing late.
-        let proxy = proxy::start(
-            &srv.url,
-            proxy::Faults {
-                copy_error_in_200: 0.2,
-                ..Default::default()
-            },
-        );
-        let data = tempfile::tempdir().expect("tmp");
-        let (code, out, err) = cp(
-            &proxy.url,
-            data.path(),
-            &format!("s3://{src}/"),
-            &format!("s3://{dst}/direct/"),
-        );
-        assert_eq!(code, 0, "{}: direct cp failed: {out}\n{err}", srv.name());
-        let direct = proxy.stats.copies_direct.load(Ordering::Relaxed);
-        let late = proxy.stats.late_errors.load(Ordering::Relaxed);
-        assert_eq!(proxy.stats.copies_sdk.load(Ordering::Relaxed), 0);
-        assert!(late > 0, "{}: no late error was injected", srv.name());
-        assert_eq!(
-            direct,
-            names.len() as u64 + late,
-            "{}: one request per object plus one per late error",
-            srv.name()
-        );
-
+        // Direct is the default; every late error costs one more request.
+        let [direct, sdk, late] = copy_with_late_errors(srv, "", &src, &dst, "direct");
+        assert_eq!([direct, sdk], [n + late, 0], "{}: direct", srv.name());
         // The SDK's pipeline, chosen in the config, under the same faults.
-        let proxy = proxy::start(
-            &srv.url,
-            proxy::Faults {
-                copy_error_in_200: 0.2,
-                ..Default::default()
-            },
-        );
-        let data = tempfile::tempdir().expect("tmp");
-        std::fs::write(
-            data.path().join("config.toml"),
-            "[engine]\ndirect_copy = false\n",
-        )
-        .expect("config");
-        let (code, out, err) = cp(
-            &proxy.url,
-            data.path(),
-            &format!("s3://{src}/"),
-            &format!("s3://{dst}/sdk/"),
-        );
-        assert_eq!(code, 0, "{}: SDK cp failed: {out}\n{err}", srv.name());
-        assert_eq!(proxy.stats.copies_direct.load(Ordering::Relaxed), 0);
-        let late = proxy.stats.late_errors.load(Ordering::Relaxed);
-        assert!(late > 0, "{}: no late error was injected", srv.name());
-        assert_eq!(
-            proxy.stats.copies_sdk.load(Ordering::Relaxed),
-            names.len() as u64 + late
-        );
+        let [direct, sdk, late] =
+            copy_with_late_errors(srv, "[engine]\ndirect_copy = false\n", &src, &dst, "sdk");
+        assert_eq!([direct, sdk], [0, n + late], "{}: SDK", srv.name());
 
         for (side, prefix) in [("direct", "direct/"), ("sdk", "sdk/")] {
             let got: Vec<String> = keys(&c, &dst, prefix)
