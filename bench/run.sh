@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # s3ferry benchmark: s3ferry vs s5cmd, rclone and the AWS CLI on one local Garage server.
 #
-#   bench/run.sh [--scenarios A,B,C,D,E,F] [--reps N] [--quick] [--timeout SECONDS] [--no-build]
+#   bench/run.sh [--scenarios A,B,C,D,E,F] [--reps N] [--quick] [--timeout SECONDS] [--no-build] [--fresh]
 #   bench/run.sh --no-build --exec 'COMMAND'    # run COMMAND against the bench server
 #
 # Installs what it needs (cached under bench/.cache), starts a single-node Garage on
@@ -20,6 +20,7 @@ REPS=3
 QUICK=0
 TIMEOUT=1800
 BUILD=1
+FRESH=0
 EXEC=""
 
 usage() {
@@ -39,6 +40,9 @@ Options:
   --quick            smoke run: A 1,000 objects, B/C 2 x 64 MiB, D/E 10,000 keys, F 10k/100k
   --timeout S        limit for any one measured command (default 1800 s)
   --no-build         do not run `cargo build --release` (use target/release/s3ferry as is)
+  --fresh            start Garage from an empty state (deletes bench/.cache/server; the
+                     data sets are seeded again, about a minute). Garage's metadata grows
+                     with every run and slows every tool down after many runs
   --exec CMD         instead of the benchmark, start Garage and run `bash -c CMD` with
                      $ENDPOINT, $S3FERRY, $S5CMD, $AWS, $RCLONE set, the read-write key in
                      AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION=garage, and
@@ -57,6 +61,7 @@ while [ $# -gt 0 ]; do
         --timeout) TIMEOUT="$2"; shift 2 ;;
         --timeout=*) TIMEOUT="${1#*=}"; shift ;;
         --no-build) BUILD=0; shift ;;
+        --fresh) FRESH=1; shift ;;
         --exec) EXEC="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -116,6 +121,10 @@ fi
 
 # ---------------------------------------------------------------- garage
 SRV="$CACHE/server"
+if [ "$FRESH" = 1 ]; then
+    log "--fresh: deleting the server state in $SRV"
+    rm -rf "$SRV"
+fi
 mkdir -p "$SRV/meta" "$SRV/data"
 [ -s "$SRV/rpc_secret" ] || (umask 077; "$PY" -c 'import secrets; print(secrets.token_hex(32))' > "$SRV/rpc_secret")
 

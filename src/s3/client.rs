@@ -2,7 +2,7 @@
 //! regions discovered once (the Rust SDK does not follow S3's 301 redirects).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -11,7 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::Client;
 
-use super::direct::{self, DirectCopy, EndpointInputs};
+use super::direct::{DirectCopy, EndpointInputs, HttpPool};
 use super::error::{ErrorKind, S3Error, S3Result};
 use crate::config::ConnectionSettings;
 
@@ -28,8 +28,7 @@ const DEFAULT_REGION: &str = "us-east-1";
 pub struct RegionClients {
     pub meta: Client,
     pub data: Client,
-    /// CopyObject without the SDK pipeline; `None` without credentials or
-    /// TLS roots.
+    /// CopyObject without the SDK pipeline; `None` without credentials.
     pub direct: Option<Arc<DirectCopy>>,
 }
 
@@ -38,8 +37,8 @@ struct Inner {
     sdk: SdkConfig,
     clients: Mutex<HashMap<String, RegionClients>>,
     bucket_regions: Mutex<HashMap<String, String>>,
-    /// The connection pool of direct copies, made on first use.
-    direct_http: OnceLock<Option<direct::HttpClient>>,
+    /// The connection pool of direct copies.
+    direct_http: Arc<HttpPool>,
 }
 
 /// A connection to one S3 endpoint with one identity. Cheap to clone.
@@ -103,7 +102,7 @@ impl Connection {
             sdk,
             clients: Mutex::new(HashMap::new()),
             bucket_regions: Mutex::new(HashMap::new()),
-            direct_http: OnceLock::new(),
+            direct_http: Arc::new(HttpPool::new(POOL_IDLE_TIMEOUT, CONNECT_TIMEOUT)),
         })))
     }
 
@@ -160,11 +159,6 @@ impl Connection {
         if self.0.settings.anonymous {
             return None;
         }
-        let http = self
-            .0
-            .direct_http
-            .get_or_init(|| direct::http_client(POOL_IDLE_TIMEOUT, CONNECT_TIMEOUT))
-            .clone()?;
         let inputs = EndpointInputs {
             region: region.to_string(),
             endpoint_url: self
@@ -177,7 +171,11 @@ impl Connection {
             use_fips: sdk.use_fips().unwrap_or(false),
             use_dual_stack: sdk.use_dual_stack().unwrap_or(false),
         };
-        Some(Arc::new(DirectCopy::new(http, inputs, provider)))
+        Some(Arc::new(DirectCopy::new(
+            self.0.direct_http.clone(),
+            inputs,
+            provider,
+        )))
     }
 
     pub fn home_clients(&self) -> RegionClients {

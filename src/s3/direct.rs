@@ -18,7 +18,7 @@
 //! copies that restate properties stay on the SDK.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -43,29 +43,65 @@ use super::ops::{copy_source, WriteResult, KEY_SAFE};
 const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 const USER_AGENT: &str = concat!("s3ferry/", env!("CARGO_PKG_VERSION"));
 
-pub type HttpClient =
-    hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+type HttpClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
-/// One hyper client (one connection pool) per connection. `None` when the
-/// system's root certificates cannot be loaded: then HTTPS copies use the SDK.
-pub fn http_client(idle: Duration, connect: Duration) -> Option<HttpClient> {
-    let mut tcp = HttpConnector::new();
-    tcp.enforce_http(false);
-    tcp.set_nodelay(true);
-    tcp.set_connect_timeout(Some(connect));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(provider)
-        .map_err(|e| tracing::debug!("direct copy disabled: no TLS roots ({e})"))
-        .ok()?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(tcp);
-    Some(
-        hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(idle)
-            .build(https),
-    )
+/// One hyper client (one connection pool) per connection, made on the first
+/// copy so that browsing never loads the system's root certificates.
+pub struct HttpPool {
+    idle: Duration,
+    connect: Duration,
+    made: OnceLock<Option<Http>>,
+}
+
+struct Http {
+    client: HttpClient,
+    /// False when the system has no usable root certificates: then only
+    /// plain-HTTP endpoints are sent here, HTTPS copies go through the SDK.
+    tls: bool,
+}
+
+impl HttpPool {
+    pub fn new(idle: Duration, connect: Duration) -> HttpPool {
+        HttpPool {
+            idle,
+            connect,
+            made: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&Http> {
+        self.made.get_or_init(|| self.make()).as_ref()
+    }
+
+    fn make(&self) -> Option<Http> {
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        tcp.set_connect_timeout(Some(self.connect));
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let (builder, tls) = match hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider.clone())
+        {
+            Ok(b) => (b, true),
+            Err(e) => {
+                tracing::debug!("direct copies over HTTPS disabled: no TLS roots ({e})");
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .ok()?
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth();
+                (
+                    hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config),
+                    false,
+                )
+            }
+        };
+        let https = builder.https_or_http().enable_http1().wrap_connector(tcp);
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.idle)
+            .build(https);
+        Some(Http { client, tls })
+    }
 }
 
 /// Where a bucket's requests go and how they are signed.
@@ -179,7 +215,7 @@ impl CredentialCache {
 
 /// Sends CopyObject for one connection in one region.
 pub struct DirectCopy {
-    http: HttpClient,
+    http: Arc<HttpPool>,
     inputs: EndpointInputs,
     creds: CredentialCache,
     endpoints: Mutex<HashMap<String, Option<Arc<BucketEndpoint>>>>,
@@ -193,7 +229,7 @@ impl std::fmt::Debug for DirectCopy {
 
 impl DirectCopy {
     pub fn new(
-        http: HttpClient,
+        http: Arc<HttpPool>,
         inputs: EndpointInputs,
         provider: SharedCredentialsProvider,
     ) -> DirectCopy {
@@ -219,7 +255,15 @@ impl DirectCopy {
         {
             return e.clone();
         }
-        let resolved = resolve_endpoint(&self.inputs, bucket).await.map(Arc::new);
+        let usable = |ep: &BucketEndpoint| {
+            self.http
+                .get()
+                .is_some_and(|h| h.tls || !ep.url.starts_with("https://"))
+        };
+        let resolved = resolve_endpoint(&self.inputs, bucket)
+            .await
+            .filter(usable)
+            .map(Arc::new);
         self.endpoints
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -262,7 +306,13 @@ impl DirectCopy {
             .body(Empty::<Bytes>::new())
             .map_err(|e| S3Error::new(ErrorKind::Other, format!("CopyObject request: {e}")))?;
 
-        let resp = self.http.request(req).await.map_err(transport_error)?;
+        let Some(http) = self.http.get() else {
+            return Err(S3Error::new(
+                ErrorKind::Other,
+                "direct copy has no HTTP client (use the SDK path)",
+            ));
+        };
+        let resp = http.client.request(req).await.map_err(transport_error)?;
         let (parts, body) = resp.into_parts();
         let body = body
             .collect()
