@@ -621,10 +621,15 @@ def tool_version(tool):
 
 def git_state():
     try:
-        rev = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, timeout=30).stdout.strip()
+        def git(*args):
+            return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        rev = git("rev-parse", "--short", "HEAD")
+        # BENCHMARKS.md is this script's own output; it does not change the binary.
+        changed = git("status", "--porcelain", "--", ".", ":(exclude)BENCHMARKS.md")
         built = dt.datetime.fromtimestamp(os.path.getmtime(BIN["s3ferry"]), dt.timezone.utc)
-        return (f"commit `{rev or '?'}` (`-dirty`: the work tree had uncommitted changes), binary built "
+        state = " with uncommitted changes in the work tree" if changed else ""
+        return (f"commit `{rev or '?'}`{state}, binary built "
                 f"{built.strftime('%Y-%m-%d %H:%M UTC')}")
     except Exception as e:  # noqa: BLE001
         return f"? ({e})"
