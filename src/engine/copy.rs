@@ -260,17 +260,8 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     };
     let r: WriteResult = match direct {
         Some((d, ep)) => {
-            ctx.call(|| async {
-                d.copy_object(&ep, src, dst.1, e.etag.as_deref())
-                    .await
-                    .map_err(|err| {
-                        err.context(format_args!(
-                            "CopyObject s3://{}/{} -> s3://{}/{}",
-                            src.0, src.1, dst.0, dst.1
-                        ))
-                    })
-            })
-            .await?
+            ctx.call(|| d.copy_object(&ep, src, dst, e.etag.as_deref()))
+                .await?
         }
         None => {
             ctx.call(|| ops::copy_object(&ctx.dst, src, dst, e.etag.as_deref(), replace.as_ref()))

@@ -12,7 +12,7 @@ use crate::plan::compare::{decide, Facts};
 use crate::plan::model::{Action, ConflictPolicy, SourceMapping};
 use crate::plan::{Mapped, Mapper};
 use crate::s3::list::{list_page, ListRequest};
-use crate::s3::{ListItem, ObjectEntry, PageToken};
+use crate::s3::{ListItem, ListPage, ObjectEntry, PageToken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -230,19 +230,19 @@ impl Planner {
                 if cancel.is_cancelled() {
                     return Ok(inserted);
                 }
-                let page = with_retries(|| list_page(&client, &req, token.clone())).await?;
-                let next = page.next.clone();
+                let ListPage { items, next } =
+                    with_retries(|| list_page(&client, &req, token.clone())).await?;
                 let last = next.is_none()
                     || (m.single_object
                         // Keys come in order: past the exact key, a single object is done.
-                        && page.items.iter().any(
+                        && items.iter().any(
                             |i| matches!(i, ListItem::Object(o) if o.key != m.source.prefix),
                         ));
                 let this = self.clone();
-                let cursor = next.clone();
+                let cursor = token_text(&next);
                 let (n, any) = self
                     .journal
-                    .off_runtime(move |_| this.journal_page(idx, page.items, &next, last, indexed))
+                    .off_runtime(move |_| this.journal_page(idx, &items, cursor, last, indexed))
                     .await?;
                 found |= any;
                 inserted += n;
@@ -250,7 +250,7 @@ impl Planner {
                 if last {
                     break;
                 }
-                token = cursor;
+                token = next;
             }
             if m.single_object && !found && saved.is_none() {
                 let what = match &self.spec.plan.version_id {
@@ -271,15 +271,15 @@ impl Planner {
     fn journal_page(
         &self,
         idx: usize,
-        items: Vec<ListItem>,
-        next: &Option<PageToken>,
+        items: &[ListItem],
+        cursor: Option<String>,
         last: bool,
         indexed: bool,
     ) -> Result<(u64, bool), PlanError> {
         let m = &self.spec.mappings[idx];
         let mut found = false;
         let mut rows = Vec::with_capacity(items.len());
-        for item in &items {
+        for item in items {
             let ListItem::Object(o) = item else { continue };
             if m.single_object && o.key != m.source.prefix {
                 continue;
@@ -296,13 +296,9 @@ impl Planner {
                 rows.push(e);
             }
         }
-        let n = self.journal.insert_page(
-            self.job,
-            idx as i64,
-            &rows,
-            token_text(next).as_deref(),
-            last,
-        )?;
+        let n = self
+            .journal
+            .insert_page(self.job, idx as i64, &rows, cursor.as_deref(), last)?;
         if n as usize == rows.len() {
             if let Some(f) = &self.on_page {
                 f(&rows);

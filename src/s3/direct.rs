@@ -37,7 +37,8 @@ use hyper_util::rt::TokioExecutor;
 use percent_encoding::utf8_percent_encode;
 
 use super::error::{error_chain, short_cause, ErrorKind, S3Error, S3Result};
-use super::ops::{copy_source, WriteResult, KEY_SAFE};
+use super::ops::{copy_label, copy_source, WriteResult, KEY_SAFE};
+use super::xml::Flat;
 
 /// Refresh expiring credentials this long before they run out.
 const REFRESH_BEFORE: Duration = Duration::from_secs(300);
@@ -271,9 +272,21 @@ impl DirectCopy {
         resolved
     }
 
-    /// Server-side CopyObject of `src` to `dst_key` at `ep`, properties and
-    /// tags copied; `if_match` pins the source by ETag.
+    /// Server-side CopyObject of `src` to `dst` (whose bucket is at `ep`),
+    /// properties and tags copied; `if_match` pins the source by ETag.
     pub async fn copy_object(
+        &self,
+        ep: &BucketEndpoint,
+        src: (&str, &str, Option<&str>),
+        dst: (&str, &str),
+        if_match: Option<&str>,
+    ) -> S3Result<WriteResult> {
+        self.send_copy(ep, src, dst.1, if_match)
+            .await
+            .map_err(|e| e.context(copy_label(src, dst)))
+    }
+
+    async fn send_copy(
         &self,
         ep: &BucketEndpoint,
         src: (&str, &str, Option<&str>),
@@ -333,19 +346,21 @@ impl DirectCopy {
         };
         let status = parts.status.as_u16();
         let text = String::from_utf8_lossy(&body);
+        let answer = Flat::parse(&text).unwrap_or_default();
+        let field = |name: &str| answer.get(name).map(str::to_string);
         // S3 can answer a copy with 200 and an <Error> document when it fails
         // after the headers were sent.
-        if !parts.status.is_success() || xml_root(&text) == Some("Error") {
+        if !parts.status.is_success() || answer.root == "Error" {
             return Err(S3Error::from_response(
                 status,
-                xml_text(&text, "Code"),
-                xml_text(&text, "Message"),
+                field("Code"),
+                field("Message"),
                 header("x-amz-bucket-region"),
                 Some(text.chars().take(512).collect()),
             ));
         }
         Ok(WriteResult {
-            etag: xml_text(&text, "ETag"),
+            etag: field("ETag"),
             version_id: header("x-amz-version-id"),
         })
     }
@@ -400,98 +415,9 @@ fn transport_error(e: hyper_util::client::legacy::Error) -> S3Error {
     }
 }
 
-/// The name of the document's root element.
-fn xml_root(doc: &str) -> Option<&str> {
-    let mut rest = doc.trim_start();
-    // Skip the declaration and any comments before the root.
-    while let Some(r) = rest
-        .strip_prefix("<?")
-        .or_else(|| rest.strip_prefix("<!--"))
-    {
-        let end = r.find('>')?;
-        rest = r[end + 1..].trim_start();
-    }
-    let r = rest.strip_prefix('<')?;
-    let end = r.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
-    Some(&r[..end])
-}
-
-/// The unescaped text of the first `<tag>` element (S3's answers to CopyObject
-/// are flat: `CopyObjectResult` or `Error` with text children).
-fn xml_text(doc: &str, tag: &str) -> Option<String> {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let start = doc.find(&open)? + open.len();
-    let len = doc[start..].find(&close)?;
-    Some(unescape(&doc[start..start + len]))
-}
-
-fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let Some(end) = tail.find(';') else {
-            out.push_str(tail);
-            return out;
-        };
-        let entity = &tail[1..end];
-        let ch = match entity {
-            "quot" => Some('"'),
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match ch {
-            Some(c) => out.push(c),
-            None => out.push_str(&tail[..=end]),
-        }
-        rest = &tail[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_copy_results_and_errors() {
-        let ok = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>&quot;9b2cf535f27731c974343645a3985328&quot;</ETag></CopyObjectResult>";
-        assert_eq!(xml_root(ok), Some("CopyObjectResult"));
-        assert_eq!(
-            xml_text(ok, "ETag").as_deref(),
-            Some("\"9b2cf535f27731c974343645a3985328\"")
-        );
-        // S3's late failure: status 200, an <Error> body after whitespace.
-        let late = "\n\n  <?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error &amp; retry</Message></Error>";
-        assert_eq!(xml_root(late), Some("Error"));
-        assert_eq!(xml_text(late, "Code").as_deref(), Some("InternalError"));
-        assert_eq!(
-            xml_text(late, "Message").as_deref(),
-            Some("We encountered an internal error & retry")
-        );
-        assert_eq!(xml_text(late, "ETag"), None);
-        assert_eq!(xml_root(""), None);
-    }
-
-    #[test]
-    fn unescapes_entities() {
-        assert_eq!(unescape("a&lt;b&gt;&#65;&#x42;&apos;"), "a<b>AB'");
-        assert_eq!(unescape("no entities"), "no entities");
-        assert_eq!(unescape("&bogus; & tail"), "&bogus; & tail");
-    }
 
     #[tokio::test]
     async fn endpoints_follow_the_sdk_rules() {

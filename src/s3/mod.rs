@@ -9,6 +9,7 @@ pub mod model;
 pub mod ops;
 pub mod status;
 pub mod time;
+pub mod xml;
 
 pub use client::{Connection, ConnectionPool, RegionClients};
 pub use error::{ErrorKind, S3Error, S3Result};

@@ -33,6 +33,14 @@ pub fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String 
     s
 }
 
+/// What a failed CopyObject was doing, for its error message.
+pub(crate) fn copy_label(src: (&str, &str, Option<&str>), dst: (&str, &str)) -> String {
+    format!(
+        "CopyObject s3://{}/{} -> s3://{}/{}",
+        src.0, src.1, dst.0, dst.1
+    )
+}
+
 fn version(v: Option<&str>) -> Option<String> {
     v.filter(|v| *v != "null").map(str::to_string)
 }
@@ -244,12 +252,10 @@ pub async fn copy_object(
                 TaggingDirective::Copy
             });
     }
-    let r = b.send().await.map_err(|e| {
-        S3Error::from(e).context(format_args!(
-            "CopyObject s3://{sb}/{sk} -> s3://{}/{}",
-            dst.0, dst.1
-        ))
-    })?;
+    let r = b
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(copy_label(src, dst)))?;
     Ok(WriteResult {
         etag: r
             .copy_object_result()

@@ -9,6 +9,7 @@ use super::client::Connection;
 use super::error::{ErrorKind, S3Error, S3Result};
 use super::list::{list_stream, ListRequest};
 use super::model::*;
+use super::xml::Flat;
 
 fn field<T>(r: Result<T, S3Error>) -> Field<T> {
     match r {
@@ -150,12 +151,8 @@ async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
 
 /// Read `<Status>` / `<MfaDelete>` from a versioning document whatever its root.
 fn versioning_from_xml(body: &str) -> Versioning {
-    let tag = |name: &str| {
-        let open = format!("<{name}>");
-        let start = body.find(&open)? + open.len();
-        let end = body[start..].find('<')? + start;
-        Some(body[start..end].trim().to_string())
-    };
+    let doc = Flat::parse(body).unwrap_or_default();
+    let tag = |name: &str| doc.get(name).map(|v| v.trim().to_string());
     let status = match tag("Status").as_deref() {
         Some("Enabled") => VersioningState::Enabled,
         Some("Suspended") => VersioningState::Suspended,
