@@ -104,7 +104,7 @@ pub fn build_spec(
         (JobKind::Sync, false) => ConflictPolicy::SkipIdentical,
         _ => ConflictPolicy::Overwrite,
     };
-    let spec = JobSpec {
+    let mut spec = JobSpec {
         kind,
         mappings,
         src_conn: resolve_side(flags, config, Side::Src)?,
@@ -128,11 +128,31 @@ pub fn build_spec(
             preserve_acl: args.preserve_acl,
             server_side: args.server_side,
             direct_copy: defaults.direct_copy,
+            preserve_lock: args.preserve_lock,
+            ..RunOptions::default()
         },
     };
-    // Bad globs and rewrites are usage errors, found before any request.
+    // Flags win over [engine]; either way the choice is checked.
+    let flags_set = args.sse.is_some() || args.sse_kms_key_id.is_some() || args.preserve_sse;
+    let (sse, key, preserve) = if flags_set {
+        (
+            args.sse.as_deref(),
+            args.sse_kms_key_id.as_deref(),
+            args.preserve_sse,
+        )
+    } else {
+        (
+            defaults.sse.as_deref(),
+            defaults.sse_kms_key_id.as_deref(),
+            defaults.preserve_sse,
+        )
+    };
+    spec.run.set_sse(sse, key, preserve).map_err(usage)?;
+    // Bad globs and rewrites are usage errors, found before any request, and
+    // so is a plan that would delete what it reads.
     crate::plan::Mapper::new(spec.mappings.clone(), &spec.plan)
         .map_err(|e| usage(e.to_string()))?;
+    crate::engine::overlap::check_spec(&spec).map_err(usage)?;
     Ok(spec)
 }
 
@@ -205,7 +225,7 @@ async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::R
         }
     }
     Ok(if refused.is_some() {
-        Exit::FAILURE
+        Exit::USAGE
     } else {
         Exit::OK
     })
@@ -350,6 +370,8 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
     Ok(match s.state {
         JobState::Completed => Exit::OK,
         JobState::Cancelled => Exit(130),
+        // Refused before anything ran: the command asked for something unsafe.
+        _ if engine.handle(id).is_some_and(|h| h.was_refused()) => Exit::USAGE,
         _ => Exit::FAILURE,
     })
 }

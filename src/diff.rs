@@ -12,9 +12,11 @@ use crate::cli::args::{ConnFlags, DiffArgs};
 use crate::cli::{json_line, resolve_side, Exit, Side};
 use crate::config::Config;
 use crate::location::Location;
-use crate::plan::compare::{compare, Facts, Sameness};
+use crate::plan::compare::{
+    compare, compare_with_heads, needs_head, Basis, Facts, HeadFacts, Sameness,
+};
 use crate::s3::list::{list_stream, ListRequest};
-use crate::s3::{ops, Connection, ListItem, ObjectEntry, S3Error};
+use crate::s3::{ops, Connection, ErrorKind, ListItem, ObjectEntry, ObjectProps, S3Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -22,6 +24,9 @@ pub enum Status {
     OnlyDst,
     Different,
     Same,
+    /// Same size, and nothing else comparable (multipart or encrypted ETags,
+    /// no common full-object checksum): not known to be the same.
+    Unknown,
 }
 
 impl Status {
@@ -31,6 +36,7 @@ impl Status {
             Status::OnlyDst => "only_dst",
             Status::Different => "different",
             Status::Same => "same",
+            Status::Unknown => "unknown",
         }
     }
 }
@@ -41,6 +47,7 @@ pub struct DiffCounts {
     pub only_dst: u64,
     pub different: u64,
     pub same: u64,
+    pub unknown: u64,
 }
 
 impl DiffCounts {
@@ -50,11 +57,12 @@ impl DiffCounts {
             Status::OnlyDst => self.only_dst += 1,
             Status::Different => self.different += 1,
             Status::Same => self.same += 1,
+            Status::Unknown => self.unknown += 1,
         }
     }
 
     pub fn total(&self) -> u64 {
-        self.only_src + self.only_dst + self.different + self.same
+        self.only_src + self.only_dst + self.different + self.same + self.unknown
     }
 }
 
@@ -127,12 +135,27 @@ fn facts(o: &ObjectEntry) -> Facts {
     }
 }
 
-fn history_equal(a: &[ObjectEntry], b: &[ObjectEntry]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.is_delete_marker() == y.is_delete_marker()
-                && (x.is_delete_marker() || compare(&facts(x), &facts(y)) != Sameness::Different)
-        })
+/// Two version histories, from listing facts: `Unknown` when they line up
+/// but some same-size versions have ETags that cannot be compared.
+fn history_sameness(a: &[ObjectEntry], b: &[ObjectEntry]) -> Sameness {
+    if a.len() != b.len() {
+        return Sameness::Different;
+    }
+    let mut out = Sameness::Same;
+    for (x, y) in a.iter().zip(b) {
+        if x.is_delete_marker() != y.is_delete_marker() {
+            return Sameness::Different;
+        }
+        if x.is_delete_marker() {
+            continue;
+        }
+        match compare(&facts(x), &facts(y)) {
+            Sameness::Different => return Sameness::Different,
+            Sameness::Unknown => out = Sameness::Unknown,
+            Sameness::Same => {}
+        }
+    }
+    out
 }
 
 /// How two listings are compared.
@@ -142,6 +165,8 @@ pub struct DiffOptions {
     pub checksum: bool,
     /// Compare version histories instead of latest versions.
     pub versions: bool,
+    /// Equal sizes are enough: pairs that cannot be compared otherwise count as the same.
+    pub size_only: bool,
 }
 
 /// One relative key and how its two sides compare.
@@ -153,6 +178,8 @@ pub struct DiffEntry {
     /// Size of the source's latest version, when the source has the key.
     pub src_size: Option<u64>,
     pub detail: Option<String>,
+    /// What a comparison of two same-size objects rested on (None otherwise).
+    pub basis: Option<Basis>,
 }
 
 /// One side of a comparison: where, and the client to list it with.
@@ -170,10 +197,18 @@ struct Merge {
     x: Option<Group>,
     y: Option<Group>,
     primed: bool,
-    src: DiffSide,
-    dst: DiffSide,
     opts: DiffOptions,
 }
+
+/// One step of the merge: a finished entry, or the latest versions of a key
+/// on both sides, still to compare (which may take HeadObject requests).
+enum Step {
+    Done(DiffEntry),
+    Pair(String, Box<(ObjectEntry, ObjectEntry)>),
+}
+
+/// Keys compared at once (each may HEAD both sides); results stay in key order.
+const COMPARE_WIDTH: usize = 16;
 
 /// Every relative key of `src` and `dst` with its status, in key order: a
 /// streaming merge of both listings, so memory does not grow with the key count.
@@ -201,47 +236,55 @@ pub fn diff_stream(
         x: None,
         y: None,
         primed: false,
-        src,
-        dst,
         opts,
     };
-    futures::stream::try_unfold(state, |mut st| async move {
+    let sides = std::sync::Arc::new((src, dst));
+    let steps = futures::stream::try_unfold(state, |mut st| async move {
         if !st.primed {
             st.x = st.a.next().await.transpose()?;
             st.y = st.b.next().await.transpose()?;
             st.primed = true;
         }
+        let done = Step::Done;
         let (entry, next_a, next_b) = match (&st.x, &st.y) {
             (None, None) => return Ok(None),
-            (Some((k, v)), None) => (only(k, Status::OnlySrc, Some(v)), true, false),
-            (None, Some((k, _))) => (only(k, Status::OnlyDst, None), false, true),
+            (Some((k, v)), None) => (done(only(k, Status::OnlySrc, Some(v))), true, false),
+            (None, Some((k, _))) => (done(only(k, Status::OnlyDst, None)), false, true),
             (Some((ka, va)), Some((kb, vb))) => match ka.as_bytes().cmp(kb.as_bytes()) {
-                std::cmp::Ordering::Less => (only(ka, Status::OnlySrc, Some(va)), true, false),
-                std::cmp::Ordering::Greater => (only(kb, Status::OnlyDst, None), false, true),
+                std::cmp::Ordering::Less => {
+                    (done(only(ka, Status::OnlySrc, Some(va))), true, false)
+                }
+                std::cmp::Ordering::Greater => (done(only(kb, Status::OnlyDst, None)), false, true),
+                std::cmp::Ordering::Equal if !st.opts.versions => (
+                    Step::Pair(ka.clone(), Box::new((va[0].clone(), vb[0].clone()))),
+                    true,
+                    true,
+                ),
                 std::cmp::Ordering::Equal => {
-                    let (status, detail) = if st.opts.versions {
-                        if history_equal(va, vb) {
-                            (Status::Same, None)
-                        } else {
-                            (
-                                Status::Different,
-                                Some(format!(
-                                    "{} vs {} versions/markers differ",
-                                    va.len(),
-                                    vb.len()
-                                )),
-                            )
-                        }
-                    } else {
-                        compare_one(st.opts, &st.src, &st.dst, &va[0], &vb[0]).await?
+                    let (status, detail, basis) = match history_sameness(va, vb) {
+                        Sameness::Same => (Status::Same, None, None),
+                        Sameness::Different => (
+                            Status::Different,
+                            Some(format!(
+                                "{} vs {} versions/markers differ",
+                                va.len(),
+                                vb.len()
+                            )),
+                            None,
+                        ),
+                        Sameness::Unknown => unknown(
+                            st.opts,
+                            "same sizes; some versions' ETags are not comparable".into(),
+                        ),
                     };
                     let entry = DiffEntry {
                         key: ka.clone(),
                         status,
                         src_size: va.first().map(|o| o.size),
                         detail,
+                        basis,
                     };
-                    (entry, true, true)
+                    (done(entry), true, true)
                 }
             },
         };
@@ -252,7 +295,29 @@ pub fn diff_stream(
             st.y = st.b.next().await.transpose()?;
         }
         Ok(Some((entry, st)))
-    })
+    });
+    steps
+        .map(move |step: anyhow::Result<Step>| {
+            let sides = sides.clone();
+            async move {
+                match step? {
+                    Step::Done(e) => Ok(e),
+                    Step::Pair(key, pair) => {
+                        let (a, b) = &*pair;
+                        let (status, detail, basis) =
+                            compare_one(opts, &sides.0, &sides.1, a, b).await?;
+                        Ok(DiffEntry {
+                            key,
+                            status,
+                            src_size: Some(a.size),
+                            detail,
+                            basis,
+                        })
+                    }
+                }
+            }
+        })
+        .buffered(COMPARE_WIDTH)
 }
 
 fn only(key: &str, status: Status, src: Option<&Vec<ObjectEntry>>) -> DiffEntry {
@@ -261,6 +326,7 @@ fn only(key: &str, status: Status, src: Option<&Vec<ObjectEntry>>) -> DiffEntry 
         status,
         src_size: src.and_then(|v| v.first()).map(|o| o.size),
         detail: None,
+        basis: None,
     }
 }
 
@@ -278,17 +344,28 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::
     let opts = DiffOptions {
         checksum: args.checksum,
         versions: args.versions,
+        size_only: args.size_only,
     };
     let mut entries = Box::pin(diff_stream(src, dst, opts));
     let mut counts = DiffCounts::default();
+    // Same-size pairs --checksum could not compare by checksum, and pairs
+    // --size-only took for the same on their size alone.
+    let (mut no_checksum, mut by_size) = (0u64, 0u64);
     while let Some(entry) = entries.next().await {
         let DiffEntry {
             key,
             status,
             detail,
+            basis,
             ..
         } = entry?;
         counts.add(status);
+        if opts.checksum && basis.is_some_and(|b| b != Basis::Checksum) {
+            no_checksum += 1;
+        }
+        if status == Status::Same && basis == Some(Basis::Size) {
+            by_size += 1;
+        }
         if status != Status::Same {
             if args.json {
                 json_line(&json!({"key": key, "status": status.as_str(), "detail": detail}));
@@ -296,6 +373,7 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::
                 let label = match status {
                     Status::OnlySrc => "only in source",
                     Status::OnlyDst => "only in destination",
+                    Status::Unknown => "not comparable",
                     _ => "different",
                 };
                 println!(
@@ -306,23 +384,71 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::
         }
     }
     if args.json {
-        json_line(&json!({
+        let mut summary = json!({
             "summary": true, "only_src": counts.only_src, "only_dst": counts.only_dst,
-            "different": counts.different, "same": counts.same,
-        }));
+            "different": counts.different, "same": counts.same, "unknown": counts.unknown,
+        });
+        if opts.checksum {
+            summary["not_comparable_by_checksum"] = json!(no_checksum);
+        }
+        if opts.size_only {
+            summary["same_by_size_only"] = json!(by_size);
+        }
+        json_line(&summary);
     } else {
-        println!(
+        let mut line = format!(
             "{} only in source, {} only in destination, {} different, {} same",
             counts.only_src, counts.only_dst, counts.different, counts.same
         );
+        if opts.size_only {
+            line.push_str(&format!(" ({by_size} by size only)"));
+        }
+        line.push_str(&format!(", {} not comparable", counts.unknown));
+        if opts.checksum {
+            line.push_str(&format!(
+                "; {no_checksum} same-size pair(s) not comparable by checksum"
+            ));
+        }
+        println!("{line}");
     }
     Ok(
-        if counts.only_src + counts.only_dst + counts.different == 0 {
+        if counts.only_src + counts.only_dst + counts.different + counts.unknown == 0 {
             Exit::OK
         } else {
             Exit::FAILURE
         },
     )
+}
+
+impl From<&ObjectProps> for HeadFacts {
+    fn from(p: &ObjectProps) -> HeadFacts {
+        HeadFacts {
+            sse: p.sse.clone(),
+            sse_customer_algorithm: p.sse_customer_algorithm.clone(),
+            checksum: p.checksum.clone(),
+        }
+    }
+}
+
+/// HeadObject (with ChecksumMode) for a comparison. An object HeadObject
+/// will not describe without its key (SSE-C answers 400) or that vanished
+/// since the listing gives `Err(reason)`: it cannot be compared.
+pub async fn head_facts(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Result<HeadFacts, String>, S3Error> {
+    match ops::head_object(client, bucket, key, version_id).await {
+        Ok(p) => Ok(Ok(HeadFacts::from(&p))),
+        Err(e) if e.status == Some(400) => Ok(Err(format!(
+            "HeadObject s3://{bucket}/{key} refused (an SSE-C object?)"
+        ))),
+        Err(e) if e.kind == ErrorKind::NoSuchKey => Ok(Err(format!(
+            "s3://{bucket}/{key} is gone since the listing"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 async fn compare_one(
@@ -331,30 +457,38 @@ async fn compare_one(
     dst: &DiffSide,
     a: &ObjectEntry,
     b: &ObjectEntry,
-) -> anyhow::Result<(Status, Option<String>)> {
-    if a.size != b.size {
-        return Ok((
-            Status::Different,
-            Some(format!("size {} vs {}", a.size, b.size)),
-        ));
-    }
-    if opts.checksum {
-        let pa = ops::head_object(&src.client, &src.location.bucket, &a.key, None).await?;
-        let pb = ops::head_object(&dst.client, &dst.location.bucket, &b.key, None).await?;
-        if let (Some((aa, av)), Some((ba, bv))) = (&pa.checksum, &pb.checksum) {
-            if aa == ba {
-                return Ok(if av == bv {
-                    (Status::Same, None)
-                } else {
-                    (Status::Different, Some(format!("{aa} checksum differs")))
-                });
+) -> anyhow::Result<(Status, Option<String>, Option<Basis>)> {
+    let (fa, fb) = (facts(a), facts(b));
+    // Differing MD5-looking ETags mean different bytes only when neither
+    // object is KMS / DSSE / SSE-C encrypted, which only HeadObject says.
+    let heads = if a.size == b.size && (opts.checksum || needs_head(&fa, &fb)) {
+        let (ha, hb) = futures::try_join!(
+            head_facts(&src.client, &src.location.bucket, &a.key, None),
+            head_facts(&dst.client, &dst.location.bucket, &b.key, None),
+        )?;
+        match (ha, hb) {
+            (Ok(ha), Ok(hb)) => Some((ha, hb)),
+            (Err(why), _) | (_, Err(why)) => {
+                return Ok(unknown(opts, format!("same size; {why}")));
             }
         }
-    }
-    Ok(match compare(&facts(a), &facts(b)) {
-        Sameness::Same => (Status::Same, None),
-        Sameness::Different => (Status::Different, Some("ETag differs".into())),
-        // Same size, ETags not comparable (multipart): the listing cannot tell.
-        Sameness::Unknown => (Status::Same, None),
+    } else {
+        None
+    };
+    let v = compare_with_heads(&fa, &fb, heads.as_ref().map(|(x, y)| (x, y)));
+    let basis = (a.size == b.size).then_some(v.basis);
+    Ok(match v.sameness {
+        Sameness::Same => (Status::Same, None, basis),
+        Sameness::Different => (Status::Different, v.reason, basis),
+        Sameness::Unknown => unknown(opts, v.reason.unwrap_or_default()),
     })
+}
+
+/// A same-size pair nothing else could compare: `unknown`, or the same under --size-only.
+fn unknown(opts: DiffOptions, reason: String) -> (Status, Option<String>, Option<Basis>) {
+    if opts.size_only {
+        (Status::Same, None, Some(Basis::Size))
+    } else {
+        (Status::Unknown, Some(reason), Some(Basis::Size))
+    }
 }

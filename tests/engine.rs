@@ -263,7 +263,7 @@ async fn sync_twice_copies_nothing_the_second_time_and_dry_run_changes_nothing()
             &format!("s3://{src}/d/"),
             &format!("s3://{dst}/"),
         ]));
-        assert_eq!(code, 1);
+        assert_eq!(code, 2, "refused before anything runs");
         assert!(err.contains("--max-delete"), "{err}");
         assert!(keys(&c, &dst, "").await.contains(&"extra.txt".to_string()));
         let (code, out, err) = run(srv.cmd(data.path()).args([
@@ -631,7 +631,7 @@ async fn refusals_no_clobber_version_id_and_copying_into_its_own_source() {
             &format!("s3://{b}/y/"),
             &format!("s3://{b}/z/"),
         ]));
-        assert_eq!(code, 1, "{err}");
+        assert_eq!(code, 2, "{err}");
         assert!(
             err.contains("both map to destination key \"z/k\""),
             "{}: {err}",
@@ -649,7 +649,7 @@ async fn refusals_no_clobber_version_id_and_copying_into_its_own_source() {
             &format!("s3://{b}/x/"),
             &deep,
         ]));
-        assert_eq!(code, 1);
+        assert_eq!(code, 2, "refused plan");
         assert!(out.contains("over S3's limit of 1024"), "{out}");
 
         // --no-clobber keeps what is there.

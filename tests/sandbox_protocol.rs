@@ -7,14 +7,17 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{
-    BucketVersioningStatus, ChecksumMode, CompletedMultipartUpload, CompletedPart, Delete,
-    DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination, EncodingType,
-    MetadataDirective, ObjectIdentifier, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
-    ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule, StorageClass, Tag, Tagging, TaggingDirective,
-    VersioningConfiguration,
+    BucketVersioningStatus, ChecksumMode, CompletedMultipartUpload, CompletedPart,
+    DefaultRetention, Delete, DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination,
+    EncodingType, MetadataDirective, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled,
+    ObjectLockLegalHold, ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention,
+    ObjectLockRetentionMode, ObjectLockRule, ObjectOwnership, OwnershipControls,
+    OwnershipControlsRule, ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter,
+    ReplicationRuleStatus, RestoreRequest, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, StorageClass, Tag, Tagging,
+    TaggingDirective, VersioningConfiguration,
 };
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
@@ -1195,7 +1198,7 @@ async fn copy_object_directives() {
         .metadata("shape", "round")
         .tagging_directive(TaggingDirective::Replace)
         .tagging("fresh=yes")
-        .storage_class(StorageClass::Glacier)
+        .storage_class(StorageClass::OnezoneIa)
         .send()
         .await
         .expect("copy replace");
@@ -1211,7 +1214,7 @@ async fn copy_object_directives() {
     let meta = head.metadata().cloned().unwrap_or_default();
     assert_eq!(meta.get("shape").map(String::as_str), Some("round"));
     assert!(!meta.contains_key("color"));
-    assert_eq!(head.storage_class(), Some(&StorageClass::Glacier));
+    assert_eq!(head.storage_class(), Some(&StorageClass::OnezoneIa));
     let tags = c
         .get_object_tagging()
         .bucket("cpy")
@@ -1964,12 +1967,21 @@ async fn credentials_mode_checks_signatures() {
 /// Minimal HTTP/1.1 GET over a raw socket, for requests the SDK cannot make
 /// (presigned URLs, anonymous requests).
 async fn raw_get(url: &str) -> (u16, Vec<u8>) {
+    raw_request("GET", url, b"").await
+}
+
+/// An unsigned HTTP/1.1 request, for answers the SDK does not expose.
+async fn raw_request(method: &str, url: &str, body: &[u8]) -> (u16, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write body");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
     let text_end = response
@@ -2123,4 +2135,1883 @@ async fn generated_objects_list_page_by_page_and_read_back() {
         head.e_tag().map(|e| e.trim_matches('"').to_string()),
         Some(md5_hex(&body))
     );
+}
+
+// AWS behaviours that moto and Garage soften, which the engine's safety
+// checks must be able to meet (DESIGN.md 4b.6).
+
+const PART: usize = 5 * 1024 * 1024;
+
+fn quoted_md5(data: &[u8]) -> String {
+    format!("\"{}\"", md5_hex(data))
+}
+
+/// S3 gives encrypted objects 32 hex digits that are not the MD5 of the data.
+fn assert_opaque_etag(etag: Option<&str>, data: &[u8]) {
+    let etag = etag.expect("etag");
+    let inner = etag.trim_matches('"');
+    assert_eq!(inner.len(), 32, "{etag}");
+    assert!(inner.bytes().all(|b| b.is_ascii_hexdigit()), "{etag}");
+    assert_ne!(
+        inner,
+        md5_hex(data),
+        "an encrypted object's ETag is not its MD5"
+    );
+}
+
+fn content_md5(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+/// SSE-C headers: the base64 key and the base64 MD5 of the key.
+fn customer_key() -> (String, String) {
+    use base64::Engine as _;
+    let key = [7u8; 32];
+    let b64 = base64::engine::general_purpose::STANDARD;
+    (b64.encode(key), b64.encode(Md5::digest(key)))
+}
+
+fn from_now(secs: i64) -> DateTime {
+    DateTime::from_secs(chrono::Utc::now().timestamp() + secs)
+}
+
+async fn create_bucket(c: &Client, bucket: &str) {
+    c.create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create {bucket}: {e:?}"));
+}
+
+async fn enable_versioning(c: &Client, bucket: &str) {
+    c.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("enable versioning");
+}
+
+async fn set_default_kms(c: &Client, bucket: &str) {
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .build()
+                .expect("default"),
+        )
+        .build();
+    c.put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()
+                .expect("config"),
+        )
+        .send()
+        .await
+        .expect("default encryption");
+}
+
+/// An Object Lock bucket, with a default retention of `days` when given.
+async fn lock_bucket(c: &Client, bucket: &str, default: Option<(ObjectLockRetentionMode, i32)>) {
+    c.create_bucket()
+        .bucket(bucket)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .expect("create lock bucket");
+    if let Some((mode, days)) = default {
+        put_lock_rule(c, bucket, mode, days)
+            .await
+            .expect("lock rule");
+    }
+}
+
+async fn put_lock_rule(
+    c: &Client,
+    bucket: &str,
+    mode: ObjectLockRetentionMode,
+    days: i32,
+) -> Result<
+    aws_sdk_s3::operation::put_object_lock_configuration::PutObjectLockConfigurationOutput,
+    SdkError<aws_sdk_s3::operation::put_object_lock_configuration::PutObjectLockConfigurationError>,
+> {
+    c.put_object_lock_configuration()
+        .bucket(bucket)
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder().mode(mode).days(days).build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+}
+
+async fn put_with_md5(c: &Client, bucket: &str, key: &str, body: &[u8]) -> String {
+    let out = c
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_md5(content_md5(body))
+        .body(ByteStream::from(body.to_vec()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key:?}: {e:?}"));
+    out.version_id().expect("version id").to_owned()
+}
+
+async fn complete(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    etags: &[String],
+) -> aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput {
+    let mut parts = CompletedMultipartUpload::builder();
+    for (i, etag) in etags.iter().enumerate() {
+        parts = parts.parts(
+            CompletedPart::builder()
+                .part_number(i as i32 + 1)
+                .e_tag(etag)
+                .build(),
+        );
+    }
+    c.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(parts.build())
+        .send()
+        .await
+        .expect("complete")
+}
+
+#[tokio::test]
+async fn encrypted_puts_get_opaque_etags() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "enc").await;
+    let body = b"the same bytes every time";
+
+    let plain = c
+        .put_object()
+        .bucket("enc")
+        .key("plain")
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("plain");
+    assert_eq!(plain.e_tag(), Some(quoted_md5(body).as_str()));
+    assert!(plain.server_side_encryption().is_none());
+    let s3 = c
+        .put_object()
+        .bucket("enc")
+        .key("sse-s3")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("aes256");
+    assert_eq!(s3.e_tag(), Some(quoted_md5(body).as_str()));
+
+    let kms = c
+        .put_object()
+        .bucket("enc")
+        .key("kms")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("kms");
+    assert_opaque_etag(kms.e_tag(), body);
+    assert_eq!(
+        kms.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert!(kms
+        .ssekms_key_id()
+        .is_some_and(|k| k.starts_with("arn:aws:kms:us-east-1:")));
+    let again = c
+        .put_object()
+        .bucket("enc")
+        .key("kms-again")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("1234abcd-12ab-34cd-56ef-1234567890ab")
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("kms again");
+    assert_opaque_etag(again.e_tag(), body);
+    assert_ne!(
+        again.e_tag(),
+        kms.e_tag(),
+        "opaque ETags are not derived from the data"
+    );
+    assert_eq!(
+        again.ssekms_key_id(),
+        Some("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    );
+
+    let dsse = c
+        .put_object()
+        .bucket("enc")
+        .key("dsse")
+        .server_side_encryption(ServerSideEncryption::AwsKmsDsse)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("dsse");
+    assert_opaque_etag(dsse.e_tag(), body);
+    assert_eq!(
+        dsse.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKmsDsse)
+    );
+
+    let (key, key_md5) = customer_key();
+    let ssec = c
+        .put_object()
+        .bucket("enc")
+        .key("sse-c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("sse-c");
+    assert_opaque_etag(ssec.e_tag(), body);
+    assert_eq!(ssec.sse_customer_algorithm(), Some("AES256"));
+    assert_eq!(ssec.sse_customer_key_md5(), Some(key_md5.as_str()));
+
+    // HEAD, GET and listings report the stored ETag; conditions compare with it.
+    let head = c
+        .head_object()
+        .bucket("enc")
+        .key("kms")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.e_tag(), kms.e_tag());
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert_eq!(head.ssekms_key_id(), kms.ssekms_key_id());
+    let head = c
+        .head_object()
+        .bucket("enc")
+        .key("sse-c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .send()
+        .await
+        .expect("head sse-c");
+    assert_eq!(head.e_tag(), ssec.e_tag());
+    assert_eq!(head.sse_customer_algorithm(), Some("AES256"));
+    let err = c
+        .get_object()
+        .bucket("enc")
+        .key("kms")
+        .if_match(quoted_md5(body))
+        .send()
+        .await
+        .expect_err("the MD5 is not the ETag");
+    assert_eq!(status(&err), 412);
+    let got = c
+        .get_object()
+        .bucket("enc")
+        .key("kms")
+        .if_match(kms.e_tag().expect("etag"))
+        .send()
+        .await
+        .expect("if-match on the stored ETag");
+    assert_eq!(got.e_tag(), kms.e_tag());
+    assert_eq!(
+        got.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let listed = c
+        .list_objects_v2()
+        .bucket("enc")
+        .prefix("dsse")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.contents()[0].e_tag(), dsse.e_tag());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn bucket_default_kms_gives_opaque_etags() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "kmsdefault").await;
+    set_default_kms(&c, "kmsdefault").await;
+    let body = b"default encrypted";
+
+    let out = c
+        .put_object()
+        .bucket("kmsdefault")
+        .key("k")
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("put");
+    assert_opaque_etag(out.e_tag(), body);
+    assert_eq!(
+        out.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert!(out.ssekms_key_id().is_some());
+    let head = c
+        .head_object()
+        .bucket("kmsdefault")
+        .key("k")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.e_tag(), out.e_tag());
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+
+    // Explicit SSE-S3 wins over the default and keeps the MD5.
+    let s3 = c
+        .put_object()
+        .bucket("kmsdefault")
+        .key("aes")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("put aes");
+    assert_eq!(s3.e_tag(), Some(quoted_md5(body).as_str()));
+    assert_eq!(
+        s3.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn kms_multipart_uploads_get_opaque_part_etags() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "mpkms").await;
+    let first: Vec<u8> = (0..PART).map(|i| (i % 253) as u8).collect();
+    let tail = b"last part".to_vec();
+    put(&c, "mpkms", "plain-source", &first).await;
+
+    let created = c
+        .create_multipart_upload()
+        .bucket("mpkms")
+        .key("kms")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(
+        created.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let upload_id = created.upload_id().expect("id").to_owned();
+    let part1 = c
+        .upload_part_copy()
+        .bucket("mpkms")
+        .key("kms")
+        .upload_id(&upload_id)
+        .part_number(1)
+        .copy_source("mpkms/plain-source")
+        .send()
+        .await
+        .expect("part copy");
+    let part1_etag = part1
+        .copy_part_result()
+        .and_then(|r| r.e_tag())
+        .expect("etag")
+        .to_owned();
+    assert_opaque_etag(Some(&part1_etag), &first);
+    assert_eq!(
+        part1.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let part2 = c
+        .upload_part()
+        .bucket("mpkms")
+        .key("kms")
+        .upload_id(&upload_id)
+        .part_number(2)
+        .body(ByteStream::from(tail.clone()))
+        .send()
+        .await
+        .expect("part");
+    assert_opaque_etag(part2.e_tag(), &tail);
+    assert_eq!(
+        part2.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert!(part2.ssekms_key_id().is_some());
+    let part2_etag = part2.e_tag().expect("etag").to_owned();
+    let done = complete(&c, "mpkms", "kms", &upload_id, &[part1_etag, part2_etag]).await;
+    assert_eq!(
+        done.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert_eq!(done.ssekms_key_id(), part2.ssekms_key_id());
+    let etag = done.e_tag().expect("etag").to_owned();
+    let mut md5s = Vec::new();
+    md5s.extend_from_slice(&Md5::digest(&first));
+    md5s.extend_from_slice(&Md5::digest(&tail));
+    assert!(etag.ends_with("-2\""), "{etag}");
+    assert_ne!(etag, format!("\"{}-2\"", md5_hex(&md5s)));
+    let head = c
+        .head_object()
+        .bucket("mpkms")
+        .key("kms")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.e_tag(), Some(etag.as_str()));
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+
+    // A KMS bucket default reaches uploads that ask for nothing.
+    set_default_kms(&c, "mpkms").await;
+    let created = c
+        .create_multipart_upload()
+        .bucket("mpkms")
+        .key("dflt")
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(
+        created.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    let part = c
+        .upload_part()
+        .bucket("mpkms")
+        .key("dflt")
+        .upload_id(created.upload_id().expect("id"))
+        .part_number(1)
+        .body(ByteStream::from(tail.clone()))
+        .send()
+        .await
+        .expect("part");
+    assert_opaque_etag(part.e_tag(), &tail);
+
+    // SSE-S3 parts keep their MD5s.
+    let created = c
+        .create_multipart_upload()
+        .bucket("mpkms")
+        .key("aes")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .expect("create");
+    let part = c
+        .upload_part()
+        .bucket("mpkms")
+        .key("aes")
+        .upload_id(created.upload_id().expect("id"))
+        .part_number(1)
+        .body(ByteStream::from(tail.clone()))
+        .send()
+        .await
+        .expect("part");
+    assert_eq!(part.e_tag(), Some(quoted_md5(&tail).as_str()));
+    assert_eq!(
+        part.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn copies_take_the_etag_of_their_destination_encryption() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "cpenc").await;
+    create_bucket(&c, "cpkms").await;
+    set_default_kms(&c, "cpkms").await;
+    let body = b"copied around";
+    put(&c, "cpenc", "plain", body).await;
+
+    let into_kms = c
+        .copy_object()
+        .bucket("cpenc")
+        .key("kms")
+        .copy_source("cpenc/plain")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .send()
+        .await
+        .expect("copy into kms");
+    let kms_etag = into_kms
+        .copy_object_result()
+        .and_then(|r| r.e_tag())
+        .map(str::to_owned);
+    assert_opaque_etag(kms_etag.as_deref(), body);
+    assert_eq!(
+        into_kms.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+    assert!(into_kms
+        .ssekms_key_id()
+        .is_some_and(|k| k.starts_with("arn:aws:kms:")));
+    let head = c
+        .head_object()
+        .bucket("cpenc")
+        .key("kms")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.e_tag(), kms_etag.as_deref());
+
+    let (key, key_md5) = customer_key();
+    let into_ssec = c
+        .copy_object()
+        .bucket("cpenc")
+        .key("ssec")
+        .copy_source("cpenc/plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&key_md5)
+        .send()
+        .await
+        .expect("copy into sse-c");
+    assert_opaque_etag(into_ssec.copy_object_result().and_then(|r| r.e_tag()), body);
+
+    let by_default = c
+        .copy_object()
+        .bucket("cpkms")
+        .key("k")
+        .copy_source("cpenc/plain")
+        .send()
+        .await
+        .expect("copy into kms bucket");
+    assert_opaque_etag(
+        by_default.copy_object_result().and_then(|r| r.e_tag()),
+        body,
+    );
+    assert_eq!(
+        by_default.server_side_encryption(),
+        Some(&ServerSideEncryption::AwsKms)
+    );
+
+    // Out of KMS the copy's ETag is the MD5 of the bytes again.
+    let to_aes = c
+        .copy_object()
+        .bucket("cpenc")
+        .key("aes")
+        .copy_source("cpenc/kms")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .expect("copy into aes256");
+    assert_eq!(
+        to_aes.copy_object_result().and_then(|r| r.e_tag()),
+        Some(quoted_md5(body).as_str())
+    );
+    assert_eq!(
+        to_aes.server_side_encryption(),
+        Some(&ServerSideEncryption::Aes256)
+    );
+    let to_plain = c
+        .copy_object()
+        .bucket("cpenc")
+        .key("plain-again")
+        .copy_source("cpkms/k")
+        .send()
+        .await
+        .expect("copy out of the kms bucket");
+    assert_eq!(
+        to_plain.copy_object_result().and_then(|r| r.e_tag()),
+        Some(quoted_md5(body).as_str())
+    );
+    assert!(to_plain.server_side_encryption().is_none());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn delete_object_if_match() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "cdel").await;
+    put(&c, "cdel", "k", b"content").await;
+
+    let err = c
+        .delete_object()
+        .bucket("cdel")
+        .key("k")
+        .if_match("\"00000000000000000000000000000000\"")
+        .send()
+        .await
+        .expect_err("mismatch");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (412, "PreconditionFailed".to_owned())
+    );
+    assert_eq!(get(&c, "cdel", "k").await, b"content");
+    let err = c
+        .delete_object()
+        .bucket("cdel")
+        .key("missing")
+        .if_match("*")
+        .send()
+        .await
+        .expect_err("absent");
+    assert_eq!((status(&err), code(&err)), (404, "NoSuchKey".to_owned()));
+    c.delete_object()
+        .bucket("cdel")
+        .key("k")
+        .if_match(quoted_md5(b"content"))
+        .send()
+        .await
+        .expect("matching delete");
+    let err = c
+        .head_object()
+        .bucket("cdel")
+        .key("k")
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(status(&err), 404);
+    put(&c, "cdel", "any", b"x").await;
+    c.delete_object()
+        .bucket("cdel")
+        .key("any")
+        .if_match("*")
+        .send()
+        .await
+        .expect("* matches any object");
+    let err = c
+        .head_object()
+        .bucket("cdel")
+        .key("any")
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(status(&err), 404);
+
+    // A delete marker on top counts as no object.
+    create_bucket(&c, "cdelv").await;
+    enable_versioning(&c, "cdelv").await;
+    put(&c, "cdelv", "k", b"v").await;
+    c.delete_object()
+        .bucket("cdelv")
+        .key("k")
+        .send()
+        .await
+        .expect("marker");
+    let err = c
+        .delete_object()
+        .bucket("cdelv")
+        .key("k")
+        .if_match("*")
+        .send()
+        .await
+        .expect_err("marker is current");
+    assert_eq!((status(&err), code(&err)), (404, "NoSuchKey".to_owned()));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn conditional_delete_of_a_version_checks_the_current_version() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "cdver").await;
+    enable_versioning(&c, "cdver").await;
+    let v1 = put(&c, "cdver", "k", b"one").await;
+    let v2 = put(&c, "cdver", "k", b"two").await;
+
+    let err = c
+        .delete_object()
+        .bucket("cdver")
+        .key("k")
+        .version_id(&v1)
+        .if_match(quoted_md5(b"one"))
+        .send()
+        .await
+        .expect_err("v1's ETag is not the current one");
+    assert_eq!(status(&err), 412);
+    let old = c
+        .get_object()
+        .bucket("cdver")
+        .key("k")
+        .version_id(&v1)
+        .send()
+        .await;
+    assert!(old.is_ok(), "v1 must survive a failed conditional delete");
+
+    let out = c
+        .delete_object()
+        .bucket("cdver")
+        .key("k")
+        .version_id(&v1)
+        .if_match(quoted_md5(b"two"))
+        .send()
+        .await
+        .expect("condition holds on the current version");
+    assert_eq!(out.version_id(), Some(v1.as_str()));
+    let versions = c
+        .list_object_versions()
+        .bucket("cdver")
+        .send()
+        .await
+        .expect("versions");
+    let ids: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(ids, [v2.as_str()]);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn delete_objects_checks_each_etag() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "bdel").await;
+    for key in ["a", "b", "c", "d"] {
+        put(&c, "bdel", key, key.as_bytes()).await;
+    }
+    let id = |key: &str, etag: Option<String>| {
+        ObjectIdentifier::builder()
+            .key(key)
+            .set_e_tag(etag)
+            .build()
+            .expect("id")
+    };
+    let out = c
+        .delete_objects()
+        .bucket("bdel")
+        .delete(
+            Delete::builder()
+                .objects(id("a", Some(quoted_md5(b"a"))))
+                .objects(id("b", Some(quoted_md5(b"not b"))))
+                .objects(id("c", None))
+                .objects(id("d", Some("*".to_owned())))
+                .objects(id("missing", Some(quoted_md5(b"m"))))
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    let mut deleted: Vec<&str> = out.deleted().iter().filter_map(|d| d.key()).collect();
+    deleted.sort_unstable();
+    assert_eq!(deleted, ["a", "c", "d"]);
+    let mut errors: Vec<(&str, &str)> = out
+        .errors()
+        .iter()
+        .map(|e| (e.key().unwrap_or(""), e.code().unwrap_or("")))
+        .collect();
+    errors.sort_unstable();
+    assert_eq!(
+        errors,
+        [("b", "PreconditionFailed"), ("missing", "NoSuchKey")]
+    );
+    assert_eq!(get(&c, "bdel", "b").await, b"b");
+    let err = c
+        .head_object()
+        .bucket("bdel")
+        .key("a")
+        .send()
+        .await
+        .expect_err("a deleted");
+    assert_eq!(status(&err), 404);
+
+    // With a version id the ETag is still compared with the current version.
+    create_bucket(&c, "bdelv").await;
+    enable_versioning(&c, "bdelv").await;
+    let v1 = put(&c, "bdelv", "k", b"one").await;
+    put(&c, "bdelv", "k", b"two").await;
+    let versioned = |etag: &[u8]| {
+        ObjectIdentifier::builder()
+            .key("k")
+            .version_id(&v1)
+            .e_tag(quoted_md5(etag))
+            .build()
+            .expect("id")
+    };
+    let out = c
+        .delete_objects()
+        .bucket("bdelv")
+        .delete(
+            Delete::builder()
+                .objects(versioned(b"one"))
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    assert_eq!(out.errors().len(), 1);
+    assert_eq!(out.errors()[0].code(), Some("PreconditionFailed"));
+    assert_eq!(out.errors()[0].version_id(), Some(v1.as_str()));
+    let out = c
+        .delete_objects()
+        .bucket("bdelv")
+        .delete(
+            Delete::builder()
+                .objects(versioned(b"two"))
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    assert!(out.errors().is_empty());
+    assert_eq!(out.deleted()[0].version_id(), Some(v1.as_str()));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_lock_configuration_and_default_retention() {
+    let (sandbox, c) = start().await;
+    lock_bucket(&c, "locked", None).await;
+    let versioning = c
+        .get_bucket_versioning()
+        .bucket("locked")
+        .send()
+        .await
+        .expect("versioning");
+    assert_eq!(versioning.status(), Some(&BucketVersioningStatus::Enabled));
+    let config = c
+        .get_object_lock_configuration()
+        .bucket("locked")
+        .send()
+        .await
+        .expect("lock config");
+    let config = config.object_lock_configuration().expect("config");
+    assert_eq!(
+        config.object_lock_enabled(),
+        Some(&ObjectLockEnabled::Enabled)
+    );
+    assert!(config.rule().is_none());
+
+    put_lock_rule(&c, "locked", ObjectLockRetentionMode::Governance, 3)
+        .await
+        .expect("rule");
+    let config = c
+        .get_object_lock_configuration()
+        .bucket("locked")
+        .send()
+        .await
+        .expect("lock config");
+    let retention = config
+        .object_lock_configuration()
+        .and_then(|c| c.rule())
+        .and_then(|r| r.default_retention())
+        .expect("default retention");
+    assert_eq!(retention.mode(), Some(&ObjectLockRetentionMode::Governance));
+    assert_eq!(retention.days(), Some(3));
+    assert!(retention.years().is_none());
+    let err = c
+        .put_object_lock_configuration()
+        .bucket("locked")
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::Governance)
+                                .days(1)
+                                .years(1)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("days and years");
+    assert_eq!(code(&err), "MalformedXML");
+
+    // New versions get the default retention.
+    let now = chrono::Utc::now().timestamp();
+    put_with_md5(&c, "locked", "k", b"kept").await;
+    let head = c
+        .head_object()
+        .bucket("locked")
+        .key("k")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    let until = head
+        .object_lock_retain_until_date()
+        .expect("retain until")
+        .secs();
+    assert!((until - (now + 3 * 86_400)).abs() < 60, "{until} vs {now}");
+
+    // An existing bucket can get Object Lock once versioning is enabled.
+    create_bucket(&c, "later").await;
+    let err = put_lock_rule(&c, "later", ObjectLockRetentionMode::Compliance, 1)
+        .await
+        .expect_err("not versioned");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (409, "InvalidBucketState".to_owned())
+    );
+    let err = c
+        .put_object()
+        .bucket("later")
+        .key("k")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .content_md5(content_md5(b"x"))
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect_err("no object lock on this bucket");
+    assert_eq!(code(&err), "InvalidRequest");
+    enable_versioning(&c, "later").await;
+    put_lock_rule(&c, "later", ObjectLockRetentionMode::Compliance, 1)
+        .await
+        .expect("rule once versioned");
+    let err = c
+        .put_bucket_versioning()
+        .bucket("later")
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("cannot suspend");
+    assert_eq!(code(&err), "InvalidBucketState");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_lock_writes_need_content_md5_or_a_checksum() {
+    let (sandbox, c) = start().await;
+    lock_bucket(
+        &c,
+        "lockmd5",
+        Some((ObjectLockRetentionMode::Governance, 1)),
+    )
+    .await;
+
+    let err = c
+        .put_object()
+        .bucket("lockmd5")
+        .key("k")
+        .body(ByteStream::from_static(b"no digest"))
+        .send()
+        .await
+        .expect_err("digest required");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (400, "InvalidRequest".to_owned())
+    );
+    assert_eq!(
+        err.message(),
+        Some("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+    );
+    put_with_md5(&c, "lockmd5", "k", b"with md5").await;
+    // The SDK's default checksum (a CRC trailer) counts as well.
+    let checksumming = client_with(&sandbox.url(), "test", "test", true);
+    checksumming
+        .put_object()
+        .bucket("lockmd5")
+        .key("crc")
+        .body(ByteStream::from_static(b"with a checksum"))
+        .send()
+        .await
+        .expect("put with checksum");
+    c.put_object()
+        .bucket("lockmd5")
+        .key("sha")
+        .checksum_sha256({
+            let mut hasher = s3s::checksum::ChecksumHasher {
+                sha256: Some(Default::default()),
+                ..Default::default()
+            };
+            hasher.update(b"sha body");
+            hasher.finalize().checksum_sha256.expect("sha256")
+        })
+        .body(ByteStream::from_static(b"sha body"))
+        .send()
+        .await
+        .expect("put with sha256 header");
+
+    // Every part of an upload too.
+    let created = c
+        .create_multipart_upload()
+        .bucket("lockmd5")
+        .key("mpu")
+        .send()
+        .await
+        .expect("create");
+    let upload_id = created.upload_id().expect("id");
+    let err = c
+        .upload_part()
+        .bucket("lockmd5")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .body(ByteStream::from_static(b"part"))
+        .send()
+        .await
+        .expect_err("part digest required");
+    assert_eq!(code(&err), "InvalidRequest");
+    assert_eq!(
+        err.message(),
+        Some("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
+    );
+    let part = c
+        .upload_part()
+        .bucket("lockmd5")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .content_md5(content_md5(b"part"))
+        .body(ByteStream::from_static(b"part"))
+        .send()
+        .await
+        .expect("part with md5");
+    let done = complete(
+        &c,
+        "lockmd5",
+        "mpu",
+        upload_id,
+        &[part.e_tag().expect("etag").to_owned()],
+    )
+    .await;
+    assert!(done.e_tag().is_some_and(|e| e.ends_with("-1\"")));
+    let head = c
+        .head_object()
+        .bucket("lockmd5")
+        .key("mpu")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+
+    // Without a default rule only explicit lock headers need the digest.
+    lock_bucket(&c, "lockplain", None).await;
+    put(&c, "lockplain", "free", b"no lock parameters").await;
+    let err = c
+        .put_object()
+        .bucket("lockplain")
+        .key("held")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .body(ByteStream::from_static(b"held"))
+        .send()
+        .await
+        .expect_err("legal hold needs a digest");
+    assert_eq!(code(&err), "InvalidRequest");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_lock_headers_are_stored_and_reported() {
+    let (sandbox, c) = start().await;
+    lock_bucket(&c, "lockhdr", None).await;
+    let until = from_now(86_400);
+    let body = b"retained";
+    c.put_object()
+        .bucket("lockhdr")
+        .key("k")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .content_md5(content_md5(body))
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .expect("put");
+    let head = c
+        .head_object()
+        .bucket("lockhdr")
+        .key("k")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Compliance));
+    assert_eq!(head.object_lock_retain_until_date(), Some(&until));
+    assert_eq!(
+        head.object_lock_legal_hold_status(),
+        Some(&ObjectLockLegalHoldStatus::On)
+    );
+    let got = c
+        .get_object()
+        .bucket("lockhdr")
+        .key("k")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.object_lock_mode(), Some(&ObjectLockMode::Compliance));
+    assert_eq!(got.object_lock_retain_until_date(), Some(&until));
+    let retention = c
+        .get_object_retention()
+        .bucket("lockhdr")
+        .key("k")
+        .send()
+        .await
+        .expect("retention");
+    let retention = retention.retention().expect("retention");
+    assert_eq!(retention.mode(), Some(&ObjectLockRetentionMode::Compliance));
+    assert_eq!(retention.retain_until_date(), Some(&until));
+    let hold = c
+        .get_object_legal_hold()
+        .bucket("lockhdr")
+        .key("k")
+        .send()
+        .await
+        .expect("hold");
+    assert_eq!(
+        hold.legal_hold().and_then(|h| h.status()),
+        Some(&ObjectLockLegalHoldStatus::On)
+    );
+
+    let err = c
+        .put_object()
+        .bucket("lockhdr")
+        .key("half")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .content_md5(content_md5(b"x"))
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect_err("mode without date");
+    assert_eq!(code(&err), "InvalidArgument");
+
+    // A copy takes its lock from the request, not from the source.
+    c.copy_object()
+        .bucket("lockhdr")
+        .key("copy-free")
+        .copy_source("lockhdr/k")
+        .send()
+        .await
+        .expect("copy");
+    let err = c
+        .get_object_retention()
+        .bucket("lockhdr")
+        .key("copy-free")
+        .send()
+        .await
+        .expect_err("no retention copied");
+    assert_eq!(code(&err), "NoSuchObjectLockConfiguration");
+    c.copy_object()
+        .bucket("lockhdr")
+        .key("copy-locked")
+        .copy_source("lockhdr/k")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .send()
+        .await
+        .expect("copy with lock");
+    let head = c
+        .head_object()
+        .bucket("lockhdr")
+        .key("copy-locked")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    assert!(head.object_lock_legal_hold_status().is_none());
+
+    let created = c
+        .create_multipart_upload()
+        .bucket("lockhdr")
+        .key("mpu")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .send()
+        .await
+        .expect("create");
+    let upload_id = created.upload_id().expect("id");
+    let part = c
+        .upload_part()
+        .bucket("lockhdr")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .content_md5(content_md5(b"p"))
+        .body(ByteStream::from_static(b"p"))
+        .send()
+        .await
+        .expect("part");
+    complete(
+        &c,
+        "lockhdr",
+        "mpu",
+        upload_id,
+        &[part.e_tag().expect("etag").to_owned()],
+    )
+    .await;
+    let head = c
+        .head_object()
+        .bucket("lockhdr")
+        .key("mpu")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    assert_eq!(head.object_lock_retain_until_date(), Some(&until));
+
+    // Retention can be extended freely; GOVERNANCE only shortened with a bypass.
+    let later = from_now(2 * 86_400);
+    let retention = |date: DateTime| {
+        ObjectLockRetention::builder()
+            .mode(ObjectLockRetentionMode::Governance)
+            .retain_until_date(date)
+            .build()
+    };
+    c.put_object_retention()
+        .bucket("lockhdr")
+        .key("mpu")
+        .retention(retention(later))
+        .send()
+        .await
+        .expect("extend");
+    let err = c
+        .put_object_retention()
+        .bucket("lockhdr")
+        .key("mpu")
+        .retention(retention(until))
+        .send()
+        .await
+        .expect_err("shorten");
+    assert_eq!(code(&err), "AccessDenied");
+    c.put_object_retention()
+        .bucket("lockhdr")
+        .key("mpu")
+        .retention(retention(until))
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .expect("shorten with bypass");
+    let err = c
+        .put_object_retention()
+        .bucket("lockhdr")
+        .key("k")
+        .retention(retention(later))
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .expect_err("COMPLIANCE cannot become GOVERNANCE");
+    assert_eq!(code(&err), "AccessDenied");
+    c.put_object_legal_hold()
+        .bucket("lockhdr")
+        .key("k")
+        .legal_hold(
+            ObjectLockLegalHold::builder()
+                .status(ObjectLockLegalHoldStatus::Off)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("lift hold");
+    let hold = c
+        .get_object_legal_hold()
+        .bucket("lockhdr")
+        .key("k")
+        .send()
+        .await
+        .expect("hold");
+    assert_eq!(
+        hold.legal_hold().and_then(|h| h.status()),
+        Some(&ObjectLockLegalHoldStatus::Off)
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn locked_versions_cannot_be_deleted_by_version_id() {
+    let (sandbox, c) = start().await;
+    lock_bucket(
+        &c,
+        "lockdel",
+        Some((ObjectLockRetentionMode::Governance, 1)),
+    )
+    .await;
+    let v1 = put_with_md5(&c, "lockdel", "gov", b"governed").await;
+
+    let err = c
+        .delete_object()
+        .bucket("lockdel")
+        .key("gov")
+        .version_id(&v1)
+        .send()
+        .await
+        .expect_err("retained");
+    assert_eq!((status(&err), code(&err)), (403, "AccessDenied".to_owned()));
+    let batch = c
+        .delete_objects()
+        .bucket("lockdel")
+        .delete(
+            Delete::builder()
+                .objects(
+                    ObjectIdentifier::builder()
+                        .key("gov")
+                        .version_id(&v1)
+                        .build()
+                        .expect("id"),
+                )
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    assert_eq!(batch.errors().len(), 1);
+    assert_eq!(batch.errors()[0].code(), Some("AccessDenied"));
+    // A simple delete only adds a delete marker.
+    let marker = c
+        .delete_object()
+        .bucket("lockdel")
+        .key("gov")
+        .send()
+        .await
+        .expect("marker");
+    assert_eq!(marker.delete_marker(), Some(true));
+    c.get_object()
+        .bucket("lockdel")
+        .key("gov")
+        .version_id(&v1)
+        .send()
+        .await
+        .expect("the version is still there");
+    c.delete_object()
+        .bucket("lockdel")
+        .key("gov")
+        .version_id(&v1)
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .expect("GOVERNANCE can be bypassed");
+
+    // COMPLIANCE and legal holds cannot be bypassed.
+    lock_bucket(&c, "lockcomp", None).await;
+    let out = c
+        .put_object()
+        .bucket("lockcomp")
+        .key("comp")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(from_now(86_400))
+        .content_md5(content_md5(b"c"))
+        .body(ByteStream::from_static(b"c"))
+        .send()
+        .await
+        .expect("put");
+    let comp = out.version_id().expect("version").to_owned();
+    let err = c
+        .delete_object()
+        .bucket("lockcomp")
+        .key("comp")
+        .version_id(&comp)
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .expect_err("compliance");
+    assert_eq!(code(&err), "AccessDenied");
+    let out = c
+        .put_object()
+        .bucket("lockcomp")
+        .key("held")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .content_md5(content_md5(b"h"))
+        .body(ByteStream::from_static(b"h"))
+        .send()
+        .await
+        .expect("put");
+    let held = out.version_id().expect("version").to_owned();
+    let err = c
+        .delete_object()
+        .bucket("lockcomp")
+        .key("held")
+        .version_id(&held)
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .expect_err("legal hold");
+    assert_eq!(code(&err), "AccessDenied");
+    c.put_object_legal_hold()
+        .bucket("lockcomp")
+        .key("held")
+        .version_id(&held)
+        .legal_hold(
+            ObjectLockLegalHold::builder()
+                .status(ObjectLockLegalHoldStatus::Off)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("lift hold");
+    c.delete_object()
+        .bucket("lockcomp")
+        .key("held")
+        .version_id(&held)
+        .send()
+        .await
+        .expect("deletable once the hold is lifted");
+
+    // Once the retain-until date has passed the version can go.
+    let out = c
+        .put_object()
+        .bucket("lockcomp")
+        .key("brief")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(from_now(2))
+        .content_md5(content_md5(b"b"))
+        .body(ByteStream::from_static(b"b"))
+        .send()
+        .await
+        .expect("put");
+    let brief = out.version_id().expect("version").to_owned();
+    let err = c
+        .delete_object()
+        .bucket("lockcomp")
+        .key("brief")
+        .version_id(&brief)
+        .send()
+        .await
+        .expect_err("still retained");
+    assert_eq!(code(&err), "AccessDenied");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    c.delete_object()
+        .bucket("lockcomp")
+        .key("brief")
+        .version_id(&brief)
+        .send()
+        .await
+        .expect("retention over");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn archived_objects_are_unreadable_until_restored() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "cold").await;
+    for (key, class) in [
+        ("glacier", StorageClass::Glacier),
+        ("deep", StorageClass::DeepArchive),
+        ("instant", StorageClass::GlacierIr),
+    ] {
+        c.put_object()
+            .bucket("cold")
+            .key(key)
+            .storage_class(class)
+            .body(ByteStream::from(key.as_bytes().to_vec()))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    let head = c
+        .head_object()
+        .bucket("cold")
+        .key("glacier")
+        .send()
+        .await
+        .expect("head works");
+    assert_eq!(head.storage_class(), Some(&StorageClass::Glacier));
+    assert!(head.restore().is_none());
+    for key in ["glacier", "deep"] {
+        let err = c
+            .get_object()
+            .bucket("cold")
+            .key(key)
+            .send()
+            .await
+            .expect_err("archived");
+        assert_eq!(
+            (status(&err), code(&err)),
+            (403, "InvalidObjectState".to_owned())
+        );
+        assert_eq!(
+            err.message(),
+            Some("The operation is not valid for the object's storage class")
+        );
+    }
+    assert_eq!(get(&c, "cold", "instant").await, b"instant");
+
+    let restore_xml = b"<RestoreRequest><Days>2</Days></RestoreRequest>";
+    let url = format!("{}/cold/glacier?restore", sandbox.url());
+    let (code_first, _) = raw_request("POST", &url, restore_xml).await;
+    assert_eq!(code_first, 202, "a new restore is Accepted");
+    let (code_again, _) = raw_request("POST", &url, restore_xml).await;
+    assert_eq!(code_again, 200, "an existing restored copy is OK");
+    let head = c
+        .head_object()
+        .bucket("cold")
+        .key("glacier")
+        .send()
+        .await
+        .expect("head");
+    let restore = head.restore().expect("x-amz-restore");
+    let expiry = restore
+        .strip_prefix("ongoing-request=\"false\", expiry-date=\"")
+        .and_then(|r| r.strip_suffix('"'))
+        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        .unwrap_or_else(|| panic!("x-amz-restore: {restore}"))
+        .timestamp();
+    let now = chrono::Utc::now().timestamp();
+    assert_eq!(expiry % 86_400, 0, "expires at midnight UTC: {restore}");
+    assert!(
+        expiry > now + 2 * 86_400 && expiry <= now + 3 * 86_400,
+        "{restore}"
+    );
+    assert_eq!(head.storage_class(), Some(&StorageClass::Glacier));
+    assert_eq!(get(&c, "cold", "glacier").await, b"glacier");
+    // Restoring again only moves the expiry.
+    c.restore_object()
+        .bucket("cold")
+        .key("glacier")
+        .restore_request(RestoreRequest::builder().days(5).build())
+        .send()
+        .await
+        .expect("restore again");
+    let err = c
+        .get_object()
+        .bucket("cold")
+        .key("deep")
+        .send()
+        .await
+        .expect_err("still archived");
+    assert_eq!(code(&err), "InvalidObjectState");
+
+    let err = c
+        .restore_object()
+        .bucket("cold")
+        .key("instant")
+        .restore_request(RestoreRequest::builder().days(1).build())
+        .send()
+        .await
+        .expect_err("not archived");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (403, "InvalidObjectState".to_owned())
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn archived_objects_cannot_be_copy_sources_until_restored() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "coldcp").await;
+    let body = b"frozen";
+    for (key, class) in [
+        ("glacier", StorageClass::Glacier),
+        ("deep", StorageClass::DeepArchive),
+    ] {
+        c.put_object()
+            .bucket("coldcp")
+            .key(key)
+            .storage_class(class)
+            .body(ByteStream::from_static(body))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    let err = c
+        .copy_object()
+        .bucket("coldcp")
+        .key("copy")
+        .copy_source("coldcp/glacier")
+        .send()
+        .await
+        .expect_err("archived source");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (403, "InvalidObjectState".to_owned())
+    );
+    assert_eq!(
+        err.message(),
+        Some("Operation is not valid for the source object's storage class")
+    );
+    let created = c
+        .create_multipart_upload()
+        .bucket("coldcp")
+        .key("mpu")
+        .send()
+        .await
+        .expect("create");
+    let upload_id = created.upload_id().expect("id");
+    let err = c
+        .upload_part_copy()
+        .bucket("coldcp")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .copy_source("coldcp/deep")
+        .send()
+        .await
+        .expect_err("archived part source");
+    assert_eq!(
+        (status(&err), code(&err)),
+        (403, "InvalidObjectState".to_owned())
+    );
+
+    for key in ["glacier", "deep"] {
+        c.restore_object()
+            .bucket("coldcp")
+            .key(key)
+            .restore_request(RestoreRequest::builder().days(1).build())
+            .send()
+            .await
+            .expect("restore");
+    }
+    let copied = c
+        .copy_object()
+        .bucket("coldcp")
+        .key("copy")
+        .copy_source("coldcp/glacier")
+        .send()
+        .await
+        .expect("copy once restored");
+    assert_eq!(
+        copied.copy_object_result().and_then(|r| r.e_tag()),
+        Some(quoted_md5(body).as_str())
+    );
+    let head = c
+        .head_object()
+        .bucket("coldcp")
+        .key("copy")
+        .send()
+        .await
+        .expect("head");
+    assert!(head.storage_class().is_none(), "the copy is STANDARD");
+    c.upload_part_copy()
+        .bucket("coldcp")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .copy_source("coldcp/deep")
+        .send()
+        .await
+        .expect("part copy once restored");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn null_versions_are_addressable() {
+    let (sandbox, c) = start().await;
+    create_bucket(&c, "nullv").await;
+    put(&c, "nullv", "k", b"before versioning").await;
+    put(&c, "nullv", "j", b"j before").await;
+    enable_versioning(&c, "nullv").await;
+    let v1 = put(&c, "nullv", "k", b"after").await;
+
+    let versions = c
+        .list_object_versions()
+        .bucket("nullv")
+        .prefix("k")
+        .send()
+        .await
+        .expect("versions");
+    let ids: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(ids, [v1.as_str(), "null"]);
+
+    let got = c
+        .get_object()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect("get null");
+    assert_eq!(got.version_id(), Some("null"));
+    assert_eq!(
+        &got.body.collect().await.expect("body").into_bytes()[..],
+        b"before versioning"
+    );
+    let head = c
+        .head_object()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect("head null");
+    assert_eq!(head.version_id(), Some("null"));
+    assert_eq!(
+        head.e_tag(),
+        Some(quoted_md5(b"before versioning").as_str())
+    );
+    // A null version that is current reports itself as such too.
+    let head = c
+        .head_object()
+        .bucket("nullv")
+        .key("j")
+        .send()
+        .await
+        .expect("head j");
+    assert_eq!(head.version_id(), Some("null"));
+
+    c.put_object_tagging()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .tagging(
+            Tagging::builder()
+                .tag_set(Tag::builder().key("era").value("old").build().expect("tag"))
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("tag null");
+    let tags = c
+        .get_object_tagging()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect("tags of null");
+    assert_eq!(tags.version_id(), Some("null"));
+    assert_eq!(tags.tag_set().len(), 1);
+    let current = c
+        .get_object_tagging()
+        .bucket("nullv")
+        .key("k")
+        .send()
+        .await
+        .expect("tags");
+    assert!(current.tag_set().is_empty());
+
+    let copied = c
+        .copy_object()
+        .bucket("nullv")
+        .key("copy")
+        .copy_source("nullv/k?versionId=null")
+        .send()
+        .await
+        .expect("copy null");
+    assert_eq!(copied.copy_source_version_id(), Some("null"));
+    assert_eq!(get(&c, "nullv", "copy").await, b"before versioning");
+
+    let created = c
+        .create_multipart_upload()
+        .bucket("nullv")
+        .key("mpu")
+        .send()
+        .await
+        .expect("create");
+    let upload_id = created.upload_id().expect("id");
+    let part = c
+        .upload_part_copy()
+        .bucket("nullv")
+        .key("mpu")
+        .upload_id(upload_id)
+        .part_number(1)
+        .copy_source("nullv/k?versionId=null")
+        .send()
+        .await
+        .expect("part copy null");
+    assert_eq!(part.copy_source_version_id(), Some("null"));
+    assert_eq!(
+        part.copy_part_result().and_then(|r| r.e_tag()),
+        Some(quoted_md5(b"before versioning").as_str())
+    );
+
+    let deleted = c
+        .delete_object()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect("delete null");
+    assert_eq!(deleted.version_id(), Some("null"));
+    let err = c
+        .get_object()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect_err("null version gone");
+    assert_eq!(code(&err), "NoSuchVersion");
+    assert_eq!(get(&c, "nullv", "k").await, b"after");
+
+    let batch = c
+        .delete_objects()
+        .bucket("nullv")
+        .delete(
+            Delete::builder()
+                .objects(
+                    ObjectIdentifier::builder()
+                        .key("j")
+                        .version_id("null")
+                        .build()
+                        .expect("id"),
+                )
+                .build()
+                .expect("delete"),
+        )
+        .send()
+        .await
+        .expect("delete objects");
+    assert!(batch.errors().is_empty());
+    assert_eq!(batch.deleted()[0].version_id(), Some("null"));
+    let err = c
+        .head_object()
+        .bucket("nullv")
+        .key("j")
+        .send()
+        .await
+        .expect_err("j gone");
+    assert_eq!(status(&err), 404);
+
+    // Writes while suspended are null versions as well.
+    c.put_bucket_versioning()
+        .bucket("nullv")
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("suspend");
+    assert_eq!(put(&c, "nullv", "k", b"suspended").await, "null");
+    let versions = c
+        .list_object_versions()
+        .bucket("nullv")
+        .prefix("k")
+        .send()
+        .await
+        .expect("versions");
+    let ids: Vec<(&str, bool)> = versions
+        .versions()
+        .iter()
+        .map(|v| (v.version_id().unwrap_or(""), v.is_latest().unwrap_or(false)))
+        .collect();
+    assert_eq!(ids, [("null", true), (v1.as_str(), false)]);
+    let got = c
+        .get_object()
+        .bucket("nullv")
+        .key("k")
+        .version_id("null")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.version_id(), Some("null"));
+    sandbox.shutdown().await;
 }

@@ -20,6 +20,9 @@ pub enum Marker {
     Different,
     /// The same on both sides (for a folder: everything under it).
     Same,
+    /// Same size, not comparable otherwise (for a folder: nothing under it is
+    /// known to differ, some of it is not known to be the same).
+    Unknown,
 }
 
 impl Marker {
@@ -28,6 +31,7 @@ impl Marker {
             Marker::OnlyHere => "+",
             Marker::Different => "≠",
             Marker::Same => "=",
+            Marker::Unknown => "?",
         }
     }
 }
@@ -156,6 +160,7 @@ impl Compare {
                 let rel = o.key.strip_prefix(root.prefix.as_str())?;
                 match (self.diffs.get(rel).map(|d| d.0), side) {
                     (Some(Status::Different), _) => Some(Marker::Different),
+                    (Some(Status::Unknown), _) => Some(Marker::Unknown),
                     (Some(Status::OnlySrc), Side::Left) | (Some(Status::OnlyDst), Side::Right) => {
                         Some(Marker::OnlyHere)
                     }
@@ -172,8 +177,9 @@ impl Compare {
                     self.folders.get(rel)?
                 };
                 let (here, there) = c.here_there(side);
-                let differs =
-                    c.counts.different > 0 || there > 0 || (here > 0 && c.counts.same > 0);
+                let differs = c.counts.different > 0
+                    || there > 0
+                    || (here > 0 && c.counts.same + c.counts.unknown > 0);
                 let complete =
                     rel.is_empty() && self.done || !rel.is_empty() && self.passed_folder(rel);
                 if !complete {
@@ -186,6 +192,8 @@ impl Compare {
                     Some(Marker::OnlyHere)
                 } else if c.counts.same == total {
                     Some(Marker::Same)
+                } else if c.counts.same + c.counts.unknown == total {
+                    Some(Marker::Unknown)
                 } else {
                     Some(Marker::Different)
                 }
@@ -194,11 +202,16 @@ impl Compare {
         }
     }
 
-    /// `+3 ≠2 =40` for `side`'s title: only here, different, same.
+    /// `+3 ≠2 =40` for `side`'s title: only here, different, same; and
+    /// `?1` before the same when some same-size keys are not comparable.
     pub fn summary(&self, side: Side) -> String {
         let (here, _) = self.totals.here_there(side);
+        let unknown = match self.totals.counts.unknown {
+            0 => String::new(),
+            n => format!(" ?{}", crate::ui::fmt::count(n)),
+        };
         format!(
-            "+{} ≠{} ={}",
+            "+{} ≠{}{unknown} ={}",
             crate::ui::fmt::count(here),
             crate::ui::fmt::count(self.totals.counts.different),
             crate::ui::fmt::count(self.totals.counts.same)
@@ -206,8 +219,9 @@ impl Compare {
     }
 
     /// Marks (full source key, kind, size) covering exactly the keys that are
-    /// only in the source or different: a folder where nothing is the same is
-    /// marked whole (one mark instead of thousands), other keys one by one.
+    /// only in the source or different (not the ones that cannot be compared):
+    /// a folder where every key is one of them is marked whole (one mark
+    /// instead of thousands), other keys one by one.
     pub fn differences(&self) -> Vec<(String, MarkKind, SizeCount)> {
         let mut out = Vec::new();
         let mut covered: Option<&str> = None;
@@ -223,7 +237,7 @@ impl Compare {
             let whole = folders_of(rel).find_map(|f| {
                 self.folders
                     .get(f)
-                    .filter(|c| c.counts.same == 0)
+                    .filter(|c| c.counts.same == 0 && c.counts.unknown == 0)
                     .map(|c| (f, c))
             });
             match whole {
@@ -265,6 +279,7 @@ mod tests {
             status,
             src_size: (status != Status::OnlyDst).then_some(size),
             detail: None,
+            basis: None,
         }
     }
 
@@ -357,5 +372,46 @@ mod tests {
         );
         assert_eq!(c.summary(Side::Left), "+2 ≠1 =2");
         assert_eq!(c.summary(Side::Right), "+1 ≠1 =2");
+    }
+
+    #[test]
+    fn not_comparable_keys_are_marked_unknown_and_not_copied() {
+        let mut c = Compare::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
+        c.add(vec![
+            e("mixed/changed", Status::Different, 3),
+            e("mixed/mp", Status::Unknown, 9),
+            e("mp/big", Status::Unknown, 9),
+            e("mp/small", Status::Same, 1),
+            e("only/mp", Status::Unknown, 9),
+        ]);
+        c.done = true;
+        let obj = |k: &str| ObjectEntry::new(k, 9);
+        let marker = |side, b, item: RowItem| c.marker(side, b, &item);
+        assert_eq!(
+            marker(Side::Left, "a", RowItem::Object(&obj("p/mp/big"))),
+            Some(Marker::Unknown)
+        );
+        assert_eq!(
+            marker(Side::Right, "b", RowItem::Object(&obj("q/mp/big"))),
+            Some(Marker::Unknown)
+        );
+        assert_eq!(Marker::Unknown.symbol(), "?");
+        // Nothing known to differ, something not known to be the same.
+        assert_eq!(
+            marker(Side::Left, "a", RowItem::Prefix("p/mp/")),
+            Some(Marker::Unknown)
+        );
+        assert_eq!(
+            marker(Side::Left, "a", RowItem::Prefix("p/only/")),
+            Some(Marker::Unknown)
+        );
+        assert_eq!(
+            marker(Side::Left, "a", RowItem::Prefix("p/mixed/")),
+            Some(Marker::Different)
+        );
+        assert_eq!(c.summary(Side::Left), "+0 ≠1 ?3 =1");
+        // Only what differs is marked for a copy, never a folder holding unknown keys whole.
+        let marks: Vec<String> = c.differences().into_iter().map(|m| m.0).collect();
+        assert_eq!(marks, vec!["p/mixed/changed".to_string()]);
     }
 }

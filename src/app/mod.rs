@@ -258,5 +258,13 @@ fn run_options(config: &Config, problems: &mut Vec<String>) -> RunOptions {
         Ok(v) => run.stream_part_size = v,
         Err(e) => problems.push(format!("[engine] stream_part_size: {e}")),
     }
+    let e = &config.engine;
+    if let Err(msg) = run.set_sse(
+        e.sse.as_deref(),
+        e.sse_kms_key_id.as_deref(),
+        e.preserve_sse,
+    ) {
+        problems.push(format!("[engine] sse: {msg}"));
+    }
     run
 }

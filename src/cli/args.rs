@@ -245,6 +245,19 @@ pub struct TransferArgs {
     /// Copy ACL grants where the destination allows ACLs
     #[arg(long)]
     pub preserve_acl: bool,
+    /// Encrypt the copies with AES256, aws:kms or aws:kms:dsse (default: the
+    /// destination bucket's default encryption)
+    #[arg(long, value_name = "ALGORITHM")]
+    pub sse: Option<String>,
+    /// KMS key (id, alias or ARN) for --sse aws:kms / aws:kms:dsse
+    #[arg(long, value_name = "ID")]
+    pub sse_kms_key_id: Option<String>,
+    /// Encrypt each copy as its source is encrypted (same algorithm and KMS key)
+    #[arg(long, conflicts_with_all = ["sse", "sse_kms_key_id"])]
+    pub preserve_sse: bool,
+    /// Carry Object Lock retention and legal hold to the copies
+    #[arg(long)]
+    pub preserve_lock: bool,
     /// Copy every version oldest to newest and replay delete markers
     #[arg(long)]
     pub all_versions: bool,
@@ -327,12 +340,16 @@ pub struct DiffArgs {
     pub src: Location,
     #[arg(value_parser = location)]
     pub dst: Location,
-    /// Compare full-object checksums (HeadObject on candidates)
+    /// Compare full-object checksums (HeadObject on every same-size pair)
     #[arg(long)]
     pub checksum: bool,
     /// Compare version histories
     #[arg(long)]
     pub versions: bool,
+    /// Equal size is enough: same-size pairs that cannot be compared otherwise
+    /// (multipart or KMS/SSE-C ETags, no common checksum) count as the same
+    #[arg(long)]
+    pub size_only: bool,
     #[arg(long)]
     pub json: bool,
 }

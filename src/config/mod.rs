@@ -76,6 +76,18 @@ impl ConnectionSettings {
             && self.secret_access_key == other.secret_access_key
     }
 
+    /// Two settings reach the same buckets, whatever the identity: the same
+    /// endpoint (AWS when none is set, where bucket names are global).
+    /// Deciding what a job may delete uses this, not `same_store`: two
+    /// profiles on one bucket are still one bucket.
+    pub fn same_endpoint(&self, other: &ConnectionSettings) -> bool {
+        let norm = |e: &Option<String>| {
+            e.as_deref()
+                .map(|u| u.trim_end_matches('/').to_ascii_lowercase())
+        };
+        norm(&self.endpoint_url) == norm(&other.endpoint_url)
+    }
+
     /// Fill unset fields from `base` (explicit flags win over named connections).
     pub fn or(mut self, base: &ConnectionSettings) -> ConnectionSettings {
         if self.name.is_none() {
@@ -116,6 +128,12 @@ pub struct EngineDefaults {
     /// Sign and send plain server-side CopyObject requests without the SDK's
     /// request pipeline (less CPU per object); false sends them through the SDK.
     pub direct_copy: bool,
+    /// Encryption copies ask for (`AES256`, `aws:kms`, `aws:kms:dsse`); unset
+    /// leaves the destination bucket's default encryption to apply.
+    pub sse: Option<String>,
+    pub sse_kms_key_id: Option<String>,
+    /// Encrypt each copy as its source is encrypted.
+    pub preserve_sse: bool,
 }
 
 impl Default for EngineDefaults {
@@ -127,6 +145,9 @@ impl Default for EngineDefaults {
             stream_part_size: "16MiB".into(),
             worker_threads: 0,
             direct_copy: true,
+            sse: None,
+            sse_kms_key_id: None,
+            preserve_sse: false,
         }
     }
 }

@@ -24,9 +24,9 @@ use tokio::sync::Semaphore;
 use super::limiter::Limiter;
 use super::model::RunOptions;
 use super::retry::{backoff, is_throttle, MAX_ATTEMPTS};
-use crate::journal::NewEntry;
+use crate::journal::{CopiedSource, NewEntry};
 use crate::s3::direct::DirectCopy;
-use crate::s3::ops::{self, WriteProps, WriteResult};
+use crate::s3::ops::{self, SseRequest, WriteProps, WriteResult};
 use crate::s3::{ErrorKind, ObjectProps, S3Error, S3Result};
 
 /// S3's limit for a single CopyObject / PutObject.
@@ -47,6 +47,8 @@ pub const STREAM_SINGLE_MAX: u64 = 64 * 1024 * 1024;
 pub struct Copied {
     pub verify: String,
     pub dst_version: Option<String>,
+    /// The exact source the copy read: a move's delete is conditional on it.
+    pub source: CopiedSource,
 }
 
 /// Shared by all copies of one job run.
@@ -102,10 +104,14 @@ impl Ctx {
     /// read objects but not their tags (a read-only cross-account policy;
     /// Garage for non-owner keys) copy the object without them, saying so
     /// once in the log and on every object it concerns.
-    async fn source_tags(&self, e: &NewEntry) -> S3Result<(Option<String>, bool)> {
+    async fn source_tags(
+        &self,
+        e: &NewEntry,
+        version: Option<&str>,
+    ) -> S3Result<(Option<String>, bool)> {
         let src = self.src(&e.src_bucket);
         match self
-            .call(|| ops::get_tagging(src, &e.src_bucket, &e.src_key, e.version_id.as_deref()))
+            .call(|| ops::get_tagging(src, &e.src_bucket, &e.src_key, version))
             .await
         {
             Ok(t) => Ok((t, false)),
@@ -119,7 +125,7 @@ impl Ctx {
         }
     }
 
-    fn src(&self, bucket: &str) -> &Client {
+    pub(crate) fn src(&self, bucket: &str) -> &Client {
         // Every source bucket gets a client before the run starts; the
         // destination's is a safe fallback for a single-store copy.
         self.src.get(bucket).unwrap_or(&self.dst)
@@ -145,23 +151,59 @@ impl Ctx {
         };
         size > threshold.min(MAX_SINGLE)
     }
+
+    /// The encryption a write asks for: `--sse`, the source's own with
+    /// `--preserve-sse`, else nothing (the destination's default applies).
+    fn sse_for(&self, src: Option<&ObjectProps>) -> Option<SseRequest> {
+        if let Some(a) = &self.run.sse {
+            return Some(SseRequest {
+                algorithm: a.clone(),
+                kms_key_id: self.run.sse_kms_key_id.clone(),
+            });
+        }
+        let p = src.filter(|_| self.run.preserve_sse)?;
+        p.sse.as_ref().map(|a| SseRequest {
+            algorithm: a.clone(),
+            kms_key_id: p
+                .sse_kms_key_id
+                .clone()
+                .filter(|_| a.starts_with("aws:kms")),
+        })
+    }
+
+    /// A single CopyObject must restate something (and so HEAD the source).
+    fn copy_needs_source_props(&self) -> bool {
+        self.run.preserve_sse || self.run.preserve_lock
+    }
 }
 
-fn quoted_md5(data: &[u8]) -> String {
-    format!("\"{}\"", hex::encode(Md5::digest(data)))
+/// MD5 of a body: quoted hex (how ETags show it) and base64 (Content-MD5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BodyMd5 {
+    quoted: String,
+    base64: String,
+}
+
+fn body_md5(data: &[u8]) -> BodyMd5 {
+    use base64::Engine as _;
+    let d = Md5::digest(data);
+    BodyMd5 {
+        quoted: format!("\"{}\"", hex::encode(d)),
+        base64: base64::engine::general_purpose::STANDARD.encode(d),
+    }
 }
 
 /// The MD5 of a streamed body, hashed on the blocking pool: a 64 MiB part is
 /// about 100 ms of CPU, which on a runtime worker would stall every other
 /// transfer that worker drives.
-async fn quoted_md5_off_runtime(data: Bytes) -> String {
+async fn body_md5_off_runtime(data: Bytes) -> BodyMd5 {
     if data.len() < 1 << 20 {
-        return quoted_md5(&data);
+        return body_md5(&data);
     }
     let copy = data.clone();
-    match tokio::task::spawn_blocking(move || quoted_md5(&copy)).await {
+    match tokio::task::spawn_blocking(move || body_md5(&copy)).await {
         Ok(h) => h,
-        Err(_) => quoted_md5(&data),
+        Err(_) => body_md5(&data),
     }
 }
 
@@ -177,6 +219,12 @@ fn verify_failed(what: String) -> S3Error {
     S3Error::new(ErrorKind::Other, format!("verification failed: {what}"))
 }
 
+/// The version a copy of `e` reads: the listed one, else (a plain listing)
+/// the one a first request saw.
+fn pinned_version<'a>(e: &'a NewEntry, seen: Option<&'a str>) -> Option<&'a str> {
+    e.version_id.as_deref().or(seen)
+}
+
 /// Copy one entry (an object version, or a delete marker to replay).
 pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     if e.delete_marker {
@@ -186,6 +234,10 @@ pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         return Ok(Copied {
             verify: "delete marker replayed".into(),
             dst_version: v,
+            source: CopiedSource {
+                version_id: e.version_id.clone(),
+                etag: None,
+            },
         });
     }
     let copied = if ctx.server_side {
@@ -203,7 +255,7 @@ pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         let src = (
             e.src_bucket.as_str(),
             e.src_key.as_str(),
-            e.version_id.as_deref(),
+            copied.source.version_id.as_deref(),
         );
         let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
         let applied = ctx
@@ -231,31 +283,58 @@ fn wanted_class(ctx: &Ctx, e: &NewEntry) -> Option<String> {
         .or_else(|| e.storage_class.clone().filter(|c| c != "STANDARD"))
 }
 
+/// HEAD of the source version a copy reads, failing when it is no longer
+/// the listed object.
+async fn head_source(ctx: &Ctx, e: &NewEntry, version: Option<&str>) -> S3Result<ObjectProps> {
+    let props = ctx
+        .call(|| ops::head_object(ctx.src(&e.src_bucket), &e.src_bucket, &e.src_key, version))
+        .await?;
+    if e.etag.is_some() && plain(&props.etag) != plain(&e.etag) {
+        return Err(S3Error::new(
+            ErrorKind::PreconditionFailed,
+            "source changed since it was listed (ETag no longer matches)",
+        ));
+    }
+    Ok(props)
+}
+
 async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
-    let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
+    let version = e.version_id.as_deref();
     // CopyObject resets the storage class to STANDARD; keeping another one (or
     // overriding it) needs the properties restated with REPLACE.
-    let replace = match wanted_class(ctx, e) {
-        Some(class) => {
-            let props = ctx
-                .call(|| ops::head_object(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-                .await?;
-            let tagging = None; // tags stay with TaggingDirective COPY
-            Some(WriteProps {
-                props,
-                tagging,
-                storage_class: Some(class),
-            })
-        }
-        None => None,
+    let class = wanted_class(ctx, e);
+    let src_props = if class.is_some() || ctx.copy_needs_source_props() {
+        Some(head_source(ctx, e, version).await?)
+    } else {
+        None
     };
-    let direct = match (&ctx.dst_direct, &replace) {
-        (Some(d), None) => d.endpoint(dst.0).await.map(|ep| (d, ep)),
+    // Pin the copy to the version the HEAD saw, so the copy, its
+    // verification and a move's delete all concern one object.
+    let version = pinned_version(e, src_props.as_ref().and_then(|p| p.version_id.as_deref()));
+    let src = (e.src_bucket.as_str(), e.src_key.as_str(), version);
+    let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
+    let sse = ctx.sse_for(src_props.as_ref());
+    let lock = src_props
+        .as_ref()
+        .filter(|_| ctx.run.preserve_lock)
+        .map(|p| p.lock.clone());
+    let replace = match (&class, &src_props) {
+        (Some(class), Some(props)) => Some(WriteProps {
+            props: props.clone(),
+            tagging: None, // tags stay with TaggingDirective COPY
+            storage_class: Some(class.clone()),
+            sse: sse.clone(),
+            lock: lock.clone(),
+        }),
+        _ => None,
+    };
+    let extra = (sse.is_some() || lock.is_some()).then(|| WriteProps {
+        sse,
+        lock,
+        ..Default::default()
+    });
+    let direct = match (&ctx.dst_direct, &replace, &extra) {
+        (Some(d), None, None) => d.endpoint(dst.0).await.map(|ep| (d, ep)),
         _ => None,
     };
     let r: WriteResult = match direct {
@@ -264,34 +343,59 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
                 .await?
         }
         None => {
-            ctx.call(|| ops::copy_object(&ctx.dst, src, dst, e.etag.as_deref(), replace.as_ref()))
-                .await?
+            ctx.call(|| {
+                ops::copy_object(
+                    &ctx.dst,
+                    src,
+                    dst,
+                    e.etag.as_deref(),
+                    replace.as_ref(),
+                    extra.as_ref(),
+                )
+            })
+            .await?
         }
     };
-    let verify = if md5_like(&e.etag) && md5_like(&r.etag) {
-        if plain(&e.etag) != plain(&r.etag) {
-            return Err(verify_failed(format!(
-                "destination ETag {:?} differs from source {:?}",
-                r.etag, e.etag
-            )));
-        }
+    let source = CopiedSource {
+        version_id: version
+            .map(str::to_string)
+            .or_else(|| r.source_version_id.clone()),
+        etag: e
+            .etag
+            .clone()
+            .or_else(|| src_props.as_ref().and_then(|p| p.etag.clone())),
+    };
+    // Equal MD5 ETags prove equal bytes when the new object's ETag is an MD5;
+    // anything else (KMS, SSE-C, a source ETag that is not an MD5) is
+    // decided by HEAD on both sides.
+    let verify = if md5_like(&e.etag)
+        && md5_like(&r.etag)
+        && r.etag_can_be_md5()
+        && plain(&e.etag) == plain(&r.etag)
+    {
         "etag".to_string()
     } else {
-        verify_by_head(ctx, e, None).await?
+        verify_by_head(ctx, e, src_props.as_ref(), &source, &r).await?
     };
     Ok(Copied {
         verify,
         dst_version: r.version_id,
+        source,
     })
 }
 
-/// Compare the destination with the source by HEAD: full-object checksums when
-/// both have the same kind, else size.
+/// Compare the destination with the source by HEAD: full-object checksums
+/// when both have the same kind, MD5 ETags where both are MD5s, else size —
+/// and say which was used.
 async fn verify_by_head(
     ctx: &Ctx,
     e: &NewEntry,
     src_props: Option<&ObjectProps>,
+    source: &CopiedSource,
+    written: &WriteResult,
 ) -> S3Result<String> {
+    // The current destination object: moto answers a HEAD with the version
+    // id its CompleteMultipartUpload reported with 400 in unversioned buckets.
     let dst = ctx
         .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
         .await?;
@@ -301,25 +405,41 @@ async fn verify_by_head(
             dst.size, e.size
         )));
     }
-    let src_props = match src_props {
-        Some(p) => Some(p.clone()),
-        None if dst.checksum.is_some() => Some(
+    let src = match src_props {
+        Some(p) => p.clone(),
+        None => {
             ctx.call(|| {
                 ops::head_object(
                     ctx.src(&e.src_bucket),
                     &e.src_bucket,
                     &e.src_key,
-                    e.version_id.as_deref(),
+                    source.version_id.as_deref(),
                 )
             })
-            .await?,
-        ),
-        None => None,
+            .await?
+        }
     };
-    if let (Some((sa, sv)), Some((da, dv))) = (
-        src_props.as_ref().and_then(|p| p.checksum.clone()),
-        dst.checksum,
-    ) {
+    if source.etag.is_some() && plain(&src.etag) != plain(&source.etag) {
+        // The source HEAD sees a newer object than the one copied: nothing
+        // about the copy can be checked against it.
+        return Err(S3Error::new(
+            ErrorKind::PreconditionFailed,
+            "source changed after its copy (ETag no longer matches); copy kept, source kept",
+        ));
+    }
+    // What S3 said it wrote counts too: an MD5 source and an MD5 answer
+    // that differ mean a different object, whatever a later HEAD shows.
+    if src.etag_is_md5()
+        && written.etag_can_be_md5()
+        && md5_like(&written.etag)
+        && plain(&src.etag) != plain(&written.etag)
+    {
+        return Err(verify_failed(format!(
+            "destination ETag {:?} differs from source {:?}",
+            written.etag, src.etag
+        )));
+    }
+    if let (Some((sa, sv)), Some((da, dv))) = (src.checksum.clone(), dst.checksum.clone()) {
         if sa == da {
             if sv != dv {
                 return Err(verify_failed(format!(
@@ -329,11 +449,11 @@ async fn verify_by_head(
             return Ok(format!("checksum {sa}"));
         }
     }
-    if md5_like(&e.etag) && md5_like(&dst.etag) {
-        if plain(&e.etag) != plain(&dst.etag) {
+    if src.etag_is_md5() && dst.etag_is_md5() {
+        if plain(&src.etag) != plain(&dst.etag) {
             return Err(verify_failed(format!(
                 "destination ETag {:?} differs from source {:?}",
-                dst.etag, e.etag
+                dst.etag, src.etag
             )));
         }
         return Ok("etag".into());
@@ -343,26 +463,17 @@ async fn verify_by_head(
 
 /// The source's properties and tags; `true` when the tags were not readable.
 async fn source_props(ctx: &Ctx, e: &NewEntry) -> S3Result<(WriteProps, bool)> {
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
-    let props = ctx
-        .call(|| ops::head_object(ctx.src(&e.src_bucket), src.0, src.1, src.2))
-        .await?;
-    if e.etag.is_some() && plain(&props.etag) != plain(&e.etag) {
-        return Err(S3Error::new(
-            ErrorKind::PreconditionFailed,
-            "source changed since it was listed (ETag no longer matches)",
-        ));
-    }
-    let (tagging, tags_denied) = ctx.source_tags(e).await?;
+    let props = head_source(ctx, e, e.version_id.as_deref()).await?;
+    let version = pinned_version(e, props.version_id.as_deref()).map(str::to_string);
+    let (tagging, tags_denied) = ctx.source_tags(e, version.as_deref()).await?;
+    let lock = ctx.run.preserve_lock.then(|| props.lock.clone());
     Ok((
         WriteProps {
+            sse: ctx.sse_for(Some(&props)),
             props,
             tagging,
             storage_class: wanted_class(ctx, e),
+            lock,
         },
         tags_denied,
     ))
@@ -381,20 +492,17 @@ fn ranges(size: u64, part: u64) -> Vec<(i32, u64, u64)> {
     out
 }
 
-/// Run the parts of a multipart upload; abort it on any failure.
 /// Not every server honours CopySourceIfMatch / If-Match on parts: check the
 /// source once more before completing, so a changed source never yields an
 /// object made of old and new parts.
-async fn source_unchanged(ctx: &Ctx, e: &NewEntry, w: &WriteProps) -> S3Result<()> {
+async fn source_unchanged(
+    ctx: &Ctx,
+    e: &NewEntry,
+    w: &WriteProps,
+    version: Option<&str>,
+) -> S3Result<()> {
     let now = ctx
-        .call(|| {
-            ops::head_object(
-                ctx.src(&e.src_bucket),
-                &e.src_bucket,
-                &e.src_key,
-                e.version_id.as_deref(),
-            )
-        })
+        .call(|| ops::head_object(ctx.src(&e.src_bucket), &e.src_bucket, &e.src_key, version))
         .await?;
     if plain(&now.etag) != plain(&w.props.etag) || now.size != w.props.size {
         return Err(S3Error::new(
@@ -405,22 +513,25 @@ async fn source_unchanged(ctx: &Ctx, e: &NewEntry, w: &WriteProps) -> S3Result<(
     Ok(())
 }
 
+/// Run the parts of a multipart upload; abort it on any failure.
 async fn with_upload<F, Fut>(
     ctx: &Ctx,
     e: &NewEntry,
     w: &WriteProps,
+    version: Option<&str>,
     parts: F,
 ) -> S3Result<WriteResult>
 where
-    F: FnOnce(String) -> Fut,
+    F: FnOnce(ops::Upload) -> Fut,
     Fut: Future<Output = S3Result<Vec<CompletedPart>>>,
 {
     let (bucket, key) = (e.dst_bucket.as_str(), e.dst_key.as_str());
-    let upload_id = ctx
+    let upload = ctx
         .call(|| ops::create_multipart(&ctx.dst, bucket, key, w))
         .await?;
-    let result = match parts(upload_id.clone()).await {
-        Ok(done) => match source_unchanged(ctx, e, w).await {
+    let upload_id = upload.id.clone();
+    let result = match parts(upload).await {
+        Ok(done) => match source_unchanged(ctx, e, w, version).await {
             Ok(()) => {
                 ctx.call(|| {
                     ops::complete_multipart(&ctx.dst, (bucket, key, &upload_id), done.clone())
@@ -442,11 +553,30 @@ where
     result
 }
 
-/// One part of a multipart copy: (part number, first byte, last byte,
-/// source ETag to pin, upload id) -> the completed part.
-type PartFn<'a> = dyn Fn(i32, u64, u64, Option<String>, String) -> BoxFuture<'a, S3Result<CompletedPart>>
-    + Sync
-    + 'a;
+/// What each part of one multipart copy shares: the pinned source version and
+/// ETag, and the upload.
+struct PartSource {
+    version: Option<String>,
+    if_match: Option<String>,
+    upload: ops::Upload,
+}
+
+impl PartSource {
+    /// The pinned source version of `e`, for each part's request.
+    fn source<'a>(&'a self, e: &'a NewEntry) -> (&'a str, &'a str, Option<&'a str>) {
+        (&e.src_bucket, &e.src_key, self.version.as_deref())
+    }
+
+    /// The destination upload of `e`.
+    fn target<'a>(&'a self, e: &'a NewEntry) -> (&'a str, &'a str, &'a str) {
+        (&e.dst_bucket, &e.dst_key, &self.upload.id)
+    }
+}
+
+/// One part of a multipart copy: (part number, first byte, last byte) -> the
+/// completed part.
+type PartFn<'a> =
+    dyn Fn(i32, u64, u64, Arc<PartSource>) -> BoxFuture<'a, S3Result<CompletedPart>> + Sync + 'a;
 
 /// Create the upload with the source's properties, run the parts in
 /// parallel, complete (or abort), then verify.
@@ -458,19 +588,36 @@ async fn multipart<'a>(
     size_only_label: &str,
 ) -> S3Result<Copied> {
     let (w, tags_denied) = source_props(ctx, e).await?;
+    let version = pinned_version(e, w.props.version_id.as_deref()).map(str::to_string);
     let if_match = w.props.etag.clone();
     let part_size = ctx.part_size(e.size);
-    let r = with_upload(ctx, e, &w, |upload_id| async move {
-        let results: Vec<S3Result<CompletedPart>> =
-            futures::stream::iter(ranges(e.size, part_size))
-                .map(|(n, a, b)| part(n, a, b, if_match.clone(), upload_id.clone()))
-                .buffer_unordered(parallel)
-                .collect()
-                .await;
-        results.into_iter().collect()
+    let r = with_upload(ctx, e, &w, version.as_deref(), |upload| {
+        let shared = Arc::new(PartSource {
+            version: version.clone(),
+            if_match: if_match.clone(),
+            upload,
+        });
+        async move {
+            let results: Vec<S3Result<CompletedPart>> =
+                futures::stream::iter(ranges(e.size, part_size))
+                    .map(|(n, a, b)| part(n, a, b, shared.clone()))
+                    .buffer_unordered(parallel)
+                    .collect()
+                    .await;
+            results.into_iter().collect()
+        }
     })
     .await?;
-    let verify = verify_by_head(ctx, e, Some(&w.props)).await?;
+    let source = CopiedSource {
+        version_id: version,
+        etag: w.props.etag.clone(),
+    };
+    // A multipart ETag (`…-N`) is not the source's MD5: only HEAD tells.
+    let written = WriteResult {
+        etag: None,
+        ..r.clone()
+    };
+    let verify = verify_by_head(ctx, e, Some(&w.props), &source, &written).await?;
     let verify = if verify == "size" {
         size_only_label.to_string()
     } else {
@@ -479,31 +626,21 @@ async fn multipart<'a>(
     Ok(Copied {
         verify: with_tags_note(verify, tags_denied),
         dst_version: r.version_id,
+        source,
     })
 }
 
 async fn multipart_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
-    let part = |n: i32,
-                a: u64,
-                b: u64,
-                if_match: Option<String>,
-                upload_id: String|
-     -> BoxFuture<'_, S3Result<CompletedPart>> {
-        Box::pin(async move {
-            let dst = (
-                e.dst_bucket.as_str(),
-                e.dst_key.as_str(),
-                upload_id.as_str(),
-            );
-            ctx.call(|| ops::upload_part_copy(&ctx.dst, src, dst, n, (a, b), if_match.as_deref()))
+    let part =
+        |n: i32, a: u64, b: u64, s: Arc<PartSource>| -> BoxFuture<'_, S3Result<CompletedPart>> {
+            Box::pin(async move {
+                let (src, dst) = (s.source(e), s.target(e));
+                ctx.call(|| {
+                    ops::upload_part_copy(&ctx.dst, src, dst, n, (a, b), s.if_match.as_deref())
+                })
                 .await
-        })
-    };
+            })
+        };
     multipart(
         ctx,
         e,
@@ -521,7 +658,7 @@ async fn budget(ctx: &Ctx, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePerm
 
 async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     // Tags first: a failure there should not cost a whole download.
-    let (tagging, tags_denied) = ctx.source_tags(e).await?;
+    let (tagging, tags_denied) = ctx.source_tags(e, e.version_id.as_deref()).await?;
     let _mem = budget(ctx, e.size).await;
     let src = (
         e.src_bucket.as_str(),
@@ -538,91 +675,92 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
             props.size
         )));
     }
-    let ours = quoted_md5_off_runtime(data.clone()).await;
-    if md5_like(&props.etag) && plain(&props.etag) != plain(&Some(ours.clone())) {
+    let ours = body_md5_off_runtime(data.clone()).await;
+    if props.etag_is_md5() && plain(&props.etag) != plain(&Some(ours.quoted.clone())) {
         return Err(verify_failed(
             "the bytes read do not match the source ETag".into(),
         ));
     }
+    let source = CopiedSource {
+        version_id: pinned_version(e, props.version_id.as_deref()).map(str::to_string),
+        etag: props.etag.clone(),
+    };
     let w = WriteProps {
+        sse: ctx.sse_for(Some(&props)),
+        lock: ctx.run.preserve_lock.then(|| props.lock.clone()),
         props,
         tagging,
         storage_class: wanted_class(ctx, e),
     };
+    let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
     let r = ctx
-        .call(|| ops::put_object(&ctx.dst, &e.dst_bucket, &e.dst_key, data.clone(), &w))
+        .call(|| ops::put_object(&ctx.dst, dst, data.clone(), Some(ours.base64.clone()), &w))
         .await?;
-    let verify = if md5_like(&r.etag) {
-        if plain(&r.etag) != plain(&Some(ours)) {
+    // S3 checked the bytes against Content-MD5 on arrival.
+    let verify = if md5_like(&r.etag) && r.etag_can_be_md5() {
+        if plain(&r.etag) != plain(&Some(ours.quoted)) {
             return Err(verify_failed(
                 "destination ETag differs from the MD5 of the bytes sent".into(),
             ));
         }
-        if md5_like(&w.props.etag) {
+        if w.props.etag_is_md5() {
             "md5 end to end"
         } else {
             "md5 of bytes sent"
         }
         .to_string()
     } else {
-        verify_by_head(ctx, e, None).await?
+        verify_by_head(ctx, e, Some(&w.props), &source, &r).await?
     };
     Ok(Copied {
         verify: with_tags_note(verify, tags_denied),
         dst_version: r.version_id,
+        source,
     })
 }
 
 async fn streamed_multipart(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
-    let part = |n: i32,
-                a: u64,
-                b: u64,
-                if_match: Option<String>,
-                upload_id: String|
-     -> BoxFuture<'_, S3Result<CompletedPart>> {
-        Box::pin(async move {
-            let dst = (
-                e.dst_bucket.as_str(),
-                e.dst_key.as_str(),
-                upload_id.as_str(),
-            );
-            let _mem = budget(ctx, b - a + 1).await;
-            let data = ctx
-                .call(|| {
-                    ops::get_range(
-                        ctx.src(&e.src_bucket),
-                        src,
-                        Some((a, b)),
-                        if_match.as_deref(),
-                    )
-                })
-                .await?;
-            if data.len() as u64 != b - a + 1 {
-                return Err(verify_failed(format!(
-                    "part {n}: read {} bytes of {}",
-                    data.len(),
-                    b - a + 1
-                )));
-            }
-            // Hash while the part uploads; the check needs both.
-            let (ours, p) = tokio::join!(
-                quoted_md5_off_runtime(data.clone()),
-                ctx.call(|| ops::upload_part(&ctx.dst, dst, n, data.clone()))
-            );
-            let p = p?;
-            if p.e_tag().is_some_and(|t| t.len() == 34) && p.e_tag() != Some(ours.as_str()) {
-                return Err(verify_failed(format!(
-                    "part {n}: ETag differs from the MD5 of the bytes sent"
-                )));
-            }
-            Ok(p)
-        })
-    };
+    let part =
+        |n: i32, a: u64, b: u64, s: Arc<PartSource>| -> BoxFuture<'_, S3Result<CompletedPart>> {
+            Box::pin(async move {
+                let (src, dst) = (s.source(e), s.target(e));
+                let _mem = budget(ctx, b - a + 1).await;
+                let data = ctx
+                    .call(|| {
+                        ops::get_range(
+                            ctx.src(&e.src_bucket),
+                            src,
+                            Some((a, b)),
+                            s.if_match.as_deref(),
+                        )
+                    })
+                    .await?;
+                if data.len() as u64 != b - a + 1 {
+                    return Err(verify_failed(format!(
+                        "part {n}: read {} bytes of {}",
+                        data.len(),
+                        b - a + 1
+                    )));
+                }
+                // Content-MD5 lets S3 reject a damaged part (and Object Lock
+                // buckets with default retention require it).
+                let ours = body_md5_off_runtime(data.clone()).await;
+                let p = ctx
+                    .call(|| {
+                        ops::upload_part(&ctx.dst, dst, n, data.clone(), Some(ours.base64.clone()))
+                    })
+                    .await?;
+                if s.upload.part_etags_md5
+                    && p.e_tag().is_some_and(|t| t.len() == 34)
+                    && p.e_tag() != Some(ours.quoted.as_str())
+                {
+                    return Err(verify_failed(format!(
+                        "part {n}: ETag differs from the MD5 of the bytes sent"
+                    )));
+                }
+                Ok(p)
+            })
+        };
     multipart(ctx, e, STREAM_PART_CONCURRENCY, &part, "size + part md5s").await
 }
 

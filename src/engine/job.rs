@@ -78,6 +78,10 @@ pub struct JobHandle {
     pub paused: watch::Sender<bool>,
     pub cancel: CancellationToken,
     finished: watch::Sender<bool>,
+    /// The plan was refused before anything ran (the CLI exits 2).
+    pub refused: AtomicBool,
+    /// Things the summary must say (an endpoint without conditional deletes).
+    notes: Mutex<Vec<String>>,
 }
 
 impl JobHandle {
@@ -91,7 +95,25 @@ impl JobHandle {
             paused: watch::channel(false).0,
             cancel: CancellationToken::new(),
             finished: watch::channel(false).0,
+            refused: AtomicBool::new(false),
+            notes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Say something in the job's final message (once).
+    pub fn add_note(&self, note: String) {
+        let mut n = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        if !n.contains(&note) {
+            n.push(note);
+        }
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn was_refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed)
     }
 
     pub fn state(&self) -> JobState {

@@ -2,9 +2,11 @@
 //! submit jobs here and sample their progress.
 
 pub mod copy;
+pub mod delete;
 pub mod job;
 pub mod limiter;
 pub mod model;
+pub mod overlap;
 pub mod planner;
 pub mod preview;
 pub mod retry;
@@ -62,6 +64,7 @@ impl Engine {
 
     /// Journal the job and start it in the background.
     pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<JobId> {
+        overlap::check_spec(&spec).map_err(anyhow::Error::msg)?;
         let id = self.0.journal.create_job(&spec)?;
         self.start(id, spec, chrono::Utc::now().timestamp());
         Ok(id)

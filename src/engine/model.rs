@@ -104,6 +104,52 @@ pub struct RunOptions {
     /// through the SDK's pipeline (see `s3::direct`).
     #[serde(default = "default_direct_copy")]
     pub direct_copy: bool,
+    /// `--sse`: encryption every written object asks for; `None` leaves the
+    /// destination bucket's default encryption to apply.
+    #[serde(default)]
+    pub sse: Option<String>,
+    /// `--sse-kms-key-id`, with `--sse aws:kms` / `aws:kms:dsse`.
+    #[serde(default)]
+    pub sse_kms_key_id: Option<String>,
+    /// `--preserve-sse`: ask for the source's own encryption (and KMS key).
+    #[serde(default)]
+    pub preserve_sse: bool,
+    /// `--preserve-lock`: carry Object Lock retention and legal hold.
+    #[serde(default)]
+    pub preserve_lock: bool,
+}
+
+/// The encryption algorithms `--sse` accepts.
+pub const SSE_ALGORITHMS: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
+
+impl RunOptions {
+    /// Set the encryption choice (flags or `[engine]`), checked: a known
+    /// algorithm, a KMS key only with KMS, and not both explicit and preserved.
+    pub fn set_sse(
+        &mut self,
+        sse: Option<&str>,
+        kms_key_id: Option<&str>,
+        preserve: bool,
+    ) -> Result<(), String> {
+        if let Some(a) = sse {
+            if !SSE_ALGORITHMS.contains(&a) {
+                return Err(format!(
+                    "unknown encryption {a:?}: use one of {}",
+                    SSE_ALGORITHMS.join(", ")
+                ));
+            }
+        }
+        if kms_key_id.is_some() && !sse.is_some_and(|a| a.starts_with("aws:kms")) {
+            return Err("a KMS key id needs --sse aws:kms or aws:kms:dsse".into());
+        }
+        if preserve && sse.is_some() {
+            return Err("--preserve-sse and --sse exclude each other".into());
+        }
+        self.sse = sse.map(str::to_string);
+        self.sse_kms_key_id = kms_key_id.map(str::to_string);
+        self.preserve_sse = preserve;
+        Ok(())
+    }
 }
 
 fn default_direct_copy() -> bool {
@@ -125,6 +171,10 @@ impl Default for RunOptions {
             preserve_acl: false,
             server_side: false,
             direct_copy: default_direct_copy(),
+            sse: None,
+            sse_kms_key_id: None,
+            preserve_sse: false,
+            preserve_lock: false,
         }
     }
 }

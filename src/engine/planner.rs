@@ -1,14 +1,16 @@
 //! Listing sources into the journal, page by page, deciding each key's action.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
+use futures::{StreamExt, TryStreamExt};
 use tokio::sync::Notify;
 
 use super::model::{JobId, JobKind, JobSpec};
 use super::retry::with_retries;
 use crate::journal::{EntryState, Journal, NewEntry};
-use crate::plan::compare::{decide, Facts};
+use crate::plan::compare::{compare_checksums, decide, decide_by_checksum, Facts};
 use crate::plan::model::{Action, ConflictPolicy, SourceMapping};
 use crate::plan::{Mapped, Mapper};
 use crate::s3::list::{list_page, ListRequest};
@@ -50,13 +52,9 @@ pub fn needs_dest_index(spec: &JobSpec, preview: bool) -> bool {
 /// one destination, when versions must be replayed in order, and for sync
 /// (whose deletions are checked against --max-delete first).
 pub fn needs_full_plan(spec: &JobSpec, mapper: &Mapper) -> bool {
-    // A destination inside its own source would show the job's own writes to
-    // a listing still running: snapshot the listing first.
-    let writes_into_source = spec.src_conn.same_store(&spec.dst_conn)
-        && spec.mappings.iter().any(|m| {
-            m.source.bucket == m.destination.bucket
-                && m.destination.prefix.starts_with(m.source.prefix.as_str())
-        });
+    // Destination keys that can be source keys: the listing must not see the
+    // job's own writes, and every key is checked before anything runs.
+    let writes_into_source = super::overlap::may_write_over_source(spec);
     !mapper.is_injective()
         || spec.plan.all_versions
         || spec.kind == JobKind::Sync
@@ -88,6 +86,37 @@ fn token_parse(s: &str) -> Option<PageToken> {
         key_marker: key.to_string(),
         version_id_marker: (!vid.is_empty()).then(|| vid.to_string()),
     })
+}
+
+/// A listed source and its same-size destination (sync --checksum).
+struct Pair {
+    src_key: String,
+    version_id: Option<String>,
+    dst_key: String,
+}
+
+type Checksum = Option<(String, String)>;
+
+/// (source key, version id) -> (source checksum, destination checksum).
+type PairSums = HashMap<(String, Option<String>), (Checksum, Checksum)>;
+
+/// HeadObject requests in flight at once for sync --checksum.
+const HEAD_CONCURRENCY: usize = 32;
+
+/// An object's full-object checksum, if HeadObject reports one. An object it
+/// will not describe (SSE-C without its key, gone since the listing) has none.
+async fn checksum_of(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Checksum, PlanError> {
+    Ok(
+        with_retries(|| crate::diff::head_facts(c, bucket, key, version_id))
+            .await?
+            .ok()
+            .and_then(|h| h.checksum),
+    )
 }
 
 /// The listing prefix and exact-key filter for a mapping.
@@ -147,11 +176,95 @@ impl Planner {
         Ok(n)
     }
 
+    /// The conflict policy the planner applies (sync skips identical keys).
+    fn policy(&self) -> ConflictPolicy {
+        match self.spec.kind {
+            JobKind::Sync if self.spec.plan.conflict == ConflictPolicy::Overwrite => {
+                ConflictPolicy::SkipIdentical
+            }
+            _ => self.spec.plan.conflict,
+        }
+    }
+
+    /// `sync --checksum`: same-size pairs are decided by full-object checksums.
+    fn by_checksum(&self, indexed: bool) -> bool {
+        indexed
+            && self.spec.plan.checksum_compare
+            && !self.spec.plan.all_versions
+            && self.policy() == ConflictPolicy::SkipIdentical
+    }
+
+    /// Whether a listed object is one the mapping selects.
+    fn selects(&self, idx: usize, o: &ObjectEntry) -> bool {
+        let m = &self.spec.mappings[idx];
+        if m.single_object && o.key != m.source.prefix {
+            return false;
+        }
+        if let Some(v) = &self.spec.plan.version_id {
+            if o.version_id.as_deref() != Some(v.as_str())
+                && !(v == "null" && o.version_id.is_none())
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The page's objects whose destination exists with the same size:
+    /// (source key, version id, destination key). Runs on the journal thread.
+    fn same_size_pairs(&self, idx: usize, items: &[ListItem]) -> Result<Vec<Pair>, PlanError> {
+        let mut out = Vec::new();
+        for item in items {
+            let ListItem::Object(o) = item else { continue };
+            if o.is_delete_marker() || !self.selects(idx, o) {
+                continue;
+            }
+            let Mapped::To(dst_key) = self.mapper.map(idx, &o.key) else {
+                continue;
+            };
+            if let Some(d) = self.journal.dest_lookup(self.job, &dst_key)? {
+                if d.size == o.size {
+                    out.push(Pair {
+                        src_key: o.key.clone(),
+                        version_id: o.version_id.clone(),
+                        dst_key,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Both full-object checksums (HeadObject with ChecksumMode) of each
+    /// pair, a bounded number of pairs at a time.
+    async fn pair_checksums(
+        &self,
+        idx: usize,
+        src: &Client,
+        pairs: Vec<Pair>,
+    ) -> Result<PairSums, PlanError> {
+        let m = &self.spec.mappings[idx];
+        let (src_bucket, dst_bucket) = (&m.source.bucket, &m.destination.bucket);
+        let width = self.spec.run.concurrency.clamp(1, HEAD_CONCURRENCY);
+        futures::stream::iter(pairs)
+            .map(|p| async move {
+                let (s, d) = futures::try_join!(
+                    checksum_of(src, src_bucket, &p.src_key, p.version_id.as_deref()),
+                    checksum_of(&self.dst_client, dst_bucket, &p.dst_key, None),
+                )?;
+                Ok::<_, PlanError>(((p.src_key, p.version_id), (s, d)))
+            })
+            .buffer_unordered(width)
+            .try_collect()
+            .await
+    }
+
     fn entry_for(
         &self,
         idx: usize,
         o: &ObjectEntry,
         indexed: bool,
+        sums: &PairSums,
     ) -> Result<Option<NewEntry>, PlanError> {
         let m = &self.spec.mappings[idx];
         let mut e = NewEntry {
@@ -172,6 +285,14 @@ impl Planner {
         };
         match self.mapper.map(idx, &o.key) {
             Mapped::Filtered => return Ok(None),
+            Mapped::OwnMarker => {
+                e.dst_key = m.destination.prefix.clone();
+                e.action = Action::Skip;
+                e.state = EntryState::Skipped;
+                e.reason =
+                    Some("folder marker of the source prefix itself: nothing to copy".into());
+                return Ok(Some(e));
+            }
             Mapped::Invalid(reason) => {
                 e.dst_key = o.key.clone();
                 e.action = Action::Conflict;
@@ -188,17 +309,26 @@ impl Planner {
                 etag: o.etag.clone(),
                 last_modified: o.last_modified,
             };
-            let policy = match self.spec.kind {
-                JobKind::Sync if self.spec.plan.conflict == ConflictPolicy::Overwrite => {
-                    ConflictPolicy::SkipIdentical
-                }
-                _ => self.spec.plan.conflict,
+            let policy = self.policy();
+            let by_checksum = self.by_checksum(indexed) && !o.is_delete_marker();
+            let (action, note) = if by_checksum {
+                let (s, d) = sums
+                    .get(&(o.key.clone(), o.version_id.clone()))
+                    .map(|(s, d)| (s.as_ref(), d.as_ref()))
+                    .unwrap_or_default();
+                let (action, note, _) = decide_by_checksum(policy, &src, dst.as_ref(), s, d);
+                (action, note)
+            } else {
+                let (action, note) = decide(policy, &src, dst.as_ref());
+                (action, note.map(str::to_string))
             };
-            let (action, note) = decide(policy, &src, dst.as_ref());
             e.action = action;
             if action == Action::Skip {
                 e.state = EntryState::Skipped;
-                e.reason = note.map(str::to_string);
+                e.reason = note;
+            } else if by_checksum {
+                // Why it is overwritten: the checksums differ, or they could not tell.
+                e.reason = note;
             }
         }
         Ok(Some(e))
@@ -226,12 +356,35 @@ impl Planner {
             let req = source_request(m, versions);
             let mut token = saved.as_deref().and_then(token_parse);
             let mut found = false;
+            // sync --checksum: same-size pairs without a common checksum.
+            let mut not_comparable = 0u64;
             loop {
                 if cancel.is_cancelled() {
                     return Ok(inserted);
                 }
-                let ListPage { items, next } =
+                let ListPage { mut items, next } =
                     with_retries(|| list_page(&client, &req, token.clone())).await?;
+                // The checksums are fetched before the page is decided on the
+                // journal thread, which does not wait on the network.
+                let sums = if self.by_checksum(indexed) {
+                    let this = self.clone();
+                    let (back, pairs) = self
+                        .journal
+                        .off_runtime(move |_| {
+                            let pairs = this.same_size_pairs(idx, &items)?;
+                            Ok::<_, PlanError>((items, pairs))
+                        })
+                        .await?;
+                    items = back;
+                    let sums = self.pair_checksums(idx, &client, pairs).await?;
+                    not_comparable += sums
+                        .values()
+                        .filter(|(s, d)| compare_checksums(s.as_ref(), d.as_ref()).is_none())
+                        .count() as u64;
+                    sums
+                } else {
+                    PairSums::new()
+                };
                 let last = next.is_none()
                     || (m.single_object
                         // Keys come in order: past the exact key, a single object is done.
@@ -242,7 +395,9 @@ impl Planner {
                 let cursor = token_text(&next);
                 let (n, any) = self
                     .journal
-                    .off_runtime(move |_| this.journal_page(idx, &items, cursor, last, indexed))
+                    .off_runtime(move |_| {
+                        this.journal_page(idx, &items, cursor, last, indexed, &sums)
+                    })
                     .await?;
                 found |= any;
                 inserted += n;
@@ -251,6 +406,13 @@ impl Planner {
                     break;
                 }
                 token = next;
+            }
+            if not_comparable > 0 {
+                tracing::info!(
+                    job = self.job,
+                    source = %m.source,
+                    "sync --checksum: {not_comparable} same-size pair(s) not comparable by checksum, decided by size/ETag/time"
+                );
             }
             if m.single_object && !found && saved.is_none() {
                 let what = match &self.spec.plan.version_id {
@@ -275,24 +437,17 @@ impl Planner {
         cursor: Option<String>,
         last: bool,
         indexed: bool,
+        sums: &PairSums,
     ) -> Result<(u64, bool), PlanError> {
-        let m = &self.spec.mappings[idx];
         let mut found = false;
         let mut rows = Vec::with_capacity(items.len());
         for item in items {
             let ListItem::Object(o) = item else { continue };
-            if m.single_object && o.key != m.source.prefix {
+            if !self.selects(idx, o) {
                 continue;
             }
-            if let Some(v) = &self.spec.plan.version_id {
-                if o.version_id.as_deref() != Some(v.as_str())
-                    && !(v == "null" && o.version_id.is_none())
-                {
-                    continue;
-                }
-            }
             found = true;
-            if let Some(e) = self.entry_for(idx, o, indexed)? {
+            if let Some(e) = self.entry_for(idx, o, indexed, sums)? {
                 rows.push(e);
             }
         }
@@ -307,8 +462,21 @@ impl Planner {
         Ok((n, found))
     }
 
-    /// Refuse a full plan that would write one key twice or an impossible key.
+    /// Refuse a full plan that would write one key twice, write over a key
+    /// it reads, or write an impossible key.
     pub fn check_refusals(&self) -> Result<(), PlanError> {
+        super::overlap::check_spec(&self.spec).map_err(PlanError::Refused)?;
+        if super::overlap::may_write_over_source(&self.spec) {
+            let in_place_ok = self.spec.kind != JobKind::Move;
+            if let Some((read, writer)) = self
+                .journal
+                .first_write_over_source(self.job, in_place_ok)?
+            {
+                return Err(PlanError::Refused(
+                    super::overlap::write_over_source_refusal(&self.spec, &read, &writer),
+                ));
+            }
+        }
         if !self.spec.plan.all_versions {
             let dups = self.journal.duplicate_destinations(self.job, 5)?;
             if let Some((key, srcs)) = dups.first() {
@@ -354,18 +522,19 @@ impl Planner {
             after = last.0.clone();
             let rel_ok: Vec<NewEntry> = rows
                 .into_iter()
-                .filter(|(k, _)| {
+                .filter(|(k, _, _)| {
                     // Only keys the filters would have selected are candidates.
                     let rel = k.strip_prefix(m.destination.prefix.as_str()).unwrap_or(k);
                     self.mapper.accepts_relative(rel)
                 })
-                .map(|(k, size)| NewEntry {
+                .map(|(k, size, etag)| NewEntry {
                     idx: -1,
                     src_bucket: m.destination.bucket.clone(),
                     src_key: k.clone(),
                     version_id: None,
                     size,
-                    etag: None,
+                    // The delete is conditional on the object listed.
+                    etag,
                     last_modified: None,
                     storage_class: None,
                     dst_bucket: m.destination.bucket.clone(),

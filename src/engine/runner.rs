@@ -6,35 +6,23 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_s3::Client;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use super::copy::{copy_entry, Ctx, STREAM_BUDGET_KIB};
+use super::copy::{copy_entry, Copied, Ctx, STREAM_BUDGET_KIB};
+use super::delete::{delete_worker, Deletion, DELETE_BATCH};
 use super::job::JobHandle;
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
 use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
 use super::retry::with_retries;
-use crate::journal::{EntryRow, EntryState, Journal, Update};
+use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Update};
 use crate::plan::model::Action;
 use crate::plan::Mapper;
-use crate::s3::{ops, ConnectionPool, ErrorKind, S3Error};
+use crate::s3::{ops, ConnectionPool, ErrorKind, S3Error, VersioningState};
 
 const BATCH: usize = 512;
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
-const DELETE_BATCH: usize = 1000;
-
-/// A source (or, for sync, a destination) object to delete after its copy is
-/// verified and journaled.
-struct Deletion {
-    id: i64,
-    bucket: String,
-    key: String,
-    version_id: Option<String>,
-    client: Client,
-    is_extra: bool,
-}
 
 pub struct Runner {
     pub journal: Arc<Journal>,
@@ -74,7 +62,18 @@ impl Runner {
                     (JobState::Completed, "completed".to_string())
                 }
             }
-            Err(e) => (JobState::Failed, fail_message(&e)),
+            Err(e) => {
+                if matches!(e, PlanError::Refused(_)) {
+                    h.refused.store(true, Ordering::Relaxed);
+                }
+                (JobState::Failed, fail_message(&e))
+            }
+        };
+        let notes = h.notes();
+        let message = if notes.is_empty() {
+            message
+        } else {
+            format!("{message}; {}", notes.join("; "))
         };
         tracing::info!(job = h.id, state = state.as_str(), "{message}");
         h.set_state(state, Some(message.clone()));
@@ -96,6 +95,9 @@ impl Runner {
         };
         let dst_bucket = first.destination.bucket.clone();
         let dst = with_retries(|| dst_conn.clients_for_bucket(&dst_bucket)).await?;
+        if spec.plan.all_versions && !planned {
+            refuse_unversioned_destination(&dst.meta, &dst_bucket).await?;
+        }
         let mut src_data = HashMap::new();
         let mut src_meta = HashMap::new();
         for m in &spec.mappings {
@@ -260,22 +262,26 @@ impl Runner {
                 }
                 continue;
             }
-            // Never split one destination key's versions across batches.
-            if batch.len() == BATCH {
-                let last_key = batch
-                    .last()
-                    .map(|r| r.entry.dst_key.clone())
-                    .unwrap_or_default();
-                let keep = batch
-                    .iter()
-                    .position(|r| r.entry.dst_key == last_key)
-                    .unwrap_or(0);
-                if keep > 0 {
-                    batch.truncate(keep);
+            // Never split one destination key's versions across batches,
+            // however many there are: the last key's rows come in whole.
+            if spec.plan.all_versions && batch.len() == BATCH {
+                if let Some(last) = batch.last() {
+                    let (key, last_id, job) = (last.entry.dst_key.clone(), last.id, h.id);
+                    let rest = self
+                        .journal
+                        .off_runtime(move |j| j.key_entries(job, &key, last_id))
+                        .await?;
+                    batch.extend(rest.into_iter().filter(|r| {
+                        matches!(
+                            r.state,
+                            EntryState::Pending | EntryState::Copied | EntryState::Verified
+                        )
+                    }));
                 }
             }
             after_id = batch.last().map(|r| r.id).unwrap_or(after_id);
-            for group in group_by_dst(batch, spec.plan.all_versions) {
+            let versions = spec.plan.all_versions;
+            for group in group_by_dst(batch, versions) {
                 let permit = tokio::select! {
                     p = limiter.acquire() => p,
                     _ = h.cancel.cancelled() => break,
@@ -293,8 +299,12 @@ impl Runner {
                 let resumed = first_pass;
                 tasks.spawn(async move {
                     let _permit = permit;
-                    for row in group {
-                        process(&ctx, &journal, &handle, &del_tx, row, resumed).await;
+                    if versions {
+                        process_versions(&ctx, &journal, &handle, &del_tx, group).await;
+                    } else {
+                        for row in group {
+                            process(&ctx, &journal, &handle, &del_tx, row, resumed).await;
+                        }
                     }
                 });
                 // Reap finished tasks so the set does not grow with the job.
@@ -327,6 +337,25 @@ impl Runner {
     }
 }
 
+/// `--all-versions` replays history into the destination: a destination that
+/// does not keep versions would keep only the last one.
+async fn refuse_unversioned_destination(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<(), PlanError> {
+    let v = with_retries(|| crate::s3::status::versioning(client, bucket)).await?;
+    if v.status != VersioningState::Enabled {
+        return Err(PlanError::Refused(format!(
+            "refusing to run: --all-versions needs versioning enabled on the destination s3://{bucket} (it is {}); without it only the newest version would survive",
+            match v.status {
+                VersioningState::Suspended => "suspended",
+                _ => "not enabled",
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// Consecutive rows writing the same destination key run in order, in one
 /// task; versions were listed newest first and are replayed oldest first.
 fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
@@ -345,21 +374,73 @@ fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
     out
 }
 
-fn update(
-    journal: &Journal,
-    id: i64,
-    state: EntryState,
-    reason: Option<String>,
-    verify: Option<String>,
-    v: Option<String>,
-) {
+fn source_client(ctx: &Ctx, e: &crate::journal::NewEntry) -> aws_sdk_s3::Client {
+    ctx.src
+        .get(&e.src_bucket)
+        .cloned()
+        .unwrap_or_else(|| ctx.dst.clone())
+}
+
+/// Journal a verified copy: final for a copy, awaiting its source delete
+/// for a move.
+fn record_copy(journal: &Journal, h: &JobHandle, row: &EntryRow, done: &Copied) {
+    let c = &h.counters;
+    c.add(&c.bytes_done, row.entry.size);
+    c.add(&c.copied, 1);
+    let is_move = h.spec.kind == JobKind::Move;
     journal.update(Update {
-        id,
-        state,
-        reason,
-        verify,
-        dst_version: v,
+        id: row.id,
+        state: if is_move {
+            EntryState::Verified
+        } else {
+            EntryState::Done
+        },
+        verify: Some(done.verify.clone()),
+        dst_version: done.dst_version.clone(),
+        copied: done.source.clone(),
+        ..Default::default()
     });
+    if !is_move {
+        c.add(&c.objects_done, 1);
+    }
+}
+
+fn record_failure(journal: &Journal, h: &JobHandle, row: &EntryRow, reason: String) {
+    let c = &h.counters;
+    tracing::warn!(job = h.id, key = %row.entry.src_key, "copy failed: {reason}");
+    journal.update(Update {
+        id: row.id,
+        state: EntryState::Failed,
+        reason: Some(reason),
+        ..Default::default()
+    });
+    c.add(&c.failed, 1);
+    c.add(&c.objects_done, 1);
+}
+
+/// The copy of one row: verify a copy made by someone else (Batch
+/// Operations), else copy it.
+async fn copy_row(ctx: &Ctx, h: &JobHandle, row: &EntryRow) -> Result<Copied, S3Error> {
+    let c = &h.counters;
+    c.add(&c.in_flight, 1);
+    let result = if row.state == EntryState::Copied {
+        verify_external_copy(ctx, &row.entry).await
+    } else {
+        copy_entry(ctx, &row.entry).await
+    };
+    c.in_flight.fetch_sub(1, Ordering::Relaxed);
+    c.retries
+        .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
+    result
+}
+
+/// What a verified row's delete is conditional on: what its copy recorded,
+/// else (journals from before that was recorded) what was listed.
+fn recorded_source(row: &EntryRow) -> CopiedSource {
+    CopiedSource {
+        version_id: row.copied.version_id.clone(),
+        etag: row.copied.etag.clone().or_else(|| row.entry.etag.clone()),
+    }
 }
 
 async fn process(
@@ -368,162 +449,127 @@ async fn process(
     h: &JobHandle,
     del_tx: &mpsc::Sender<Deletion>,
     row: EntryRow,
-    resumed: bool,
+    _resumed: bool,
 ) {
     let c = &h.counters;
     let e = &row.entry;
     let is_move = h.spec.kind == JobKind::Move;
-    let delete_version = if h.spec.plan.all_versions {
-        e.version_id.clone()
-    } else {
-        None
-    };
-    let src_client = ctx
-        .src
-        .get(&e.src_bucket)
-        .cloned()
-        .unwrap_or_else(|| ctx.dst.clone());
+    let src_client = source_client(ctx, e);
 
     if e.action == Action::Delete {
         let _ = del_tx
-            .send(Deletion {
-                id: row.id,
-                bucket: e.dst_bucket.clone(),
-                key: e.dst_key.clone(),
-                version_id: None,
-                client: ctx.dst.clone(),
-                is_extra: true,
-            })
+            .send(Deletion::of_extra(row.id, e, ctx.dst.clone()))
             .await;
         return;
     }
     if row.state == EntryState::Verified {
-        // A move verified by an earlier run: delete the source unless a
-        // previous attempt already did (never delete twice).
-        if resumed {
-            match ctx
-                .call(|| {
-                    ops::head_object(
-                        &src_client,
-                        &e.src_bucket,
-                        &e.src_key,
-                        e.version_id.as_deref(),
-                    )
-                })
-                .await
-            {
-                Err(err) if err.kind == ErrorKind::NoSuchKey => {
-                    update(journal, row.id, EntryState::Done, None, None, None);
-                    c.add(&c.deleted, 0);
-                    c.add(&c.objects_done, 1);
-                    return;
-                }
-                _ => {}
-            }
-        }
+        // A move verified by an earlier run: its delete is conditional on
+        // what that copy read, so a source rewritten since (or already
+        // deleted) is never deleted twice.
+        let copied = recorded_source(&row);
         let _ = del_tx
-            .send(Deletion {
-                id: row.id,
-                bucket: e.src_bucket.clone(),
-                key: e.src_key.clone(),
-                version_id: delete_version,
-                client: src_client,
-                is_extra: false,
-            })
+            .send(Deletion::of_source(row.id, e, &copied, src_client))
             .await;
         return;
     }
 
-    c.add(&c.in_flight, 1);
-    // Copied by someone else (S3 Batch Operations): check it, do not copy again.
-    let result = if row.state == EntryState::Copied {
-        verify_external_copy(ctx, e).await
-    } else {
-        copy_entry(ctx, e).await
-    };
-    c.in_flight.fetch_sub(1, Ordering::Relaxed);
-    c.retries
-        .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
-    match result {
+    match copy_row(ctx, h, &row).await {
         Ok(done) => {
-            c.add(&c.bytes_done, e.size);
-            c.add(&c.copied, 1);
+            record_copy(journal, h, &row, &done);
             if is_move {
-                update(
-                    journal,
-                    row.id,
-                    EntryState::Verified,
-                    None,
-                    Some(done.verify),
-                    done.dst_version,
-                );
                 let _ = del_tx
-                    .send(Deletion {
-                        id: row.id,
-                        bucket: e.src_bucket.clone(),
-                        key: e.src_key.clone(),
-                        version_id: delete_version,
-                        client: src_client,
-                        is_extra: false,
-                    })
+                    .send(Deletion::of_source(row.id, e, &done.source, src_client))
                     .await;
-            } else {
-                update(
-                    journal,
-                    row.id,
-                    EntryState::Done,
-                    None,
-                    Some(done.verify),
-                    done.dst_version,
-                );
-                c.add(&c.objects_done, 1);
             }
         }
         Err(err) if is_move && err.kind == ErrorKind::NoSuchKey && already_moved(ctx, e).await => {
             // The source is gone and the destination holds the planned object:
             // an earlier run moved it and its last journal write was lost.
-            update(
-                journal,
-                row.id,
-                EntryState::Done,
-                None,
-                Some("found already moved".into()),
-                None,
-            );
+            journal.update(Update {
+                id: row.id,
+                state: EntryState::Done,
+                verify: Some("found already moved".into()),
+                ..Default::default()
+            });
             c.add(&c.copied, 1);
             c.add(&c.bytes_done, e.size);
             c.add(&c.objects_done, 1);
         }
-        Err(err) => {
-            let reason = reason_for(&err);
-            tracing::warn!(job = h.id, key = %e.src_key, "copy failed: {reason}");
-            update(
-                journal,
+        Err(err) => record_failure(journal, h, &row, reason_for(&err)),
+    }
+}
+
+/// All versions of one key, oldest first. Once one version is copied, every
+/// newer one is copied again after it (a resumed or retried key keeps its
+/// order in the destination). A failure stops the key there; a move deletes
+/// the key's source versions only when every one of them is verified, so a
+/// failed old version never becomes current again in the source.
+async fn process_versions(
+    ctx: &Ctx,
+    journal: &Journal,
+    h: &JobHandle,
+    del_tx: &mpsc::Sender<Deletion>,
+    group: Vec<EntryRow>,
+) {
+    let is_move = h.spec.kind == JobKind::Move;
+    let mut copying = false;
+    let mut deletions = Vec::new();
+    let mut rows = group.into_iter();
+    while let Some(row) = rows.next() {
+        let e = &row.entry;
+        let src_client = source_client(ctx, e);
+        if row.state == EntryState::Verified && !copying {
+            deletions.push(Deletion::of_source(
                 row.id,
-                EntryState::Failed,
-                Some(reason),
-                None,
-                None,
-            );
-            c.add(&c.failed, 1);
-            c.add(&c.objects_done, 1);
+                e,
+                &recorded_source(&row),
+                src_client,
+            ));
+            continue;
+        }
+        copying = true;
+        match copy_row(ctx, h, &row).await {
+            Ok(done) => {
+                record_copy(journal, h, &row, &done);
+                deletions.push(Deletion::of_source(row.id, e, &done.source, src_client));
+            }
+            Err(err) => {
+                record_failure(journal, h, &row, reason_for(&err));
+                for later in rows.by_ref() {
+                    record_failure(
+                        journal,
+                        h,
+                        &later,
+                        format!(
+                            "not copied: an older version of {:?} failed (its versions are replayed in order)",
+                            later.entry.src_key
+                        ),
+                    );
+                }
+                for d in &deletions {
+                    tracing::info!(job = h.id, key = %d.key, "source version kept: another version of this key failed");
+                }
+                if is_move && !deletions.is_empty() {
+                    h.add_note(
+                        "sources whose versions did not all copy were kept whole (resume or retry to finish them)"
+                            .into(),
+                    );
+                }
+                return;
+            }
+        }
+    }
+    if is_move {
+        for d in deletions {
+            let _ = del_tx.send(d).await;
         }
     }
 }
 
-async fn verify_external_copy(
-    ctx: &Ctx,
-    e: &crate::journal::NewEntry,
-) -> Result<super::copy::Copied, S3Error> {
+async fn verify_external_copy(ctx: &Ctx, e: &crate::journal::NewEntry) -> Result<Copied, S3Error> {
     let p = ctx
         .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
         .await?;
-    let md5 = |t: &Option<String>| {
-        t.as_deref()
-            .map(|t| t.trim_matches('"'))
-            .filter(|t| t.len() == 32)
-            .map(str::to_string)
-    };
     if p.size != e.size {
         return Err(S3Error::new(
             ErrorKind::Other,
@@ -533,19 +579,24 @@ async fn verify_external_copy(
             ),
         ));
     }
-    let verify = match (md5(&e.etag), md5(&p.etag)) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(S3Error::new(
-                ErrorKind::Other,
-                "verification failed: destination ETag differs from the source",
-            ))
-        }
-        (Some(_), Some(_)) => "etag",
+    let src_md5 = e
+        .etag
+        .as_deref()
+        .map(|t| t.trim_matches('"'))
+        .filter(|t| t.len() == 32 && !t.contains('-'));
+    // The destination's own encryption tells whether its ETag is an MD5; a
+    // source ETag under KMS is not, so only a match proves anything.
+    let verify = match (src_md5, p.etag_is_md5()) {
+        (Some(a), true) if p.etag.as_deref().map(|t| t.trim_matches('"')) == Some(a) => "etag",
         _ => "size",
     };
-    Ok(super::copy::Copied {
+    Ok(Copied {
         verify: verify.to_string(),
         dst_version: p.version_id,
+        source: CopiedSource {
+            version_id: e.version_id.clone(),
+            etag: e.etag.clone(),
+        },
     })
 }
 
@@ -566,127 +617,12 @@ async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> bool {
         Ok(p) => {
             p.size == e.size
                 && match (&e.etag, &p.etag) {
-                    (Some(a), Some(b)) => a == b || a.contains('-') || b.contains('-'),
+                    (Some(a), Some(b)) => {
+                        a == b || a.contains('-') || b.contains('-') || !p.etag_is_md5()
+                    }
                     _ => true,
                 }
         }
         Err(_) => false,
-    }
-}
-
-/// Deletes in batches, each only after the journal holds the verified copies.
-async fn delete_worker(
-    journal: Arc<Journal>,
-    h: Arc<JobHandle>,
-    ctx: Arc<Ctx>,
-    mut rx: mpsc::Receiver<Deletion>,
-) {
-    let mut pending: Vec<Deletion> = Vec::new();
-    loop {
-        let next = if pending.is_empty() {
-            rx.recv().await
-        } else {
-            match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
-                Ok(v) => v,
-                Err(_) => {
-                    flush_deletes(&journal, &h, &ctx, std::mem::take(&mut pending)).await;
-                    continue;
-                }
-            }
-        };
-        match next {
-            Some(d) => {
-                pending.push(d);
-                if pending.len() >= DELETE_BATCH {
-                    flush_deletes(&journal, &h, &ctx, std::mem::take(&mut pending)).await;
-                }
-            }
-            None => {
-                flush_deletes(&journal, &h, &ctx, std::mem::take(&mut pending)).await;
-                return;
-            }
-        }
-    }
-}
-
-async fn flush_deletes(journal: &Arc<Journal>, h: &JobHandle, ctx: &Ctx, batch: Vec<Deletion>) {
-    if batch.is_empty() {
-        return;
-    }
-    let c = &h.counters;
-    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
-        // Without a durable "verified" record we must not delete anything.
-        for d in &batch {
-            update(
-                journal,
-                d.id,
-                EntryState::Failed,
-                Some(format!("source kept: journal write failed: {e}")),
-                None,
-                None,
-            );
-        }
-        c.add(&c.failed, batch.len() as u64);
-        c.add(&c.objects_done, batch.len() as u64);
-        return;
-    }
-    let mut by_bucket: HashMap<String, Vec<Deletion>> = HashMap::new();
-    for d in batch {
-        by_bucket.entry(d.bucket.clone()).or_default().push(d);
-    }
-    for (bucket, items) in by_bucket {
-        let client = items[0].client.clone();
-        let keys: Vec<(String, Option<String>)> = items
-            .iter()
-            .map(|d| (d.key.clone(), d.version_id.clone()))
-            .collect();
-        let result = ctx
-            .call(|| ops::delete_objects(&client, &bucket, &keys))
-            .await;
-        match result {
-            Ok(errors) => {
-                for d in &items {
-                    let failed = errors
-                        .iter()
-                        .find(|(k, v, _)| k == &d.key && (v.is_none() || v == &d.version_id));
-                    match failed {
-                        Some((_, _, why)) => {
-                            let reason = if d.is_extra {
-                                format!("delete failed: {why}")
-                            } else {
-                                format!(
-                                    "copied and verified, but deleting the source failed: {why}"
-                                )
-                            };
-                            update(journal, d.id, EntryState::Failed, Some(reason), None, None);
-                            c.add(&c.failed, 1);
-                        }
-                        None => {
-                            update(journal, d.id, EntryState::Done, None, None, None);
-                            c.add(&c.deleted, 1);
-                        }
-                    }
-                    c.add(&c.objects_done, 1);
-                }
-            }
-            Err(err) => {
-                for d in &items {
-                    let reason = if d.is_extra {
-                        format!("delete failed: {}", err.message)
-                    } else {
-                        format!(
-                            "copied and verified, but deleting the source failed: {}",
-                            err.message
-                        )
-                    };
-                    update(journal, d.id, EntryState::Failed, Some(reason), None, None);
-                    c.add(&c.failed, 1);
-                    c.add(&c.objects_done, 1);
-                }
-            }
-        }
-    }
-    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
-        tracing::error!(job = h.id, "journal write after delete failed: {e}");
     }
 }

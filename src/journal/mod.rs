@@ -30,8 +30,9 @@ pub enum JournalError {
 
 pub type JResult<T> = Result<T, JournalError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EntryState {
+    #[default]
     Pending,
     Copied,
     Verified,
@@ -54,27 +55,36 @@ impl EntryState {
         }
     }
 
-    fn parse(s: &str) -> EntryState {
-        match s {
+    /// A stored state; an unknown one is an error, never a default (a
+    /// misread "verified" could delete a source).
+    fn parse(s: &str) -> Result<EntryState, String> {
+        Ok(match s {
+            "pending" => EntryState::Pending,
             "copied" => EntryState::Copied,
             "verified" => EntryState::Verified,
             "done" => EntryState::Done,
             "skipped" => EntryState::Skipped,
             "failed" => EntryState::Failed,
             "conflict" => EntryState::Conflict,
-            _ => EntryState::Pending,
-        }
+            other => return Err(format!("unknown entry state {other:?}")),
+        })
     }
 }
 
-fn action_parse(s: &str) -> Action {
-    match s {
+fn action_parse(s: &str) -> Result<Action, String> {
+    Ok(match s {
+        "copy" => Action::Copy,
         "overwrite" => Action::Overwrite,
         "skip" => Action::Skip,
         "conflict" => Action::Conflict,
         "delete" => Action::Delete,
-        _ => Action::Copy,
-    }
+        other => return Err(format!("unknown entry action {other:?}")),
+    })
+}
+
+/// A stored value that does not parse, as a row error.
+fn bad_value(column: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
 }
 
 /// A planned object as the planner hands it to the journal.
@@ -105,16 +115,29 @@ pub struct EntryRow {
     pub reason: Option<String>,
     pub verify: Option<String>,
     pub dst_version: Option<String>,
+    /// What the copy read: the source version and ETag the delete of a moved
+    /// source is conditional on.
+    pub copied: CopiedSource,
+}
+
+/// The exact source a copy read, recorded with its verification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopiedSource {
+    /// Version id the copy read (`null` for a null version); `None` when the
+    /// source bucket has never had versioning.
+    pub version_id: Option<String>,
+    pub etag: Option<String>,
 }
 
 /// A state change, buffered and written in batches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Update {
     pub id: i64,
     pub state: EntryState,
     pub reason: Option<String>,
     pub verify: Option<String>,
     pub dst_version: Option<String>,
+    pub copied: CopiedSource,
 }
 
 #[derive(Debug, Clone)]
@@ -500,9 +523,9 @@ impl Journal {
             storage_class: r.get("storage_class")?,
             dst_bucket: r.get("dst_bucket")?,
             dst_key: r.get("dst_key")?,
-            action: action_parse(&action),
+            action: action_parse(&action).map_err(|m| bad_value(0, m))?,
             delete_marker: r.get::<_, i64>("delete_marker")? != 0,
-            state: EntryState::parse(&state),
+            state: EntryState::parse(&state).map_err(|m| bad_value(0, m))?,
             reason: r.get("reason")?,
         };
         Ok(EntryRow {
@@ -511,6 +534,10 @@ impl Journal {
             reason: entry.reason.clone(),
             verify: r.get("verify")?,
             dst_version: r.get("dst_version")?,
+            copied: CopiedSource {
+                version_id: r.get("copied_version")?,
+                etag: r.get("copied_etag")?,
+            },
             entry,
         })
     }
@@ -591,10 +618,21 @@ impl Journal {
             {
                 let mut st = tx.prepare_cached(
                     "UPDATE entries SET state = ?2, reason = ?3, verify = COALESCE(?4, verify),
-                       dst_version = COALESCE(?5, dst_version), attempts = attempts + 1 WHERE id = ?1",
+                       dst_version = COALESCE(?5, dst_version),
+                       copied_version = COALESCE(?6, copied_version),
+                       copied_etag = COALESCE(?7, copied_etag),
+                       attempts = attempts + 1 WHERE id = ?1",
                 )?;
                 for u in &batch {
-                    st.execute(params![u.id, u.state.as_str(), u.reason, u.verify, u.dst_version])?;
+                    st.execute(params![
+                        u.id,
+                        u.state.as_str(),
+                        u.reason,
+                        u.verify,
+                        u.dst_version,
+                        u.copied.version_id,
+                        u.copied.etag
+                    ])?;
                 }
             }
             tx.commit()
@@ -630,7 +668,7 @@ impl Journal {
                 } else {
                     k.total_bytes += bytes;
                 }
-                match EntryState::parse(&state) {
+                match EntryState::parse(&state).map_err(|m| bad_value(0, m))? {
                     EntryState::Pending => k.pending += n,
                     EntryState::Copied => k.copied += n,
                     EntryState::Verified => {
@@ -757,16 +795,56 @@ impl Journal {
         job: JobId,
         after: &str,
         limit: usize,
-    ) -> JResult<Vec<(String, u64)>> {
+    ) -> JResult<Vec<(String, u64, Option<String>)>> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT d.key, d.size FROM dest_index d WHERE d.job_id = ?1 AND d.key > ?2
+                "SELECT d.key, d.size, d.etag FROM dest_index d WHERE d.job_id = ?1 AND d.key > ?2
                  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.job_id = ?1 AND e.dst_key = d.key)
                  ORDER BY d.key LIMIT ?3",
             )?;
             let rows = st.query_map(params![job, after, limit as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })?;
+            rows.collect()
+        })
+    }
+
+    /// The first entry that would write over a key the job also reads (same
+    /// bucket): `(source key read, source key whose copy writes it)`. With
+    /// `in_place_ok`, a key copied onto itself (a storage-class or encryption
+    /// rewrite) is allowed; a move never is.
+    pub fn first_write_over_source(
+        &self,
+        job: JobId,
+        in_place_ok: bool,
+    ) -> JResult<Option<(String, String)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT s.src_key, w.src_key FROM entries s
+                 JOIN entries w ON w.job_id = s.job_id AND w.dst_key = s.src_key
+                   AND w.dst_bucket = s.src_bucket
+                 WHERE s.job_id = ?1 AND s.action NOT IN ('delete', 'conflict')
+                   AND w.action IN ('copy', 'overwrite')
+                   AND NOT (?2 AND w.src_key = s.src_key AND w.src_bucket = s.src_bucket)
+                 ORDER BY s.id LIMIT 1",
+            )?;
+            st.query_row(params![job, in_place_ok], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+    }
+
+    /// Entries of one destination key after `after_id`, in insertion order
+    /// (a key's versions, newest first, however many pages they span).
+    pub fn key_entries(&self, job: JobId, dst_key: &str, after_id: i64) -> JResult<Vec<EntryRow>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT * FROM entries WHERE job_id = ?1 AND dst_key = ?2 AND id > ?3 ORDER BY id",
+            )?;
+            let rows = st.query_map(params![job, dst_key, after_id], Journal::entry_from_row)?;
             rows.collect()
         })
     }

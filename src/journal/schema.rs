@@ -50,6 +50,8 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             reason TEXT,
             verify TEXT,
             dst_version TEXT,
+            copied_version TEXT,
+            copied_etag TEXT,
             attempts INTEGER NOT NULL DEFAULT 0,
             UNIQUE (job_id, idx, src_key, version_id, action)
         );
@@ -79,6 +81,15 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
         .exists([])?;
     if !has_owner {
         c.execute_batch("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER")?;
+    }
+    // Journals made before moves recorded what their copies read.
+    for column in ["copied_version", "copied_etag"] {
+        let has: bool = c
+            .prepare("SELECT 1 FROM pragma_table_info('entries') WHERE name = ?1")?
+            .exists([column])?;
+        if !has {
+            c.execute_batch(&format!("ALTER TABLE entries ADD COLUMN {column} TEXT"))?;
+        }
     }
     Ok(())
 }

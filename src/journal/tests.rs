@@ -70,6 +70,7 @@ fn pages_are_idempotent_and_states_persist() {
         reason: None,
         verify: Some("etag".into()),
         dst_version: None,
+        ..Default::default()
     });
     j.update(Update {
         id: work[1].id,
@@ -77,6 +78,7 @@ fn pages_are_idempotent_and_states_persist() {
         reason: Some("boom".into()),
         verify: None,
         dst_version: None,
+        ..Default::default()
     });
     j.flush().expect("flush");
     drop(j);
@@ -177,4 +179,45 @@ fn scratch_journals_live_on_disk_and_vanish() {
     assert!(path.exists());
     drop(j);
     assert!(!path.exists(), "removed on drop");
+}
+
+#[test]
+fn unknown_stored_states_are_errors_not_pending() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    j.insert_page(id, 0, &[entry(0, "p/1", "q/1")], None, true)
+        .expect("insert");
+    j.with(|c| {
+        c.execute("UPDATE entries SET state = 'verifed'", [])
+            .map(|_| ())
+    })
+    .expect("corrupt");
+    let err = j.entries(id, 0, 10).expect_err("unknown state");
+    assert!(err.to_string().contains("unknown entry state"), "{err}");
+    assert!(j.counts(id).is_err());
+}
+
+#[test]
+fn writes_over_source_keys_are_found_in_place_rewrites_allowed_for_copies() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    let same = |k: &str, d: &str| NewEntry {
+        dst_bucket: "a".into(),
+        ..entry(0, k, d)
+    };
+    // p/k onto itself: an in-place rewrite.
+    j.insert_page(id, 0, &[same("p/k", "p/k")], None, false)
+        .expect("insert");
+    assert_eq!(j.first_write_over_source(id, true).expect("query"), None);
+    assert_eq!(
+        j.first_write_over_source(id, false).expect("query"),
+        Some(("p/k".into(), "p/k".into()))
+    );
+    // p/a/x is written onto p/x, which is itself a source.
+    j.insert_page(id, 0, &[same("p/x", "x"), same("p/a/x", "p/x")], None, true)
+        .expect("insert");
+    assert_eq!(
+        j.first_write_over_source(id, true).expect("query"),
+        Some(("p/x".into(), "p/a/x".into()))
+    );
 }

@@ -14,6 +14,9 @@ pub enum Mapped {
     To(String),
     /// Left out by a filter.
     Filtered,
+    /// The folder marker of the source prefix itself (`photos/` when copying
+    /// `photos/`): nothing to copy, a no-op rather than a failure.
+    OwnMarker,
     /// Cannot be written (reason).
     Invalid(String),
 }
@@ -66,6 +69,9 @@ impl Mapper {
             return Mapped::Invalid(format!("no source #{idx}"));
         };
         let rel = self.relative(idx, key);
+        if rel.is_empty() && !m.single_object {
+            return Mapped::OwnMarker;
+        }
         if !self.filters.accepts(rel) {
             return Mapped::Filtered;
         }
@@ -124,6 +130,17 @@ mod tests {
                 .expect("mapper");
             assert_eq!(m.map(0, key), Mapped::To(want.into()), "{src} {dst} {key}");
         }
+    }
+
+    #[test]
+    fn the_source_prefix_own_folder_marker_is_a_no_op() {
+        let m = Mapper::new(
+            vec![mapping("s3://a/photos/", "s3://b", false)],
+            &PlanOptions::default(),
+        )
+        .expect("mapper");
+        assert_eq!(m.map(0, "photos/"), Mapped::OwnMarker);
+        assert_eq!(m.map(0, "photos/x/"), Mapped::To("x/".into()));
     }
 
     #[test]

@@ -362,6 +362,9 @@ impl DirectCopy {
         Ok(WriteResult {
             etag: field("ETag"),
             version_id: header("x-amz-version-id"),
+            source_version_id: header("x-amz-copy-source-version-id"),
+            sse: header("x-amz-server-side-encryption"),
+            sse_customer: header("x-amz-server-side-encryption-customer-algorithm").is_some(),
         })
     }
 }

@@ -72,6 +72,11 @@ impl S3Error {
         if matches!(kind, ErrorKind::AccessDenied | ErrorKind::Credentials) {
             message = format!("access denied: {message}");
         }
+        if code.as_deref() == Some("InvalidObjectState") {
+            message = format!(
+                "object is archived (GLACIER / DEEP_ARCHIVE): restore it before copying ({message})"
+            );
+        }
         S3Error {
             kind,
             code,
@@ -102,7 +107,10 @@ const NOT_CONFIGURED_CODES: &[&str] = &[
 fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     match code {
         Some("NoSuchBucket") => return ErrorKind::NoSuchBucket,
-        Some("NoSuchKey") | Some("NoSuchVersion") => return ErrorKind::NoSuchKey,
+        // A HEAD answer has no body: the SDK labels its 404 `NotFound`.
+        Some("NoSuchKey") | Some("NoSuchVersion") | Some("NotFound") => {
+            return ErrorKind::NoSuchKey
+        }
         Some("AccessDenied") | Some("AllAccessDisabled") | Some("AccountProblem") => {
             return ErrorKind::AccessDenied
         }
@@ -269,6 +277,8 @@ mod tests {
         assert_eq!(kind_for(None, Some(403)), ErrorKind::AccessDenied);
         assert_eq!(kind_for(None, Some(500)), ErrorKind::Transient);
         assert_eq!(kind_for(None, Some(412)), ErrorKind::PreconditionFailed);
+        // HeadObject's 404 has no body; the SDK names it `NotFound`.
+        assert_eq!(kind_for(Some("NotFound"), Some(404)), ErrorKind::NoSuchKey);
         assert_eq!(
             kind_for(Some("NotImplemented"), Some(501)),
             ErrorKind::NotImplemented

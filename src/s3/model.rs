@@ -262,8 +262,39 @@ pub struct ObjectProps {
     pub storage_class: Option<String>,
     pub sse: Option<String>,
     pub sse_kms_key_id: Option<String>,
+    /// `x-amz-server-side-encryption-customer-algorithm` (SSE-C).
+    pub sse_customer_algorithm: Option<String>,
+    /// Object Lock retention and legal hold, when the caller may read them.
+    pub lock: ObjectLockState,
     pub replication_status: Option<String>,
     /// Full-object checksum reported with ChecksumMode=ENABLED: (algorithm, base64 value).
     pub checksum: Option<(String, String)>,
     pub parts_count: Option<u32>,
+}
+
+/// Retention and legal hold of one object version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectLockState {
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    pub mode: Option<String>,
+    pub retain_until: Option<DateTime<Utc>>,
+    pub legal_hold: bool,
+}
+
+/// Whether an ETag can be the MD5 of the bytes, given the encryption a
+/// response reported: SSE-KMS, DSSE-KMS and SSE-C objects get opaque ETags.
+pub fn etag_can_be_md5(sse: Option<&str>, sse_customer: bool) -> bool {
+    !sse_customer && !sse.is_some_and(|s| s.starts_with("aws:kms"))
+}
+
+impl ObjectProps {
+    /// The ETag is the MD5 of the bytes: single-part and not KMS / SSE-C.
+    pub fn etag_is_md5(&self) -> bool {
+        etag_can_be_md5(self.sse.as_deref(), self.sse_customer_algorithm.is_some())
+            && self
+                .etag
+                .as_deref()
+                .map(|e| e.trim_matches('"'))
+                .is_some_and(|e| e.len() == 32 && e.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
 }

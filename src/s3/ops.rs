@@ -10,7 +10,7 @@ use aws_sdk_s3::Client;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::error::{ErrorKind, S3Error, S3Result};
-use super::model::ObjectProps;
+use super::model::{ObjectLockState, ObjectProps};
 use super::time::to_chrono;
 
 /// Characters left as they are in a key in a URL path or a CopySource:
@@ -23,10 +23,11 @@ pub(crate) const KEY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// `bucket/key[?versionId=V]` with the key percent-encoded: the SDK sends the
-/// header as given, and S3 decodes it.
+/// header as given, and S3 decodes it. `versionId=null` is a real version
+/// (the null version), not "the current one".
 pub fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String {
     let mut s = format!("{bucket}/{}", utf8_percent_encode(key, KEY_SAFE));
-    if let Some(v) = version_id.filter(|v| *v != "null") {
+    if let Some(v) = version_id {
         s.push_str("?versionId=");
         s.push_str(&utf8_percent_encode(v, NON_ALPHANUMERIC).to_string());
     }
@@ -42,7 +43,7 @@ pub(crate) fn copy_label(src: (&str, &str, Option<&str>), dst: (&str, &str)) -> 
 }
 
 fn version(v: Option<&str>) -> Option<String> {
-    v.filter(|v| *v != "null").map(str::to_string)
+    v.map(str::to_string)
 }
 
 /// HeadObject and GetObject outputs share these accessors.
@@ -64,6 +65,14 @@ macro_rules! object_props {
             storage_class: $r.storage_class().map(|s| s.as_str().to_string()),
             sse: $r.server_side_encryption().map(|s| s.as_str().to_string()),
             sse_kms_key_id: $r.ssekms_key_id().map(str::to_string),
+            sse_customer_algorithm: $r.sse_customer_algorithm().map(str::to_string),
+            lock: crate::s3::model::ObjectLockState {
+                mode: $r.object_lock_mode().map(|m| m.as_str().to_string()),
+                retain_until: $r.object_lock_retain_until_date().and_then(to_chrono),
+                legal_hold: $r
+                    .object_lock_legal_hold_status()
+                    .is_some_and(|s| s.as_str() == "ON"),
+            },
             replication_status: $r.replication_status().map(|s| s.as_str().to_string()),
             checksum: $checksum,
             parts_count: $r.parts_count().map(|p| p.max(0) as u32),
@@ -172,12 +181,36 @@ pub struct WriteProps {
     pub props: ObjectProps,
     pub tagging: Option<String>,
     pub storage_class: Option<String>,
+    /// Encryption to ask for; `None` leaves the destination bucket's default.
+    pub sse: Option<SseRequest>,
+    /// Object Lock settings to carry (`--preserve-lock`).
+    pub lock: Option<ObjectLockState>,
+}
+
+/// Server-side encryption a write asks for explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseRequest {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct WriteResult {
     pub etag: Option<String>,
     pub version_id: Option<String>,
+    /// The source version a copy read (`x-amz-copy-source-version-id`).
+    pub source_version_id: Option<String>,
+    /// Encryption of the written object, as the response reported it.
+    pub sse: Option<String>,
+    pub sse_customer: bool,
+}
+
+impl WriteResult {
+    /// The response's ETag is the MD5 of the bytes written.
+    pub fn etag_can_be_md5(&self) -> bool {
+        super::model::etag_can_be_md5(self.sse.as_deref(), self.sse_customer)
+    }
 }
 
 fn storage_class(s: &Option<String>) -> Option<StorageClass> {
@@ -186,22 +219,42 @@ fn storage_class(s: &Option<String>) -> Option<StorageClass> {
         .map(StorageClass::from)
 }
 
-fn sse(p: &ObjectProps) -> (Option<ServerSideEncryption>, Option<String>) {
-    match p.sse.as_deref() {
-        // Only KMS needs to be asked for; AES256 is also every bucket's default.
-        Some(s) if s.starts_with("aws:kms") => (
-            Some(ServerSideEncryption::from(s)),
-            p.sse_kms_key_id.clone(),
+/// The SSE headers of a write: only what was asked for explicitly, so the
+/// destination bucket's default encryption applies otherwise.
+fn sse(w: &WriteProps) -> (Option<ServerSideEncryption>, Option<String>) {
+    match &w.sse {
+        Some(r) => (
+            Some(ServerSideEncryption::from(r.algorithm.as_str())),
+            r.kms_key_id
+                .clone()
+                .filter(|_| r.algorithm.starts_with("aws:kms")),
         ),
-        Some("AES256") => (Some(ServerSideEncryption::Aes256), None),
-        _ => (None, None),
+        None => (None, None),
     }
+}
+
+fn lock_mode(l: &Option<ObjectLockState>) -> Option<aws_sdk_s3::types::ObjectLockMode> {
+    l.as_ref()
+        .and_then(|l| l.mode.as_deref())
+        .map(aws_sdk_s3::types::ObjectLockMode::from)
+}
+
+fn retain_until(l: &Option<ObjectLockState>) -> Option<aws_smithy_types::DateTime> {
+    l.as_ref()
+        .and_then(|l| l.retain_until)
+        .map(|t| aws_smithy_types::DateTime::from_millis(t.timestamp_millis()))
+}
+
+fn legal_hold(l: &Option<ObjectLockState>) -> Option<aws_sdk_s3::types::ObjectLockLegalHoldStatus> {
+    l.as_ref()
+        .filter(|l| l.legal_hold)
+        .map(|_| aws_sdk_s3::types::ObjectLockLegalHoldStatus::On)
 }
 
 macro_rules! apply_props {
     ($b:expr, $w:expr) => {{
         let p = &$w.props;
-        let (sse, kms) = sse(p);
+        let (sse, kms) = sse($w);
         let mut b = $b
             .set_content_type(p.content_type.clone())
             .set_content_encoding(p.content_encoding.clone())
@@ -213,7 +266,10 @@ macro_rules! apply_props {
                 storage_class(&$w.storage_class).or_else(|| storage_class(&p.storage_class)),
             )
             .set_server_side_encryption(sse)
-            .set_ssekms_key_id(kms);
+            .set_ssekms_key_id(kms)
+            .set_object_lock_mode(lock_mode(&$w.lock))
+            .set_object_lock_retain_until_date(retain_until(&$w.lock))
+            .set_object_lock_legal_hold_status(legal_hold(&$w.lock));
         if let Some(e) = p.expires.as_deref().and_then(|e| {
             aws_smithy_types::DateTime::from_str(e, aws_smithy_types::date_time::Format::HttpDate)
                 .ok()
@@ -229,12 +285,15 @@ macro_rules! apply_props {
 
 /// Server-side CopyObject (≤ 5 GiB). With `replace`, properties come from
 /// `write` (used to override the storage class while keeping everything else).
+/// Without `replace`, only the encryption and lock settings of `extra` are
+/// asked for; everything else is copied.
 pub async fn copy_object(
     c: &Client,
     src: (&str, &str, Option<&str>),
     dst: (&str, &str),
     if_match: Option<&str>,
     replace: Option<&WriteProps>,
+    extra: Option<&WriteProps>,
 ) -> S3Result<WriteResult> {
     let (sb, sk, sv) = src;
     let mut b = c
@@ -243,6 +302,15 @@ pub async fn copy_object(
         .bucket(dst.0)
         .key(dst.1)
         .set_copy_source_if_match(if_match.map(str::to_string));
+    if let (None, Some(w)) = (replace, extra) {
+        let (alg, kms) = self::sse(w);
+        b = b
+            .set_server_side_encryption(alg)
+            .set_ssekms_key_id(kms)
+            .set_object_lock_mode(lock_mode(&w.lock))
+            .set_object_lock_retain_until_date(retain_until(&w.lock))
+            .set_object_lock_legal_hold_status(legal_hold(&w.lock));
+    }
     if let Some(w) = replace {
         b = apply_props!(b, w)
             .metadata_directive(MetadataDirective::Replace)
@@ -261,7 +329,18 @@ pub async fn copy_object(
             .copy_object_result()
             .and_then(|o| o.e_tag().map(str::to_string)),
         version_id: r.version_id().map(str::to_string),
+        source_version_id: r.copy_source_version_id().map(str::to_string),
+        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
+        sse_customer: r.sse_customer_algorithm().is_some(),
     })
+}
+
+/// A started multipart upload: its id and whether its part ETags can be
+/// MD5s (not under KMS or SSE-C).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub part_etags_md5: bool,
 }
 
 pub async fn create_multipart(
@@ -269,16 +348,23 @@ pub async fn create_multipart(
     bucket: &str,
     key: &str,
     w: &WriteProps,
-) -> S3Result<String> {
+) -> S3Result<Upload> {
     let b = c.create_multipart_upload().bucket(bucket).key(key);
     let r = apply_props!(b, w).send().await.map_err(|e| {
         S3Error::from(e).context(format_args!("CreateMultipartUpload s3://{bucket}/{key}"))
     })?;
-    r.upload_id().map(str::to_string).ok_or_else(|| {
+    let id = r.upload_id().map(str::to_string).ok_or_else(|| {
         S3Error::new(
             ErrorKind::Other,
             "CreateMultipartUpload returned no upload id",
         )
+    })?;
+    Ok(Upload {
+        id,
+        part_etags_md5: super::model::etag_can_be_md5(
+            r.server_side_encryption().map(|s| s.as_str()),
+            r.sse_customer_algorithm().is_some(),
+        ),
     })
 }
 
@@ -323,11 +409,14 @@ pub async fn upload_part_copy(
         .build())
 }
 
+/// One part uploaded; `content_md5` (base64) lets S3 check the bytes, and
+/// buckets with Object Lock default retention require it.
 pub async fn upload_part(
     c: &Client,
     dst: (&str, &str, &str),
     part_number: i32,
     body: bytes::Bytes,
+    content_md5: Option<String>,
 ) -> S3Result<CompletedPart> {
     let (bucket, key, upload_id) = dst;
     let r = c
@@ -336,6 +425,7 @@ pub async fn upload_part(
         .key(key)
         .upload_id(upload_id)
         .part_number(part_number)
+        .set_content_md5(content_md5)
         .content_length(body.len() as i64)
         .body(ByteStream::from(body))
         .send()
@@ -372,6 +462,9 @@ pub async fn complete_multipart(
     Ok(WriteResult {
         etag: r.e_tag().map(str::to_string),
         version_id: r.version_id().map(str::to_string),
+        source_version_id: None,
+        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
+        sse_customer: false,
     })
 }
 
@@ -454,15 +547,17 @@ async fn read_body(
 
 pub async fn put_object(
     c: &Client,
-    bucket: &str,
-    key: &str,
+    dst: (&str, &str),
     body: bytes::Bytes,
+    content_md5: Option<String>,
     w: &WriteProps,
 ) -> S3Result<WriteResult> {
+    let (bucket, key) = dst;
     let b = c
         .put_object()
         .bucket(bucket)
         .key(key)
+        .set_content_md5(content_md5)
         .content_length(body.len() as i64)
         .body(ByteStream::from(body));
     let r = apply_props!(b, w)
@@ -472,6 +567,9 @@ pub async fn put_object(
     Ok(WriteResult {
         etag: r.e_tag().map(str::to_string),
         version_id: r.version_id().map(str::to_string),
+        source_version_id: None,
+        sse: r.server_side_encryption().map(|s| s.as_str().to_string()),
+        sse_customer: r.sse_customer_algorithm().is_some(),
     })
 }
 
@@ -482,15 +580,59 @@ pub async fn delete_object(
     key: &str,
     version_id: Option<&str>,
 ) -> S3Result<Option<String>> {
+    delete_object_if(c, bucket, key, version_id, None).await
+}
+
+/// DeleteObject on the condition that the current object's ETag is
+/// `if_match` (S3 answers 412 when it is not, 404 when there is none).
+pub async fn delete_object_if(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    if_match: Option<&str>,
+) -> S3Result<Option<String>> {
     let r = c
         .delete_object()
         .bucket(bucket)
         .key(key)
         .set_version_id(version(version_id))
+        .set_if_match(if_match.map(str::to_string))
         .send()
         .await
         .map_err(|e| S3Error::from(e).context(format_args!("DeleteObject s3://{bucket}/{key}")))?;
     Ok(r.version_id().map(str::to_string))
+}
+
+/// One object of a DeleteObjects request: exactly this version, and/or only
+/// while the current object still has this ETag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteKey {
+    pub key: String,
+    pub version_id: Option<String>,
+    pub etag: Option<String>,
+}
+
+/// A key DeleteObjects did not delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteFailure {
+    pub key: String,
+    pub version_id: Option<String>,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl DeleteFailure {
+    pub fn kind(&self) -> ErrorKind {
+        match self.code.as_deref() {
+            Some("PreconditionFailed") => ErrorKind::PreconditionFailed,
+            Some("NoSuchKey") | Some("NoSuchVersion") => ErrorKind::NoSuchKey,
+            Some("SlowDown") => ErrorKind::Throttled,
+            Some("InternalError") | Some("ServiceUnavailable") => ErrorKind::Transient,
+            Some("AccessDenied") => ErrorKind::AccessDenied,
+            _ => ErrorKind::Other,
+        }
+    }
 }
 
 /// DeleteObjects in one request (≤ 1000 keys). Returns per-key failures; the
@@ -498,14 +640,15 @@ pub async fn delete_object(
 pub async fn delete_objects(
     c: &Client,
     bucket: &str,
-    keys: &[(String, Option<String>)],
-) -> S3Result<Vec<(String, Option<String>, String)>> {
+    keys: &[DeleteKey],
+) -> S3Result<Vec<DeleteFailure>> {
     let mut objects = Vec::with_capacity(keys.len());
-    for (k, v) in keys {
+    for k in keys {
         objects.push(
             ObjectIdentifier::builder()
-                .key(k)
-                .set_version_id(version(v.as_deref()))
+                .key(&k.key)
+                .set_version_id(version(k.version_id.as_deref()))
+                .set_e_tag(k.etag.clone())
                 .build()
                 .map_err(|e| S3Error::new(ErrorKind::Other, e.to_string()))?,
         );
@@ -524,18 +667,56 @@ pub async fn delete_objects(
         .map_err(|e| S3Error::from(e).context(format_args!("DeleteObjects in s3://{bucket}")))?;
     Ok(r.errors()
         .iter()
-        .map(|e| {
-            (
-                e.key().unwrap_or_default().to_string(),
-                e.version_id().map(str::to_string),
-                format!(
-                    "{} ({})",
-                    e.message().unwrap_or("delete failed"),
-                    e.code().unwrap_or("error")
-                ),
-            )
+        .map(|e| DeleteFailure {
+            key: e.key().unwrap_or_default().to_string(),
+            version_id: e.version_id().map(str::to_string),
+            code: e.code().map(str::to_string),
+            message: format!(
+                "{} ({})",
+                e.message().unwrap_or("delete failed"),
+                e.code().unwrap_or("error")
+            ),
         })
         .collect())
+}
+
+/// DeleteObjects of one key on the condition that its ETag is `etag`, with
+/// the per-key answer: `Ok(marker)` when it was deleted (the delete marker's
+/// version, if one was written), `Err` when it was not.
+pub async fn delete_objects_one_if(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    etag: &str,
+) -> S3Result<Result<Option<String>, DeleteFailure>> {
+    let object = ObjectIdentifier::builder()
+        .key(key)
+        .e_tag(etag)
+        .build()
+        .map_err(|e| S3Error::new(ErrorKind::Other, e.to_string()))?;
+    let delete = Delete::builder()
+        .objects(object)
+        .quiet(false)
+        .build()
+        .map_err(|e| S3Error::new(ErrorKind::Other, e.to_string()))?;
+    let r = c
+        .delete_objects()
+        .bucket(bucket)
+        .delete(delete)
+        .send()
+        .await
+        .map_err(|e| S3Error::from(e).context(format_args!("DeleteObjects in s3://{bucket}")))?;
+    if let Some(e) = r.errors().first() {
+        return Ok(Err(DeleteFailure {
+            key: e.key().unwrap_or_default().to_string(),
+            version_id: e.version_id().map(str::to_string),
+            code: e.code().map(str::to_string),
+            message: e.message().unwrap_or("delete failed").to_string(),
+        }));
+    }
+    Ok(Ok(r.deleted().first().and_then(|d| {
+        d.delete_marker_version_id().map(str::to_string)
+    })))
 }
 
 /// Copy ACL grants. `Ok(false)` when the destination has ACLs disabled.
@@ -653,7 +834,10 @@ mod tests {
             copy_source("b", "100%/#x?y", Some("v1")),
             "b/100%25/%23x%3Fy?versionId=v1"
         );
-        assert_eq!(copy_source("b", "a//b/", Some("null")), "b/a//b/");
+        assert_eq!(
+            copy_source("b", "a//b/", Some("null")),
+            "b/a//b/?versionId=null"
+        );
         assert_eq!(copy_source("b", "é", None), "b/%C3%A9");
     }
 }

@@ -124,7 +124,8 @@ pub fn covered_prefixes(status: &BucketStatus) -> Option<Vec<String>> {
     )
 }
 
-async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
+/// A bucket's versioning state (`Never` for a bucket that never had it).
+pub async fn versioning(c: &Client, bucket: &str) -> Result<Versioning, S3Error> {
     let r = match c.get_bucket_versioning().bucket(bucket).send().await {
         Ok(r) => r,
         Err(e) => {

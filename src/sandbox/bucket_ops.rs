@@ -364,29 +364,6 @@ impl SandboxS3 {
         Ok(S3Response::new(DeleteBucketEncryptionOutput::default()))
     }
 
-    pub(crate) async fn op_get_object_lock_configuration(
-        &self,
-        req: S3Request<GetObjectLockConfigurationInput>,
-    ) -> S3Result<S3Response<GetObjectLockConfigurationOutput>> {
-        let enabled = self
-            .store
-            .read(|st| st.bucket(&req.input.bucket).map(|b| b.object_lock))?;
-        if !enabled {
-            return Err(s3_error!(
-                ObjectLockConfigurationNotFoundError,
-                "Object Lock configuration does not exist for this bucket"
-            ));
-        }
-        Ok(S3Response::new(GetObjectLockConfigurationOutput {
-            object_lock_configuration: Some(ObjectLockConfiguration {
-                object_lock_enabled: Some(ObjectLockEnabled::from_static(
-                    ObjectLockEnabled::ENABLED,
-                )),
-                rule: None,
-            }),
-        }))
-    }
-
     pub(crate) async fn op_get_bucket_acl(
         &self,
         req: S3Request<GetBucketAclInput>,

@@ -16,15 +16,19 @@
 //! # }
 //! ```
 
+mod archive;
 mod auth;
 mod bucket_ops;
+mod delete_ops;
 mod list_ops;
 mod listing;
 mod multipart_ops;
+mod object_lock;
 mod object_ops;
 mod persist;
 mod server;
 mod service;
+mod sse;
 mod store;
 mod util;
 

@@ -8,11 +8,15 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 
-use super::object_ops::{
-    check_copy_conditions, copy_source, sse_output, storage_class, SseInput, WriteConditions,
+use super::object_lock::{
+    check_lock_allowed, has_lock_parameters, require_digest, DigestFor, LockInput,
 };
+use super::object_ops::{check_copy_conditions, copy_source, storage_class, WriteConditions};
 use super::service::{owner, SandboxS3};
-use super::store::{new_upload_id, Attributes, ObjectData, StoredChecksum, Upload, UploadPart};
+use super::sse::{has_opaque_etag, opaque_etag, resolve_encryption, sse_output, SseInput};
+use super::store::{
+    new_upload_id, Attributes, ObjectData, Sse, StoredChecksum, Upload, UploadPart,
+};
 use super::util::{
     check_content_md5, checksum_fields, collect_body, compute_checksum, etag, md5_hex, now_secs,
     parse_tagging_header, timestamp, timestamp_secs, ChecksumInput,
@@ -55,6 +59,27 @@ fn upload_key(key: &str, upload_id: &str) -> (String, String) {
     (key.to_owned(), upload_id.to_owned())
 }
 
+/// What writing a part needs to know about its upload.
+struct UploadInfo {
+    checksum_algorithm: Option<String>,
+    /// Parts of SSE-KMS / SSE-C uploads get opaque ETags like their objects.
+    opaque_etags: bool,
+    /// Object Lock parameters, explicit or the bucket default, make S3
+    /// insist on an integrity header for every part.
+    needs_digest: bool,
+    sse: Option<Box<Sse>>,
+}
+
+/// A part's ETag: the MD5 of its bytes unless the upload's encryption makes
+/// it opaque.
+fn part_etag(info: &UploadInfo, body: &[u8]) -> (String, [u8; 16]) {
+    if info.opaque_etags {
+        opaque_etag()
+    } else {
+        md5_hex(body)
+    }
+}
+
 impl SandboxS3 {
     pub(crate) async fn op_create_multipart_upload(
         &self,
@@ -77,8 +102,13 @@ impl SandboxS3 {
             customer_key_md5: input.sse_customer_key_md5,
         }
         .into_sse();
-        let sse_echo = sse_output(sse.as_deref());
-        let attrs = Attributes {
+        let lock = LockInput {
+            mode: input.object_lock_mode,
+            retain_until: input.object_lock_retain_until_date,
+            legal_hold: input.object_lock_legal_hold_status,
+        }
+        .into_lock(now_secs())?;
+        let mut attrs = Attributes {
             content_type: input.content_type,
             content_encoding: input.content_encoding,
             content_disposition: input.content_disposition,
@@ -90,24 +120,30 @@ impl SandboxS3 {
             storage_class: class,
             tags,
             sse,
+            lock,
         };
         let checksum_algorithm = input
             .checksum_algorithm
             .as_ref()
             .map(|a| a.as_str().to_ascii_uppercase());
         let upload_id = new_upload_id();
-        let upload = Upload {
-            initiated: now_secs(),
-            attrs,
-            checksum_algorithm: checksum_algorithm.clone(),
-            parts: BTreeMap::new(),
-        };
         let (bucket, key) = (input.bucket, input.key);
-        self.store.write_transient(|st| {
+        let sse = self.store.write_transient(|st| {
             let b = st.bucket_mut(&bucket)?;
+            check_lock_allowed(b, attrs.lock.as_deref())?;
+            // S3 settles an upload's encryption (and so its part ETags) now.
+            resolve_encryption(b, &mut attrs.sse);
+            let sse = attrs.sse.clone();
+            let upload = Upload {
+                initiated: now_secs(),
+                attrs,
+                checksum_algorithm: checksum_algorithm.clone(),
+                parts: BTreeMap::new(),
+            };
             b.uploads.insert(upload_key(&key, &upload_id), upload);
-            Ok::<_, s3s::S3Error>(())
+            Ok::<_, s3s::S3Error>(sse)
         })?;
+        let sse_echo = sse_output(sse.as_deref());
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(bucket),
             key: Some(key),
@@ -123,19 +159,20 @@ impl SandboxS3 {
         }))
     }
 
-    fn upload_checksum_algorithm(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-    ) -> S3Result<Option<String>> {
+    fn upload_info(&self, bucket: &str, key: &str, upload_id: &str) -> S3Result<UploadInfo> {
         self.store.read(|st| {
             let b = st.bucket(bucket)?;
             let upload = b
                 .uploads
                 .get(&upload_key(key, upload_id))
                 .ok_or_else(|| s3_error!(NoSuchUpload))?;
-            Ok(upload.checksum_algorithm.clone())
+            let sse = upload.attrs.sse.clone();
+            Ok(UploadInfo {
+                checksum_algorithm: upload.checksum_algorithm.clone(),
+                opaque_etags: has_opaque_etag(sse.as_deref()),
+                needs_digest: has_lock_parameters(b, upload.attrs.lock.as_deref()),
+                sse,
+            })
         })
     }
 
@@ -165,12 +202,10 @@ impl SandboxS3 {
         let trailers = req.trailing_headers;
         let input = req.input;
         check_part_number(input.part_number)?;
-        let algorithm =
-            self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
+        let info = self.upload_info(&input.bucket, &input.key, &input.upload_id)?;
 
         let body = collect_body(input.body, input.content_length).await?;
-        let (etag_hex, md5) = md5_hex(&body);
-        check_content_md5(input.content_md5.as_deref(), &md5)?;
+        check_content_md5(input.content_md5.as_deref(), &md5_hex(&body).1)?;
         let mut checks = ChecksumInput::new(
             input.checksum_algorithm.as_ref(),
             input.checksum_crc32,
@@ -180,13 +215,17 @@ impl SandboxS3 {
             input.checksum_crc64nvme,
         );
         checks.add_trailers(trailers.as_ref());
+        if info.needs_digest {
+            require_digest(DigestFor::Part, input.content_md5.as_deref(), &checks)?;
+        }
         if checks.algorithm.is_none() {
-            checks.algorithm = algorithm;
+            checks.algorithm.clone_from(&info.checksum_algorithm);
         }
         let checksum = checks.verify(&body)?;
+        let (etag_hex, etag_bytes) = part_etag(&info, &body);
         let part = UploadPart {
             etag: etag_hex.clone(),
-            md5,
+            etag_bytes,
             size: body.len() as u64,
             last_modified: now_secs(),
             body,
@@ -200,6 +239,7 @@ impl SandboxS3 {
             part,
         )?;
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
+        let sse = sse_output(info.sse.as_deref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag(&etag_hex)),
             checksum_crc32: crc32,
@@ -207,6 +247,11 @@ impl SandboxS3 {
             checksum_sha1: sha1,
             checksum_sha256: sha256,
             checksum_crc64nvme: crc64nvme,
+            server_side_encryption: sse.algorithm,
+            ssekms_key_id: sse.kms_key_id,
+            bucket_key_enabled: sse.bucket_key_enabled,
+            sse_customer_algorithm: sse.customer_algorithm,
+            sse_customer_key_md5: sse.customer_key_md5,
             ..Default::default()
         }))
     }
@@ -217,8 +262,7 @@ impl SandboxS3 {
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         let input = req.input;
         check_part_number(input.part_number)?;
-        let algorithm =
-            self.upload_checksum_algorithm(&input.bucket, &input.key, &input.upload_id)?;
+        let info = self.upload_info(&input.bucket, &input.key, &input.upload_id)?;
         let (_, _, source, src_reported) =
             self.store.read(|st| copy_source(st, &input.copy_source))?;
         let Some(src) = source.data else {
@@ -240,8 +284,8 @@ impl SandboxS3 {
             return Err(s3_error!(InvalidRange));
         };
         let body = src.body.slice(start..end);
-        let (etag_hex, md5) = md5_hex(&body);
-        let checksum = match algorithm {
+        let (etag_hex, etag_bytes) = part_etag(&info, &body);
+        let checksum = match info.checksum_algorithm.clone() {
             Some(algorithm) => {
                 let value = compute_checksum(&algorithm, &body)?;
                 Some(StoredChecksum { algorithm, value })
@@ -251,7 +295,7 @@ impl SandboxS3 {
         let now = now_secs();
         let part = UploadPart {
             etag: etag_hex.clone(),
-            md5,
+            etag_bytes,
             size: body.len() as u64,
             last_modified: now,
             body,
@@ -265,6 +309,7 @@ impl SandboxS3 {
             part,
         )?;
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
+        let sse = sse_output(info.sse.as_deref());
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag(&etag_hex)),
@@ -276,6 +321,11 @@ impl SandboxS3 {
                 checksum_crc64nvme: crc64nvme,
             }),
             copy_source_version_id: src_reported,
+            server_side_encryption: sse.algorithm,
+            ssekms_key_id: sse.kms_key_id,
+            bucket_key_enabled: sse.bucket_key_enabled,
+            sse_customer_algorithm: sse.customer_algorithm,
+            sse_customer_key_md5: sse.customer_key_md5,
             ..Default::default()
         }))
     }
@@ -345,7 +395,7 @@ impl SandboxS3 {
         let mut md5s = Md5::new();
         for part in &chosen {
             body.extend_from_slice(&part.body);
-            md5s.update(part.md5);
+            md5s.update(part.etag_bytes);
         }
         let etag_hex = format!("{}-{}", hex::encode(md5s.finalize()), chosen.len());
         let data = ObjectData {
@@ -355,6 +405,7 @@ impl SandboxS3 {
             checksum: None,
             parts: chosen.iter().map(|p| p.size).collect(),
             blob: None,
+            restored_until: None,
             body: body.freeze(),
         };
         let conditions = WriteConditions {
@@ -382,7 +433,7 @@ impl SandboxS3 {
         Ok(S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
-            e_tag: Some(etag(&etag_hex)),
+            e_tag: Some(etag(&committed.etag)),
             location,
             version_id: committed.version_id,
             server_side_encryption: sse.algorithm,

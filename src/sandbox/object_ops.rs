@@ -3,10 +3,14 @@
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 
-use super::service::{readable_version, SandboxS3};
-use super::store::{
-    Attributes, Bucket, Garbage, ObjectData, ObjectVersion, Sse, State, Versioning, NULL_VERSION,
+use super::archive::{check_copy_source_readable, check_readable, restore_header};
+use super::object_lock::{
+    apply_default_retention, check_lock_allowed, has_lock_parameters, lock_output, require_digest,
+    DigestFor, LockInput,
 };
+use super::service::{readable_version, SandboxS3};
+use super::sse::{has_opaque_etag, opaque_etag, resolve_encryption, sse_output, SseInput};
+use super::store::{Attributes, ObjectData, ObjectVersion, Sse, State};
 use super::util::{
     check_content_md5, checksum_fields, collect_body, custom_error, error_with_headers, etag,
     etag_matches, md5_hex, now_secs, parse_tagging_header, tags_from_dto, tags_to_dto, timestamp,
@@ -46,83 +50,6 @@ fn reported_storage_class(attrs: &Attributes) -> Option<&str> {
         .filter(|c| *c != StorageClass::STANDARD)
 }
 
-pub(crate) struct SseInput {
-    pub algorithm: Option<ServerSideEncryption>,
-    pub kms_key_id: Option<String>,
-    pub kms_context: Option<String>,
-    pub bucket_key_enabled: Option<bool>,
-    pub customer_algorithm: Option<String>,
-    pub customer_key_md5: Option<String>,
-}
-
-impl SseInput {
-    pub fn into_sse(self) -> Option<Box<Sse>> {
-        let sse = Sse {
-            algorithm: self.algorithm.map(|a| a.as_str().to_owned()),
-            kms_key_id: self.kms_key_id,
-            kms_context: self.kms_context,
-            bucket_key_enabled: self.bucket_key_enabled,
-            customer_algorithm: self.customer_algorithm,
-            customer_key_md5: self.customer_key_md5,
-        };
-        let empty = sse.algorithm.is_none()
-            && sse.kms_key_id.is_none()
-            && sse.kms_context.is_none()
-            && sse.bucket_key_enabled.is_none()
-            && sse.customer_algorithm.is_none()
-            && sse.customer_key_md5.is_none();
-        (!empty).then(|| Box::new(sse))
-    }
-}
-
-/// Without explicit SSE headers S3 applies the bucket's default encryption.
-fn apply_default_encryption(bucket: &Bucket, sse: &mut Option<Box<Sse>>) {
-    if sse
-        .as_ref()
-        .is_some_and(|s| s.algorithm.is_some() || s.customer_algorithm.is_some())
-    {
-        return;
-    }
-    let Some(rule) = bucket.encryption.as_ref().and_then(|c| c.rules.first()) else {
-        return;
-    };
-    if let Some(default) = &rule.apply_server_side_encryption_by_default {
-        let sse = sse.get_or_insert_with(Box::default);
-        sse.algorithm = Some(default.sse_algorithm.as_str().to_owned());
-        sse.kms_key_id.clone_from(&default.kms_master_key_id);
-        sse.bucket_key_enabled = rule.bucket_key_enabled;
-    }
-}
-
-pub(crate) struct SseOutput {
-    pub algorithm: Option<ServerSideEncryption>,
-    pub kms_key_id: Option<String>,
-    pub kms_context: Option<String>,
-    pub bucket_key_enabled: Option<bool>,
-    pub customer_algorithm: Option<String>,
-    pub customer_key_md5: Option<String>,
-}
-
-pub(crate) fn sse_output(sse: Option<&Sse>) -> SseOutput {
-    static NONE: Sse = Sse {
-        algorithm: None,
-        kms_key_id: None,
-        kms_context: None,
-        bucket_key_enabled: None,
-        customer_algorithm: None,
-        customer_key_md5: None,
-    };
-    let sse = sse.unwrap_or(&NONE);
-    SseOutput {
-        algorithm: sse.algorithm.clone().map(ServerSideEncryption::from),
-        kms_key_id: sse.kms_key_id.clone(),
-        kms_context: sse.kms_context.clone(),
-        bucket_key_enabled: sse.bucket_key_enabled,
-        customer_algorithm: sse.customer_algorithm.clone(),
-        customer_key_md5: sse.customer_key_md5.clone(),
-    }
-}
-
 /// `If-Match` / `If-None-Match` on writes (PutObject, CompleteMultipartUpload).
 #[derive(Default)]
 pub(crate) struct WriteConditions {
@@ -157,6 +84,8 @@ impl WriteConditions {
 }
 
 pub(crate) struct Committed {
+    /// The stored ETag, which encryption may have made opaque.
+    pub etag: String,
     pub version_id: Option<String>,
     pub last_modified: i64,
     pub sse: Option<Box<Sse>>,
@@ -238,6 +167,9 @@ pub(crate) fn copy_source(
             v
         }
     };
+    if let Some(data) = &version.data {
+        check_copy_source_readable(data)?;
+    }
     let reported = src_bucket.version_id_for_response(&version.version_id);
     Ok((
         bucket.to_string(),
@@ -245,6 +177,16 @@ pub(crate) fn copy_source(
         version.clone(),
         reported,
     ))
+}
+
+/// The MD5 ETag of a copy of `src`, which is written in one piece: a
+/// multipart or encrypted source's own ETag is not the MD5 of its data.
+fn plain_etag(src: &ObjectData) -> String {
+    if src.parts.is_empty() && !has_opaque_etag(src.attrs.sse.as_deref()) {
+        src.etag.clone()
+    } else {
+        md5_hex(&src.body).0
+    }
 }
 
 fn check_read_conditions(
@@ -301,52 +243,6 @@ fn check_read_conditions(
     Ok(())
 }
 
-pub(crate) struct DeleteResult {
-    pub delete_marker: bool,
-    pub version_id: Option<String>,
-}
-
-/// DeleteObject semantics shared with DeleteObjects.
-fn delete_one(
-    bucket: &mut Bucket,
-    key: &str,
-    version_id: Option<&str>,
-    garbage: &mut Garbage,
-) -> S3Result<DeleteResult> {
-    if let Some(id) = version_id {
-        if id != NULL_VERSION && uuid::Uuid::try_parse(id).is_err() {
-            return Err(s3_error!(InvalidArgument, "Invalid version id specified"));
-        }
-        let removed = bucket.remove_version(key, id, garbage);
-        return Ok(DeleteResult {
-            delete_marker: removed.is_some_and(|v| v.is_delete_marker()),
-            version_id: Some(id.to_owned()),
-        });
-    }
-    match bucket.versioning {
-        Versioning::Unset => {
-            bucket.remove_key(key, garbage);
-            Ok(DeleteResult {
-                delete_marker: false,
-                version_id: None,
-            })
-        }
-        Versioning::Enabled | Versioning::Suspended => {
-            let id = bucket.next_version_id();
-            let marker = ObjectVersion {
-                version_id: id.clone(),
-                last_modified: now_secs(),
-                data: None,
-            };
-            bucket.push_version(key, marker, garbage);
-            Ok(DeleteResult {
-                delete_marker: true,
-                version_id: Some(id),
-            })
-        }
-    }
-}
-
 fn head_from_get(g: GetObjectOutput) -> HeadObjectOutput {
     HeadObjectOutput {
         accept_ranges: g.accept_ranges,
@@ -369,7 +265,11 @@ fn head_from_get(g: GetObjectOutput) -> HeadObjectOutput {
         expires: g.expires,
         last_modified: g.last_modified,
         metadata: g.metadata,
+        object_lock_legal_hold_status: g.object_lock_legal_hold_status,
+        object_lock_mode: g.object_lock_mode,
+        object_lock_retain_until_date: g.object_lock_retain_until_date,
         parts_count: g.parts_count,
+        restore: g.restore,
         sse_customer_algorithm: g.sse_customer_algorithm,
         sse_customer_key_md5: g.sse_customer_key_md5,
         ssekms_key_id: g.ssekms_key_id,
@@ -419,14 +319,23 @@ impl SandboxS3 {
                     }
                 }
                 conditions.check(b.latest(&key))?;
-                if let Some(upload_id) = finishes_upload {
-                    b.uploads.remove(&(key.clone(), upload_id));
+                check_lock_allowed(b, data.attrs.lock.as_deref())?;
+                match finishes_upload {
+                    // An upload's encryption was settled when it was created.
+                    Some(upload_id) => {
+                        b.uploads.remove(&(key.clone(), upload_id));
+                    }
+                    None => resolve_encryption(b, &mut data.attrs.sse),
                 }
-                apply_default_encryption(b, &mut data.attrs.sse);
+                if data.parts.is_empty() && has_opaque_etag(data.attrs.sse.as_deref()) {
+                    data.etag = opaque_etag().0;
+                }
+                let now = now_secs();
+                apply_default_retention(b, &mut data.attrs.lock, now);
                 let sse = data.attrs.sse.clone();
+                let etag = data.etag.clone();
                 let version_id = b.next_version_id();
                 let reported = b.version_id_for_response(&version_id);
-                let now = now_secs();
                 let version = ObjectVersion {
                     version_id,
                     last_modified: now,
@@ -434,6 +343,7 @@ impl SandboxS3 {
                 };
                 b.push_version(&key, version, garbage);
                 Ok(Committed {
+                    etag,
                     version_id: reported,
                     last_modified: now,
                     sse,
@@ -455,7 +365,17 @@ impl SandboxS3 {
             .map(parse_tagging_header)
             .transpose()?
             .unwrap_or_default();
-        self.store.read(|st| st.bucket(&input.bucket).map(|_| ()))?;
+        let lock = LockInput {
+            mode: input.object_lock_mode,
+            retain_until: input.object_lock_retain_until_date,
+            legal_hold: input.object_lock_legal_hold_status,
+        }
+        .into_lock(now_secs())?;
+        let needs_digest = self.store.read(|st| {
+            let b = st.bucket(&input.bucket)?;
+            check_lock_allowed(b, lock.as_deref())?;
+            Ok::<_, s3s::S3Error>(has_lock_parameters(b, lock.as_deref()))
+        })?;
 
         let body = collect_body(input.body, input.content_length).await?;
         let (etag_hex, md5) = md5_hex(&body);
@@ -469,6 +389,9 @@ impl SandboxS3 {
             input.checksum_crc64nvme,
         );
         checks.add_trailers(trailers.as_ref());
+        if needs_digest {
+            require_digest(DigestFor::Object, input.content_md5.as_deref(), &checks)?;
+        }
         let checksum = checks.verify(&body)?;
 
         let sse = SseInput {
@@ -492,15 +415,17 @@ impl SandboxS3 {
             storage_class: class,
             tags,
             sse,
+            lock,
         };
         let size = body.len() as u64;
         let data = ObjectData {
             size,
-            etag: etag_hex.clone(),
+            etag: etag_hex,
             attrs,
             checksum: checksum.clone(),
             parts: Vec::new(),
             blob: None,
+            restored_until: None,
             body,
         };
         let conditions = WriteConditions {
@@ -514,7 +439,7 @@ impl SandboxS3 {
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum.as_ref());
         let sse = sse_output(committed.sse.as_deref());
         Ok(S3Response::new(PutObjectOutput {
-            e_tag: Some(etag(&etag_hex)),
+            e_tag: Some(etag(&committed.etag)),
             version_id: committed.version_id,
             checksum_crc32: crc32,
             checksum_crc32c: crc32c,
@@ -542,6 +467,9 @@ impl SandboxS3 {
         let Some(data) = version.data else {
             return Err(s3_error!(NoSuchKey));
         };
+        if with_body {
+            check_readable(&data)?;
+        }
         check_read_conditions(
             &data,
             version.last_modified,
@@ -614,6 +542,8 @@ impl SandboxS3 {
         let checksum = data.checksum.as_ref().filter(|_| send_checksum);
         let [crc32, crc32c, sha1, sha256, crc64nvme] = checksum_fields(checksum);
         let sse = sse_output(data.attrs.sse.as_deref());
+        let lock = lock_output(data.attrs.lock.as_deref());
+        let restore = restore_header(&data);
         let attrs = data.attrs;
         let tag_count = i32::try_from(attrs.tags.len()).ok().filter(|n| *n > 0);
         let storage = reported_storage_class(&attrs).map(|c| StorageClass::from(c.to_owned()));
@@ -642,7 +572,11 @@ impl SandboxS3 {
             expires: attrs.expires.map(timestamp),
             last_modified: Some(timestamp(version.last_modified)),
             metadata,
+            object_lock_legal_hold_status: lock.legal_hold,
+            object_lock_mode: lock.mode,
+            object_lock_retain_until_date: lock.retain_until,
             parts_count,
+            restore,
             storage_class: storage,
             tag_count,
             version_id: reports_versions.then_some(version.version_id),
@@ -774,6 +708,13 @@ impl SandboxS3 {
             customer_key_md5: input.sse_customer_key_md5,
         }
         .into_sse();
+        // The source's retention and legal hold are not copied.
+        let lock = LockInput {
+            mode: input.object_lock_mode,
+            retain_until: input.object_lock_retain_until_date,
+            legal_hold: input.object_lock_legal_hold_status,
+        }
+        .into_lock(now_secs())?;
         let attrs = if replace_metadata {
             Attributes {
                 content_type: input.content_type,
@@ -787,6 +728,7 @@ impl SandboxS3 {
                 storage_class: class,
                 tags,
                 sse,
+                lock,
             }
         } else {
             Attributes {
@@ -796,6 +738,7 @@ impl SandboxS3 {
                 storage_class: class,
                 tags,
                 sse,
+                lock,
                 ..src.attrs.clone()
             }
         };
@@ -807,19 +750,14 @@ impl SandboxS3 {
             }
             None => src.checksum.clone(),
         };
-        // A copy is written in one piece, so a multipart source gets a plain MD5 ETag.
-        let etag_hex = if src.parts.is_empty() {
-            src.etag.clone()
-        } else {
-            md5_hex(&src.body).0
-        };
         let data = ObjectData {
             size: src.size,
-            etag: etag_hex.clone(),
+            etag: plain_etag(&src),
             attrs,
             checksum: checksum.clone(),
             parts: Vec::new(),
             blob: None,
+            restored_until: None,
             body: src.body.clone(),
         };
         let committed = self
@@ -836,7 +774,7 @@ impl SandboxS3 {
         let sse = sse_output(committed.sse.as_deref());
         Ok(S3Response::new(CopyObjectOutput {
             copy_object_result: Some(CopyObjectResult {
-                e_tag: Some(etag(&etag_hex)),
+                e_tag: Some(etag(&committed.etag)),
                 last_modified: Some(timestamp(committed.last_modified)),
                 checksum_crc32: crc32,
                 checksum_crc32c: crc32c,
@@ -855,92 +793,6 @@ impl SandboxS3 {
             sse_customer_algorithm: sse.customer_algorithm,
             sse_customer_key_md5: sse.customer_key_md5,
             ..Default::default()
-        }))
-    }
-
-    pub(crate) async fn op_delete_object(
-        &self,
-        req: S3Request<DeleteObjectInput>,
-    ) -> S3Result<S3Response<DeleteObjectOutput>> {
-        let input = req.input;
-        let result = self
-            .store
-            .mutate(move |st, garbage| {
-                let bucket = st.bucket_mut(&input.bucket)?;
-                if let Some(cond) = &input.if_match {
-                    let current = bucket.latest(&input.key).and_then(|v| v.data.as_ref());
-                    let data = current.ok_or_else(|| s3_error!(NoSuchKey))?;
-                    if !etag_matches(cond, &data.etag) {
-                        return Err(s3_error!(
-                            PreconditionFailed,
-                            "At least one of the pre-conditions you specified did not hold"
-                        ));
-                    }
-                }
-                delete_one(bucket, &input.key, input.version_id.as_deref(), garbage)
-            })
-            .await?;
-        Ok(S3Response::new(DeleteObjectOutput {
-            delete_marker: result.delete_marker.then_some(true),
-            version_id: result.version_id,
-            request_charged: None,
-        }))
-    }
-
-    pub(crate) async fn op_delete_objects(
-        &self,
-        req: S3Request<DeleteObjectsInput>,
-    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
-        let input = req.input;
-        let quiet = input.delete.quiet.unwrap_or(false);
-        let objects = input.delete.objects;
-        if objects.len() > 1000 {
-            return Err(s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
-        }
-        let bucket_name = input.bucket;
-        let (deleted, errors) = self
-            .store
-            .mutate(move |st, garbage| {
-                let bucket = st.bucket_mut(&bucket_name)?;
-                let mut deleted = Vec::new();
-                let mut errors = Vec::new();
-                for object in objects {
-                    match delete_one(bucket, &object.key, object.version_id.as_deref(), garbage) {
-                        Ok(result) => {
-                            if quiet {
-                                continue;
-                            }
-                            let (version_id, marker_version) =
-                                match (&object.version_id, result.delete_marker) {
-                                    (Some(_), true) => {
-                                        (result.version_id.clone(), result.version_id)
-                                    }
-                                    (Some(_), false) => (result.version_id, None),
-                                    (None, true) => (None, result.version_id),
-                                    (None, false) => (None, None),
-                                };
-                            deleted.push(DeletedObject {
-                                delete_marker: result.delete_marker.then_some(true),
-                                delete_marker_version_id: marker_version,
-                                key: Some(object.key),
-                                version_id,
-                            });
-                        }
-                        Err(e) => errors.push(Error {
-                            code: Some(e.code().as_str().to_owned()),
-                            key: Some(object.key),
-                            message: e.message().map(str::to_owned),
-                            version_id: object.version_id,
-                        }),
-                    }
-                }
-                Ok((deleted, errors))
-            })
-            .await?;
-        Ok(S3Response::new(DeleteObjectsOutput {
-            deleted: Some(deleted),
-            errors: (!errors.is_empty()).then_some(errors),
-            request_charged: None,
         }))
     }
 

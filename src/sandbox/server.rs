@@ -17,6 +17,13 @@ use super::auth::accept_any_signature;
 /// How long in-flight requests may take to finish after shutdown was requested.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// s3s 0.14 ignores `S3Response::status` for its generated operations but
+/// passes the response extensions on, so a handler that needs another success
+/// status (RestoreObject's 202 Accepted) leaves this there and the service
+/// applies it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StatusOverride(pub http::StatusCode);
+
 #[derive(Clone)]
 pub(crate) struct SandboxService {
     pub inner: S3Service,
@@ -33,7 +40,14 @@ impl Service<http::Request<Incoming>> for SandboxService {
         if self.accept_any_signature {
             accept_any_signature(&mut req);
         }
-        Service::call(&self.inner, req)
+        let response = Service::call(&self.inner, req);
+        Box::pin(async move {
+            let mut response = response.await?;
+            if let Some(StatusOverride(status)) = response.extensions_mut().remove() {
+                *response.status_mut() = status;
+            }
+            Ok(response)
+        })
     }
 }
 

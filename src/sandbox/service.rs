@@ -1,6 +1,6 @@
 //! The `s3s::S3` implementation. The trait impl only dispatches; the
-//! operations live in `bucket_ops`, `object_ops`, `multipart_ops` and
-//! `list_ops`.
+//! operations live in `bucket_ops`, `object_ops`, `delete_ops`,
+//! `multipart_ops`, `list_ops`, `object_lock` and `archive`.
 
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ fn describe(mut err: S3Error) -> S3Error {
     err
 }
 
-fn http_date(secs: i64) -> String {
+pub(crate) fn http_date(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .unwrap_or_default()
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -239,6 +239,50 @@ impl S3 for SandboxS3 {
         self.op_get_object_lock_configuration(req)
             .await
             .map_err(describe)
+    }
+
+    async fn put_object_lock_configuration(
+        &self,
+        req: S3Request<PutObjectLockConfigurationInput>,
+    ) -> S3Result<S3Response<PutObjectLockConfigurationOutput>> {
+        self.op_put_object_lock_configuration(req)
+            .await
+            .map_err(describe)
+    }
+
+    async fn get_object_retention(
+        &self,
+        req: S3Request<GetObjectRetentionInput>,
+    ) -> S3Result<S3Response<GetObjectRetentionOutput>> {
+        self.op_get_object_retention(req).await.map_err(describe)
+    }
+
+    async fn put_object_retention(
+        &self,
+        req: S3Request<PutObjectRetentionInput>,
+    ) -> S3Result<S3Response<PutObjectRetentionOutput>> {
+        self.op_put_object_retention(req).await.map_err(describe)
+    }
+
+    async fn get_object_legal_hold(
+        &self,
+        req: S3Request<GetObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<GetObjectLegalHoldOutput>> {
+        self.op_get_object_legal_hold(req).await.map_err(describe)
+    }
+
+    async fn put_object_legal_hold(
+        &self,
+        req: S3Request<PutObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<PutObjectLegalHoldOutput>> {
+        self.op_put_object_legal_hold(req).await.map_err(describe)
+    }
+
+    async fn restore_object(
+        &self,
+        req: S3Request<RestoreObjectInput>,
+    ) -> S3Result<S3Response<RestoreObjectOutput>> {
+        self.op_restore_object(req).await.map_err(describe)
     }
 
     async fn get_bucket_acl(

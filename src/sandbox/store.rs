@@ -45,6 +45,59 @@ pub(crate) struct StoredChecksum {
     pub value: String,
 }
 
+/// Object Lock settings of one version (`x-amz-object-lock-*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ObjectLock {
+    /// `GOVERNANCE` or `COMPLIANCE`; set together with `retain_until`.
+    pub mode: Option<String>,
+    /// Unix seconds.
+    pub retain_until: Option<i64>,
+    /// `None` when a legal hold was never placed or removed.
+    pub legal_hold: Option<bool>,
+}
+
+impl ObjectLock {
+    pub fn legal_hold_on(&self) -> bool {
+        self.legal_hold == Some(true)
+    }
+
+    pub fn retention_active(&self, now: i64) -> bool {
+        self.mode.is_some() && self.retain_until.is_some_and(|until| until > now)
+    }
+
+    /// Whether permanently deleting this version must be refused. Only
+    /// GOVERNANCE retention can be bypassed; a legal hold cannot.
+    pub fn protects(&self, now: i64, bypass_governance: bool) -> bool {
+        if self.legal_hold_on() {
+            return true;
+        }
+        if !self.retention_active(now) {
+            return false;
+        }
+        !(bypass_governance && self.mode.as_deref() == Some(GOVERNANCE))
+    }
+}
+
+pub(crate) const GOVERNANCE: &str = "GOVERNANCE";
+pub(crate) const COMPLIANCE: &str = "COMPLIANCE";
+
+/// A bucket's default retention (`ObjectLockRule`); exactly one of `days`
+/// and `years` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DefaultRetention {
+    pub mode: String,
+    pub days: Option<i32>,
+    pub years: Option<i32>,
+}
+
+impl DefaultRetention {
+    /// The retain-until date of a version created at `now`.
+    pub fn retain_until(&self, now: i64) -> i64 {
+        let days = i64::from(self.days.unwrap_or(0)) + 365 * i64::from(self.years.unwrap_or(0));
+        now.saturating_add(days.saturating_mul(86_400))
+    }
+}
+
 /// Content headers and other attributes a PUT/copy/multipart carries.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Attributes {
@@ -64,6 +117,9 @@ pub(crate) struct Attributes {
     /// Boxed because it is rare and would otherwise make every object larger.
     #[serde(default)]
     pub sse: Option<Box<Sse>>,
+    /// Boxed for the same reason as `sse`.
+    #[serde(default)]
+    pub lock: Option<Box<ObjectLock>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -78,6 +134,10 @@ pub(crate) struct ObjectData {
     pub parts: Vec<u64>,
     /// File name under `<data_dir>/blobs`; `None` in memory mode or for empty bodies.
     pub blob: Option<String>,
+    /// Unix seconds until which a restored copy of an archived (GLACIER,
+    /// DEEP_ARCHIVE) object is readable.
+    #[serde(default)]
+    pub restored_until: Option<i64>,
     #[serde(skip)]
     pub body: Bytes,
 }
@@ -100,7 +160,8 @@ impl ObjectVersion {
 #[derive(Debug, Clone)]
 pub(crate) struct UploadPart {
     pub etag: String,
-    pub md5: [u8; 16],
+    /// The part ETag as bytes; the multipart ETag is the MD5 of these.
+    pub etag_bytes: [u8; 16],
     pub size: u64,
     pub last_modified: i64,
     pub body: Bytes,
@@ -122,6 +183,8 @@ pub(crate) struct Bucket {
     pub versioning: Versioning,
     #[serde(default)]
     pub object_lock: bool,
+    #[serde(default)]
+    pub lock_rule: Option<DefaultRetention>,
     pub replication: Option<ReplicationConfiguration>,
     /// The single `ObjectOwnership` rule (s3s's dto has no serde support).
     pub ownership: Option<String>,
@@ -310,6 +373,7 @@ impl Store {
                     checksum: None,
                     parts: Vec::new(),
                     blob: None,
+                    restored_until: None,
                     body: body.clone(),
                 };
                 let version = ObjectVersion {

@@ -408,6 +408,7 @@ fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {
             Some(m @ Marker::OnlyHere) => (m.symbol(), theme::ok()),
             Some(m @ Marker::Different) => (m.symbol(), theme::warn()),
             Some(m @ Marker::Same) => (m.symbol(), theme::dim()),
+            Some(m @ Marker::Unknown) => (m.symbol(), theme::warn()),
             None => (" ", Style::new()),
         };
         spans.push(Span::styled(format!("{symbol} "), style));

@@ -35,6 +35,12 @@ pub struct Faults {
     /// Run once, before the first UploadPartCopy is forwarded (e.g. overwrite
     /// the source object: it changes mid-copy).
     pub on_first_part_copy: Option<Hook>,
+    /// Run once, before the first DeleteObjects is forwarded (e.g. rewrite a
+    /// moved source between its verified copy and its delete).
+    pub on_first_delete_objects: Option<Hook>,
+    /// Hold DeleteObjects unanswered while this is set (a process killed
+    /// while deleting); clearing it lets later ones through.
+    pub hang_delete_objects: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// An async action the proxy runs at a chosen moment.
@@ -62,6 +68,8 @@ pub struct Stats {
     /// sent through the SDK.
     pub copies_direct: AtomicU64,
     pub copies_sdk: AtomicU64,
+    pub delete_hook_ran: std::sync::atomic::AtomicBool,
+    pub delete_objects: AtomicU64,
 }
 
 pub struct Proxy {
@@ -162,6 +170,23 @@ async fn handle(
     if let Some(hook) = &faults.on_first_part_copy {
         if is_part_copy && !stats.mutated.swap(true, Ordering::SeqCst) {
             (hook.0)().await;
+        }
+    }
+    let is_delete_objects = req.method() == hyper::Method::POST
+        && query
+            .split('&')
+            .any(|p| p == "delete" || p.starts_with("delete="));
+    if is_delete_objects {
+        stats.delete_objects.fetch_add(1, Ordering::Relaxed);
+        if let Some(hang) = &faults.hang_delete_objects {
+            while hang.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        if let Some(hook) = &faults.on_first_delete_objects {
+            if !stats.delete_hook_ran.swap(true, Ordering::SeqCst) {
+                (hook.0)().await;
+            }
         }
     }
     let (parts, body) = req.into_parts();

@@ -316,6 +316,7 @@ impl FakeS3 {
                     status,
                     src_size: a.get(k).copied(),
                     detail: None,
+                    basis: None,
                 }
             })
             .collect()

@@ -1,0 +1,408 @@
+//! Deleting what a job removes: a moved source after its copy is verified and
+//! journaled, or a destination object `sync --delete` found extraneous.
+//!
+//! Every delete is conditional on what was verified: exactly the version the
+//! copy read, or (without versions) the ETag the copy was pinned to, so a
+//! source rewritten after its copy is kept. Servers that ignore or reject
+//! the condition are detected once and checked by HEAD before each delete.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use tokio::sync::mpsc;
+
+use super::copy::Ctx;
+use super::job::JobHandle;
+use super::retry::{backoff, MAX_ATTEMPTS};
+use crate::journal::{CopiedSource, EntryState, Journal, NewEntry, Update};
+use crate::s3::ops::{self, DeleteKey};
+use crate::s3::ErrorKind;
+
+pub const DELETE_BATCH: usize = 1000;
+
+/// One object to delete, and the condition that makes it safe.
+pub struct Deletion {
+    pub id: i64,
+    pub bucket: String,
+    pub key: String,
+    /// Exactly this version (`null` is the null version).
+    pub version_id: Option<String>,
+    /// Only while the current object has this ETag.
+    pub etag: Option<String>,
+    pub client: Client,
+    /// A destination object of `sync --delete`, not a moved source.
+    pub is_extra: bool,
+}
+
+impl Deletion {
+    /// The delete of a moved source: the version the copy read, else its
+    /// pinned ETag. A real version id is immutable and needs no ETag; the
+    /// null version can be rewritten, so it carries the ETag too.
+    pub fn of_source(id: i64, e: &NewEntry, copied: &CopiedSource, client: Client) -> Deletion {
+        let version_id = copied.version_id.clone().or_else(|| e.version_id.clone());
+        let etag = match version_id.as_deref() {
+            Some(v) if v != "null" => None,
+            _ => copied.etag.clone().or_else(|| e.etag.clone()),
+        };
+        Deletion {
+            id,
+            bucket: e.src_bucket.clone(),
+            key: e.src_key.clone(),
+            version_id,
+            etag,
+            client,
+            is_extra: false,
+        }
+    }
+
+    /// The delete of an extraneous destination object, by the ETag listed.
+    pub fn of_extra(id: i64, e: &NewEntry, client: Client) -> Deletion {
+        Deletion {
+            id,
+            bucket: e.dst_bucket.clone(),
+            key: e.dst_key.clone(),
+            version_id: None,
+            etag: e.etag.clone(),
+            client,
+            is_extra: true,
+        }
+    }
+
+    fn request(&self) -> DeleteKey {
+        DeleteKey {
+            key: self.key.clone(),
+            version_id: self.version_id.clone(),
+            etag: self.etag.clone(),
+        }
+    }
+
+    fn kept_reason(&self) -> String {
+        if self.is_extra {
+            "destination changed since it was listed: kept".into()
+        } else {
+            "source changed after copy: kept".into()
+        }
+    }
+
+    fn failed_reason(&self, why: &str) -> String {
+        if self.is_extra {
+            format!("delete failed: {why}")
+        } else {
+            format!("copied and verified, but deleting the source failed: {why}")
+        }
+    }
+}
+
+/// How an endpoint treats `If-Match` on deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conditions {
+    Honoured,
+    /// Deletes whatever the ETag (the condition is not evaluated).
+    Ignored,
+    /// Answers an error for any conditional delete.
+    Rejected,
+}
+
+/// A key no object can have, for the probe.
+fn probe_key() -> String {
+    format!(".s3ferry-condition-probe/{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Ask the endpoint once, the way deletes are sent (DeleteObjects with an
+/// `<ETag>`): a conditional delete of a key that does not exist must fail
+/// for that key (404 or 412). Deleted means the condition was ignored (moto
+/// does this); a delete marker it may have written is removed again.
+pub async fn probe_conditions(client: &Client, bucket: &str) -> Conditions {
+    let key = probe_key();
+    let wrong = "\"00000000000000000000000000000000\"";
+    match ops::delete_objects_one_if(client, bucket, &key, wrong).await {
+        Ok(Err(f))
+            if matches!(
+                f.kind(),
+                ErrorKind::NoSuchKey | ErrorKind::PreconditionFailed
+            ) =>
+        {
+            Conditions::Honoured
+        }
+        Ok(Err(f)) => {
+            tracing::debug!(%bucket, "conditional delete probe answered {}", f.message);
+            Conditions::Rejected
+        }
+        Ok(Ok(marker)) => {
+            if let Some(v) = marker {
+                let _ = ops::delete_object(client, bucket, &key, Some(&v)).await;
+            }
+            Conditions::Ignored
+        }
+        Err(e) if e.kind == ErrorKind::NotImplemented || e.status == Some(400) => {
+            Conditions::Rejected
+        }
+        // Inconclusive (access denied, network): keep the conditions; a
+        // server that refuses them fails the deletes with a reason.
+        Err(e) => {
+            tracing::debug!(%bucket, "conditional delete probe inconclusive: {e}");
+            Conditions::Honoured
+        }
+    }
+}
+
+/// Deletes in batches, each only after the journal holds the verified copies.
+pub async fn delete_worker(
+    journal: Arc<Journal>,
+    h: Arc<JobHandle>,
+    ctx: Arc<Ctx>,
+    mut rx: mpsc::Receiver<Deletion>,
+) {
+    let mut pending: Vec<Deletion> = Vec::new();
+    let mut support: HashMap<String, Conditions> = HashMap::new();
+    loop {
+        let next = if pending.is_empty() {
+            rx.recv().await
+        } else {
+            match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+                Ok(v) => v,
+                Err(_) => {
+                    let batch = std::mem::take(&mut pending);
+                    flush_deletes(&journal, &h, &ctx, &mut support, batch).await;
+                    continue;
+                }
+            }
+        };
+        match next {
+            Some(d) => {
+                pending.push(d);
+                if pending.len() >= DELETE_BATCH {
+                    let batch = std::mem::take(&mut pending);
+                    flush_deletes(&journal, &h, &ctx, &mut support, batch).await;
+                }
+            }
+            None => {
+                let batch = std::mem::take(&mut pending);
+                flush_deletes(&journal, &h, &ctx, &mut support, batch).await;
+                return;
+            }
+        }
+    }
+}
+
+fn finish(journal: &Journal, h: &JobHandle, d: &Deletion, outcome: Result<Option<String>, String>) {
+    let c = &h.counters;
+    match outcome {
+        Ok(note) => {
+            journal.update(Update {
+                id: d.id,
+                state: EntryState::Done,
+                verify: note,
+                ..Default::default()
+            });
+            c.add(&c.deleted, 1);
+        }
+        Err(reason) => {
+            tracing::warn!(job = h.id, key = %d.key, "{reason}");
+            journal.update(Update {
+                id: d.id,
+                state: EntryState::Failed,
+                reason: Some(reason),
+                ..Default::default()
+            });
+            c.add(&c.failed, 1);
+        }
+    }
+    c.add(&c.objects_done, 1);
+}
+
+async fn flush_deletes(
+    journal: &Arc<Journal>,
+    h: &JobHandle,
+    ctx: &Ctx,
+    support: &mut HashMap<String, Conditions>,
+    batch: Vec<Deletion>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+        // Without a durable "verified" record we must not delete anything.
+        for d in &batch {
+            finish(
+                journal,
+                h,
+                d,
+                Err(format!("source kept: journal write failed: {e}")),
+            );
+        }
+        return;
+    }
+    let mut by_bucket: HashMap<String, Vec<Deletion>> = HashMap::new();
+    for d in batch {
+        by_bucket.entry(d.bucket.clone()).or_default().push(d);
+    }
+    for (bucket, items) in by_bucket {
+        let conditions = match support.get(&bucket) {
+            Some(c) => *c,
+            None => {
+                let c = probe_conditions(&items[0].client, &bucket).await;
+                if c != Conditions::Honoured {
+                    let note = format!(
+                        "conditional deletes are {} by this endpoint (s3://{bucket}): each object was checked by HEAD just before its delete",
+                        if c == Conditions::Ignored { "ignored" } else { "not supported" }
+                    );
+                    tracing::warn!(job = h.id, "{note}");
+                    h.add_note(note);
+                }
+                support.insert(bucket.clone(), c);
+                c
+            }
+        };
+        let items = if conditions == Conditions::Honoured {
+            settle_null_versions(journal, h, ctx, items).await
+        } else {
+            checked_by_head(journal, h, ctx, items).await
+        };
+        delete_batch(journal, h, ctx, &bucket, items).await;
+    }
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+        tracing::error!(job = h.id, "journal write after delete failed: {e}");
+    }
+}
+
+/// S3 evaluates a delete's ETag against the key's current version only. A
+/// null version that is current keeps its condition; one that is not can
+/// only be checked by HEAD of `versionId=null` and is then deleted by
+/// version alone (a version that is not current cannot be rewritten
+/// without becoming current).
+async fn settle_null_versions(
+    journal: &Journal,
+    h: &JobHandle,
+    ctx: &Ctx,
+    items: Vec<Deletion>,
+) -> Vec<Deletion> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut check = Vec::new();
+    for d in items {
+        if d.version_id.as_deref() != Some("null") || d.etag.is_none() {
+            out.push(d);
+            continue;
+        }
+        let current = ctx
+            .call(|| ops::head_object(&d.client, &d.bucket, &d.key, None))
+            .await;
+        match current {
+            Ok(p) if p.version_id.as_deref().is_none_or(|v| v == "null") => out.push(d),
+            // Current is another version (or a delete marker): check the
+            // null version itself.
+            _ => check.push(d),
+        }
+    }
+    out.extend(checked_by_head(journal, h, ctx, check).await);
+    out
+}
+
+/// Without server-side conditions: HEAD each object and keep what changed,
+/// then delete the rest by version (or plainly). A narrow window remains
+/// between the HEAD and the delete; the log and the summary say so.
+async fn checked_by_head(
+    journal: &Journal,
+    h: &JobHandle,
+    ctx: &Ctx,
+    items: Vec<Deletion>,
+) -> Vec<Deletion> {
+    let mut out = Vec::with_capacity(items.len());
+    for mut d in items {
+        let Some(want) = d.etag.take() else {
+            out.push(d);
+            continue;
+        };
+        let head = ctx
+            .call(|| ops::head_object(&d.client, &d.bucket, &d.key, d.version_id.as_deref()))
+            .await;
+        match head {
+            Ok(p)
+                if p.etag.as_deref().map(|t| t.trim_matches('"'))
+                    == Some(want.trim_matches('"')) =>
+            {
+                out.push(d)
+            }
+            Ok(_) => {
+                let reason = d.kept_reason();
+                finish(journal, h, &d, Err(reason));
+            }
+            Err(e) if e.kind == ErrorKind::NoSuchKey => {
+                finish(journal, h, &d, Ok(Some("already gone".into())));
+            }
+            Err(e) => {
+                let reason = d.failed_reason(&e.message);
+                finish(journal, h, &d, Err(reason));
+            }
+        }
+    }
+    out
+}
+
+/// One DeleteObjects request per chunk; per-key throttling and server errors
+/// are retried for those keys alone.
+async fn delete_batch(
+    journal: &Journal,
+    h: &JobHandle,
+    ctx: &Ctx,
+    bucket: &str,
+    items: Vec<Deletion>,
+) {
+    let mut todo = items;
+    let mut attempt = 0;
+    while !todo.is_empty() {
+        let client = todo[0].client.clone();
+        let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
+        let failures = match ctx
+            .call(|| ops::delete_objects(&client, bucket, &keys))
+            .await
+        {
+            Ok(f) => f,
+            Err(err) => {
+                for d in &todo {
+                    let reason = d.failed_reason(&err.message);
+                    finish(journal, h, d, Err(reason));
+                }
+                return;
+            }
+        };
+        let mut failed: HashMap<(String, Option<String>), ops::DeleteFailure> = failures
+            .into_iter()
+            .map(|f| ((f.key.clone(), f.version_id.clone()), f))
+            .collect();
+        let mut again = Vec::new();
+        for d in todo {
+            let f = failed
+                .remove(&(d.key.clone(), d.version_id.clone()))
+                .or_else(|| failed.remove(&(d.key.clone(), None)));
+            match f {
+                None => finish(journal, h, &d, Ok(None)),
+                Some(f) => match f.kind() {
+                    ErrorKind::PreconditionFailed => {
+                        let reason = d.kept_reason();
+                        finish(journal, h, &d, Err(reason));
+                    }
+                    // With a condition, a missing object is an answer: the
+                    // source is already gone (an earlier run deleted it).
+                    ErrorKind::NoSuchKey => finish(journal, h, &d, Ok(Some("already gone".into()))),
+                    ErrorKind::Throttled | ErrorKind::Transient if attempt + 1 < MAX_ATTEMPTS => {
+                        again.push(d)
+                    }
+                    _ => {
+                        let reason = d.failed_reason(&f.message);
+                        finish(journal, h, &d, Err(reason));
+                    }
+                },
+            }
+        }
+        if !again.is_empty() {
+            ctx.retries
+                .fetch_add(again.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+        attempt += 1;
+        todo = again;
+    }
+}
