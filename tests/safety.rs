@@ -744,3 +744,191 @@ async fn folder_markers_of_the_source_prefix_copy_to_a_bucket_root() {
         assert_eq!(keys(&c, &b, "").await, vec!["x.jpg".to_string()]);
     }
 }
+
+/// `sync --delete` deletes the extraneous destination object it listed, by
+/// ETag: one rewritten before the delete is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_delete_keeps_a_destination_object_rewritten_after_listing() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("sd-src", false).await;
+    let dst = srv.bucket("sd-dst", false).await;
+    put(&c, &src, "keep.txt", "k").await;
+    put(&c, &dst, "stale.txt", "stale").await;
+    put(&c, &dst, "rewritten.txt", "old").await;
+    let (hc, hb) = (c.clone(), dst.clone());
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            on_first_delete_objects: Some(proxy::Hook(std::sync::Arc::new(move || {
+                let (c, b) = (hc.clone(), hb.clone());
+                Box::pin(async move { put(&c, &b, "rewritten.txt", "new data").await })
+            }))),
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
+        "sync",
+        "--delete",
+        "--json",
+        &format!("s3://{src}/"),
+        &format!("s3://{dst}/"),
+    ]));
+    assert_eq!(code, 1, "{err}\n{out}");
+    let s = summary(&out);
+    assert_eq!(
+        (s["failed"].as_u64(), s["deleted"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    assert!(
+        !exists(&c, &dst, "stale.txt").await,
+        "the listed one deleted"
+    );
+    assert_eq!(get(&c, &dst, "rewritten.txt").await, b"new data".to_vec());
+    let out = failed_reasons(srv, data.path(), &s["job"]);
+    assert!(
+        out.contains("destination changed since it was listed: kept"),
+        "{out}"
+    );
+}
+
+async fn lock_bucket(srv: &Server, prefix: &str, default_days: Option<i32>) -> String {
+    use aws_sdk_s3::types::{
+        DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode,
+        ObjectLockRule,
+    };
+    let c = srv.client();
+    let name = unique(prefix);
+    c.create_bucket()
+        .bucket(&name)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .expect("create lock bucket");
+    if let Some(days) = default_days {
+        c.put_object_lock_configuration()
+            .bucket(&name)
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .rule(
+                        ObjectLockRule::builder()
+                            .default_retention(
+                                DefaultRetention::builder()
+                                    .mode(ObjectLockRetentionMode::Governance)
+                                    .days(days)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("default retention");
+    }
+    name
+}
+
+/// Buckets with Object Lock default retention require Content-MD5 on every
+/// write: streamed single and multipart copies send it.
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_into_object_lock_buckets_with_default_retention() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("ol-src", false).await;
+    let dst = lock_bucket(srv, "ol-dst", Some(1)).await;
+    put(&c, &src, "small", "small").await;
+    put(&c, &src, "big", body(5, 6 << 20)).await;
+    let data = tempfile::tempdir().expect("tmp");
+    for (prefix, global) in [
+        ("server-side/", vec![]),
+        (
+            "streamed/",
+            vec!["--dst-endpoint-url".to_string(), format!("{}/", srv.url)],
+        ),
+    ] {
+        let (code, out, err) = run(srv.cmd(data.path()).args(&global).args([
+            "cp",
+            "--json",
+            "--multipart-threshold",
+            "5MiB",
+            &format!("s3://{src}/"),
+            &format!("s3://{dst}/{prefix}"),
+        ]));
+        assert_eq!(code, 0, "{prefix}: {err}\n{out}");
+        assert_eq!(summary(&out)["failed"], 0, "{prefix}");
+        assert_eq!(
+            get(&c, &dst, &format!("{prefix}big")).await,
+            body(5, 6 << 20)
+        );
+        let head = c
+            .head_object()
+            .bucket(&dst)
+            .key(format!("{prefix}small"))
+            .send()
+            .await
+            .expect("head");
+        assert!(
+            head.object_lock_mode().is_some(),
+            "{prefix}: default retention applied"
+        );
+    }
+}
+
+/// `--preserve-lock` carries retention and legal hold; without it the
+/// copies have none.
+#[tokio::test(flavor = "multi_thread")]
+async fn preserve_lock_carries_retention_and_legal_hold() {
+    use aws_sdk_s3::types::{ObjectLockLegalHoldStatus, ObjectLockMode};
+    let srv = sandbox();
+    let c = srv.client();
+    let src = lock_bucket(srv, "pl-src", None).await;
+    let dst = lock_bucket(srv, "pl-dst", None).await;
+    let until = aws_smithy_types::DateTime::from_secs(chrono::Utc::now().timestamp() + 86_400);
+    c.put_object()
+        .bucket(&src)
+        .key("held")
+        .content_md5("XUFAKrxLKna5cZ2REBfFkg==")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .expect("put locked");
+    let data = tempfile::tempdir().expect("tmp");
+    for (prefix, flags) in [("kept/", vec!["--preserve-lock"]), ("plain/", vec![])] {
+        let (code, _, err) = run(srv.cmd(data.path()).args(["cp"]).args(&flags).args([
+            format!("s3://{src}/held"),
+            format!("s3://{dst}/{prefix}held"),
+        ]));
+        assert_eq!(code, 0, "{prefix}: {err}");
+    }
+    let head = |key: &'static str| {
+        let (c, dst) = (c.clone(), dst.clone());
+        async move {
+            c.head_object()
+                .bucket(&dst)
+                .key(key)
+                .send()
+                .await
+                .expect("head")
+        }
+    };
+    let kept = head("kept/held").await;
+    assert_eq!(kept.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    assert_eq!(
+        kept.object_lock_retain_until_date().map(|t| t.secs()),
+        Some(until.secs())
+    );
+    assert_eq!(
+        kept.object_lock_legal_hold_status(),
+        Some(&ObjectLockLegalHoldStatus::On)
+    );
+    let plain = head("plain/held").await;
+    assert_eq!(plain.object_lock_mode(), None);
+    assert_eq!(plain.object_lock_legal_hold_status(), None);
+}

@@ -15,9 +15,10 @@ pub fn encode_key(key: &str) -> String {
     utf8_percent_encode(key, KEY).to_string()
 }
 
-/// One manifest line (with its newline).
+/// One manifest line (with its newline). `null` is a real version id (the
+/// null version) and is written as such.
 pub fn line(bucket: &str, key: &str, version_id: Option<&str>) -> String {
-    match version_id.filter(|v| !v.is_empty() && *v != "null") {
+    match version_id.filter(|v| !v.is_empty()) {
         Some(v) => format!("{bucket},{},{}\n", encode_key(key), encode_key(v)),
         None => format!("{bucket},{}\n", encode_key(key)),
     }
@@ -69,6 +70,10 @@ mod tests {
                 "{key}"
             );
         }
-        assert_eq!(line("b", "k", Some("null")), "b,k\n");
+        assert_eq!(line("b", "k", Some("null")), "b,k,null\n");
+        assert_eq!(
+            parse_line("b,k,null\n"),
+            Some(("b".into(), "k".into(), Some("null".into())))
+        );
     }
 }

@@ -386,8 +386,8 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
 
 /// Compare the destination with the source by HEAD: full-object checksums
 /// when both have the same kind, MD5 ETags where both are MD5s, else size —
-/// and say which was used.
-async fn verify_by_head(
+/// and say which was used. A source that is no longer `source` fails.
+pub(crate) async fn verify_by_head(
     ctx: &Ctx,
     e: &NewEntry,
     src_props: Option<&ObjectProps>,

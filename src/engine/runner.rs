@@ -567,36 +567,18 @@ async fn process_versions(
 }
 
 async fn verify_external_copy(ctx: &Ctx, e: &crate::journal::NewEntry) -> Result<Copied, S3Error> {
-    let p = ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
-        .await?;
-    if p.size != e.size {
-        return Err(S3Error::new(
-            ErrorKind::Other,
-            format!(
-                "verification failed: destination has {} bytes, source {}",
-                p.size, e.size
-            ),
-        ));
-    }
-    let src_md5 = e
-        .etag
-        .as_deref()
-        .map(|t| t.trim_matches('"'))
-        .filter(|t| t.len() == 32 && !t.contains('-'));
-    // The destination's own encryption tells whether its ETag is an MD5; a
-    // source ETag under KMS is not, so only a match proves anything.
-    let verify = match (src_md5, p.etag_is_md5()) {
-        (Some(a), true) if p.etag.as_deref().map(|t| t.trim_matches('"')) == Some(a) => "etag",
-        _ => "size",
+    // The source must still be what was recorded, and the copy must match
+    // it by checksum, MD5 (where both ETags are MD5s) or, honestly, size.
+    let source = CopiedSource {
+        version_id: e.version_id.clone(),
+        etag: e.etag.clone(),
     };
+    let written = ops::WriteResult::default();
+    let verify = super::copy::verify_by_head(ctx, e, None, &source, &written).await?;
     Ok(Copied {
-        verify: verify.to_string(),
-        dst_version: p.version_id,
-        source: CopiedSource {
-            version_id: e.version_id.clone(),
-            etag: e.etag.clone(),
-        },
+        verify,
+        dst_version: None,
+        source,
     })
 }
 
