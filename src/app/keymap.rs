@@ -43,6 +43,7 @@ pub enum Action {
     EditDestination,
     EditRewrite,
     TogglePolicy,
+    ToggleSse,
     ReplicationSummary,
 }
 
@@ -172,6 +173,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         action: Action::TogglePolicy,
         name: "toggle_policy",
         description: "cycle overwrite / skip existing / skip identical",
+        contexts: &[C::Preview],
+    },
+    ActionInfo {
+        action: Action::ToggleSse,
+        name: "toggle_sse",
+        description:
+            "cycle the copies' encryption: destination default / AES256 / aws:kms / as the source",
         contexts: &[C::Preview],
     },
     ActionInfo {

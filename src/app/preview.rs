@@ -108,6 +108,33 @@ impl Preview {
     }
 }
 
+/// The next encryption choice: the destination's default (nothing
+/// restated), AES256, aws:kms (with the configured key, else the AWS
+/// managed one), as each source is encrypted, and round again.
+pub fn next_sse(run: &mut RunOptions) {
+    let (sse, preserve) = match (run.sse.as_deref(), run.preserve_sse) {
+        (_, true) => (None, false),
+        (None, false) => (Some("AES256"), false),
+        (Some("AES256"), false) => (Some("aws:kms"), false),
+        (Some(_), false) => (None, true),
+    };
+    run.sse = sse.map(str::to_string);
+    run.preserve_sse = preserve;
+}
+
+/// The encryption choice in words, for the preview.
+pub fn sse_text(run: &RunOptions) -> String {
+    match (run.sse.as_deref(), run.preserve_sse) {
+        (_, true) => "as each source is encrypted (--preserve-sse)".into(),
+        (None, false) => "destination bucket default (nothing restated)".into(),
+        (Some(a), false) if a.starts_with("aws:kms") => match &run.sse_kms_key_id {
+            Some(k) => format!("{a} with key {k}"),
+            None => format!("{a} with the AWS managed key"),
+        },
+        (Some(a), false) => a.to_string(),
+    }
+}
+
 pub fn next_policy(p: ConflictPolicy) -> ConflictPolicy {
     match p {
         ConflictPolicy::Overwrite => ConflictPolicy::Skip,
@@ -145,14 +172,17 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A job whose destination lies inside one of its sources (on the same store)
-/// would copy its own output again; a move onto itself would delete the data.
+/// A job whose destination lies inside one of its sources (on the same
+/// endpoint, whatever the credentials) would copy its own output again; a
+/// move onto itself would delete the data. The TUI says so before planning;
+/// the engine's own check (`engine::overlap`, run by the preview's plan)
+/// still decides key by key.
 pub fn overlap(
     mappings: &[SourceMapping],
     src: &ConnectionSettings,
     dst: &ConnectionSettings,
 ) -> Option<String> {
-    if !src.same_store(dst) {
+    if !src.same_endpoint(dst) {
         return None;
     }
     for m in mappings {
@@ -213,5 +243,36 @@ mod tests {
             ..Default::default()
         };
         assert!(overlap(&[m("photos/", "photos/", false)], &conn, &other).is_none());
+        let other_keys = ConnectionSettings {
+            access_key_id: Some("someone-else".into()),
+            ..Default::default()
+        };
+        assert!(
+            overlap(&[m("photos/", "photos/", false)], &conn, &other_keys).is_some(),
+            "other credentials, same buckets"
+        );
+    }
+
+    #[test]
+    fn encryption_choices_cycle_back_to_the_destination_default() {
+        let mut run = RunOptions::default();
+        let mut seen = vec![sse_text(&run)];
+        for _ in 0..4 {
+            next_sse(&mut run);
+            seen.push(sse_text(&run));
+        }
+        assert_eq!(
+            seen,
+            [
+                "destination bucket default (nothing restated)",
+                "AES256",
+                "aws:kms with the AWS managed key",
+                "as each source is encrypted (--preserve-sse)",
+                "destination bucket default (nothing restated)",
+            ]
+        );
+        assert!(run
+            .set_sse(run.sse.clone().as_deref(), None, run.preserve_sse)
+            .is_ok());
     }
 }

@@ -234,6 +234,11 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                 p.conflict = next_policy(p.conflict);
                 restart_preview(app)
             }
+            // The plan does not depend on encryption: no new listing.
+            Action::ToggleSse => {
+                crate::app::preview::next_sse(&mut p.run);
+                Vec::new()
+            }
             Action::Batch => open_batch_form(app),
             Action::Help => {
                 app.dialogs.push(Dialog::Help { scroll: 0 });

@@ -131,6 +131,7 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
         (Action::EditDestination, "destination"),
         (Action::EditRewrite, "rewrite"),
         (Action::TogglePolicy, "on existing"),
+        (Action::ToggleSse, "encryption"),
     ];
     if batch_target.is_some() && !app.read_only {
         keys.push((Action::Batch, "S3 Batch Operations"));
@@ -164,6 +165,10 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     head.push(Line::from(vec![
         Span::styled("on existing  ", theme::title()),
         Span::raw(policy_text(p.conflict)),
+    ]));
+    head.push(Line::from(vec![
+        Span::styled("encryption   ", theme::title()),
+        Span::raw(crate::app::preview::sse_text(&p.run)),
     ]));
     let t = &p.totals;
     let state = if let Some(e) = &p.error {
