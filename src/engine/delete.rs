@@ -41,11 +41,7 @@ impl Deletion {
     /// pinned ETag. A real version id is immutable and needs no ETag; the
     /// null version can be rewritten, so it carries the ETag too.
     pub fn of_source(id: i64, e: &NewEntry, copied: &CopiedSource, client: Client) -> Deletion {
-        let version_id = copied.version_id.clone().or_else(|| e.version_id.clone());
-        let etag = match version_id.as_deref() {
-            Some(v) if v != "null" => None,
-            _ => copied.etag.clone().or_else(|| e.etag.clone()),
-        };
+        let (version_id, etag) = source_condition(e, copied);
         Deletion {
             id,
             bucket: e.src_bucket.clone(),
@@ -93,6 +89,18 @@ impl Deletion {
             format!("copied and verified, but deleting the source failed: {why}")
         }
     }
+}
+
+/// `(version id, ETag)` a moved source's delete is conditional on: the
+/// version the copy read (else the listed one); the ETag unless the version
+/// is a real, immutable one.
+fn source_condition(e: &NewEntry, copied: &CopiedSource) -> (Option<String>, Option<String>) {
+    let version_id = copied.version_id.clone().or_else(|| e.version_id.clone());
+    let etag = match version_id.as_deref() {
+        Some(v) if v != "null" => None,
+        _ => copied.etag.clone().or_else(|| e.etag.clone()),
+    };
+    (version_id, etag)
 }
 
 /// How an endpoint treats `If-Match` on deletes.
@@ -237,6 +245,15 @@ async fn flush_deletes(
     }
     let mut by_bucket: HashMap<String, Vec<Deletion>> = HashMap::new();
     for d in batch {
+        if d.version_id.is_none() && d.etag.is_none() {
+            // Nothing says which object was verified: never delete blind.
+            let reason = format!(
+                "{}: no version id or ETag to make the delete conditional on",
+                if d.is_extra { "kept" } else { "source kept" }
+            );
+            finish(journal, h, &d, Err(reason));
+            continue;
+        }
         by_bucket.entry(d.bucket.clone()).or_default().push(d);
     }
     for (bucket, items) in by_bucket {
@@ -404,5 +421,70 @@ async fn delete_batch(
         }
         attempt += 1;
         todo = again;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::Action;
+
+    fn entry(version: Option<&str>, etag: Option<&str>) -> NewEntry {
+        NewEntry {
+            idx: 0,
+            src_bucket: "b".into(),
+            src_key: "k".into(),
+            version_id: version.map(str::to_string),
+            size: 1,
+            etag: etag.map(str::to_string),
+            last_modified: None,
+            storage_class: None,
+            dst_bucket: "d".into(),
+            dst_key: "k".into(),
+            action: Action::Copy,
+            delete_marker: false,
+            state: EntryState::Pending,
+            reason: None,
+        }
+    }
+
+    fn copied(version: Option<&str>, etag: Option<&str>) -> CopiedSource {
+        CopiedSource {
+            version_id: version.map(str::to_string),
+            etag: etag.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn deletes_are_conditional_on_what_was_copied() {
+        let s = |v: Option<&str>| v.map(str::to_string);
+        // Unversioned: the ETag the copy was pinned to.
+        assert_eq!(
+            source_condition(&entry(None, Some("\"l\"")), &copied(None, Some("\"c\""))),
+            (None, s(Some("\"c\"")))
+        );
+        // The copy response named the version: exactly it, no ETag needed.
+        assert_eq!(
+            source_condition(
+                &entry(None, Some("\"l\"")),
+                &copied(Some("v7"), Some("\"c\""))
+            ),
+            (s(Some("v7")), None)
+        );
+        // --version-id V: that version, even if the copy did not report it.
+        assert_eq!(
+            source_condition(&entry(Some("v1"), Some("\"l\"")), &copied(None, None)),
+            (s(Some("v1")), None)
+        );
+        // The null version can be rewritten: version and ETag.
+        assert_eq!(
+            source_condition(&entry(Some("null"), Some("\"l\"")), &copied(None, None)),
+            (s(Some("null")), s(Some("\"l\"")))
+        );
+        // A journal from before copies recorded anything: what was listed.
+        assert_eq!(
+            source_condition(&entry(None, Some("\"l\"")), &CopiedSource::default()),
+            (None, s(Some("\"l\"")))
+        );
     }
 }
