@@ -378,13 +378,14 @@ impl Journal {
         };
         let state: String = row.get("state")?;
         let state = match state.as_str() {
+            "queued" => JobState::Queued,
             "running" => JobState::Running,
             "paused" => JobState::Paused,
             "completed" => JobState::Completed,
             "failed" => JobState::Failed,
             "cancelled" => JobState::Cancelled,
             "interrupted" => JobState::Interrupted,
-            _ => JobState::Queued,
+            other => return Err(bad_value(0, format!("unknown job state {other:?}"))),
         };
         Ok(Some(JobRecord {
             id: row.get("id")?,
