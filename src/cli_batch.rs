@@ -31,6 +31,15 @@ pub async fn run(flags: &ConnFlags, config: &Config, cmd: BatchCommand) -> anyho
 }
 
 fn spec_for(flags: &ConnFlags, config: &Config, a: &BatchSubmitArgs) -> anyhow::Result<JobSpec> {
+    if a.move_sources && a.all_versions {
+        // Batch Operations copies versions in no particular order, so a
+        // destination history (and what is current) could not be checked
+        // before deleting every version of a source.
+        return Err(UsageError(
+            "--move with --all-versions is not offered on S3 Batch Operations (it replays versions in no order); move versions with `s3ferry mv --all-versions`".into(),
+        )
+        .into());
+    }
     let mut filters: Vec<(bool, String)> = a.include.iter().map(|g| (true, g.clone())).collect();
     filters.extend(a.exclude.iter().map(|g| (false, g.clone())));
     Ok(JobSpec {

@@ -27,6 +27,12 @@ fn failed_reasons(srv: &Server, data: &std::path::Path, job: &serde_json::Value)
     out
 }
 
+/// Content-MD5 of a body (Object Lock buckets require it).
+fn md5_base64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(data))
+}
+
 fn body(seed: u8, len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
@@ -116,6 +122,13 @@ async fn self_overlapping_moves_are_refused_before_anything_runs() {
             assert_eq!(code, 2, "{} {args:?}: {err}\n{out}", srv.name());
             assert!(err.contains("refusing to run"), "{args:?}: {err}");
         }
+        // Another spelling of the same endpoint is the same store.
+        let alias = srv.url.replace("127.0.0.1", "localhost");
+        let (code, _, err) = run(srv
+            .cmd(data.path())
+            .args(["--src-endpoint-url", &srv.url, "--dst-endpoint-url", &alias])
+            .args(["mv", &format!("s3://{b}/dir/"), &format!("s3://{b}/dir/")]));
+        assert_eq!(code, 2, "{} localhost vs 127.0.0.1: {err}", srv.name());
         // Two connections (other keys) to the same endpoint are the same store.
         let (code, _, err) = run(srv
             .cmd(data.path())
@@ -164,7 +177,123 @@ async fn sync_delete_whose_source_lies_inside_its_destination_is_refused() {
         assert_eq!(code, 2, "{}: {err}", srv.name());
         assert!(err.contains("inside the destination"), "{err}");
         assert_eq!(keys(&c, &b, "").await.len(), 2, "nothing deleted");
+
+        // --max-delete holds across a resume of the refused job.
+        let d = srv.bucket("syncmax", false).await;
+        for i in 0..5 {
+            put(&c, &d, &format!("extra{i}"), "x").await;
+        }
+        let (code, out, err) = run(srv.cmd(data.path()).args([
+            "sync",
+            "--delete",
+            "--max-delete",
+            "2",
+            "--json",
+            &format!("s3://{b}/photos/"),
+            &format!("s3://{d}/"),
+        ]));
+        assert_eq!(code, 2, "{err}\n{out}");
+        let job = summary(&out)["job"].to_string();
+        let (code, _, err) = run(srv.cmd(data.path()).args(["resume", &job]));
+        assert_eq!(code, 2, "resumed, still refused: {err}");
+        assert_eq!(
+            keys(&c, &d, "").await.len(),
+            5,
+            "{}: nothing deleted, nothing copied",
+            srv.name()
+        );
     }
+}
+
+/// With --all-versions too, two source keys never map to one destination key.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_versions_refuses_two_histories_for_one_key() {
+    let srv = sandbox();
+    let c = srv.client();
+    let b = srv.bucket("avdup", true).await;
+    let d = srv.bucket("avdup-dst", true).await;
+    put_version(&c, &b, "x/k", "from x").await;
+    put_version(&c, &b, "y/k", "from y").await;
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = run(srv.cmd(data.path()).args([
+        "mv",
+        "--all-versions",
+        &format!("s3://{b}/x/"),
+        &format!("s3://{b}/y/"),
+        &format!("s3://{d}/"),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("both map to destination key"), "{err}");
+    assert_eq!(keys(&c, &b, "").await.len(), 2);
+    assert!(keys(&c, &d, "").await.is_empty());
+}
+
+/// In an all-versions move, a version that cannot be deleted (legal hold)
+/// keeps the key's current version in the source: deleting it would make
+/// the old one current.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undeletable_old_version_keeps_the_current_one() {
+    use aws_sdk_s3::types::{ObjectLockLegalHold, ObjectLockLegalHoldStatus};
+    let srv = sandbox();
+    let c = srv.client();
+    let src = lock_bucket(srv, "avhold", None).await;
+    let dst = srv.bucket("avhold-dst", true).await;
+    let v1 = c
+        .put_object()
+        .bucket(&src)
+        .key("doc")
+        .content_md5(md5_base64(b"one"))
+        .body(ByteStream::from_static(b"one"))
+        .send()
+        .await
+        .expect("put v1")
+        .version_id()
+        .unwrap_or_default()
+        .to_string();
+    c.put_object_legal_hold()
+        .bucket(&src)
+        .key("doc")
+        .version_id(&v1)
+        .legal_hold(
+            ObjectLockLegalHold::builder()
+                .status(ObjectLockLegalHoldStatus::On)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("legal hold");
+    for body in ["two", "three"] {
+        c.put_object()
+            .bucket(&src)
+            .key("doc")
+            .content_md5(md5_base64(body.as_bytes()))
+            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await
+            .expect("put");
+    }
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = run(srv.cmd(data.path()).args([
+        "mv",
+        "--all-versions",
+        "--json",
+        &format!("s3://{src}/"),
+        &format!("s3://{dst}/"),
+    ]));
+    assert_eq!(code, 1, "{err}\n{out}");
+    assert_eq!(
+        history(&c, &dst, "doc").await,
+        vec!["three".to_string(), "two".into(), "one".into()]
+    );
+    assert_eq!(
+        get(&c, &src, "doc").await,
+        b"three".to_vec(),
+        "current kept"
+    );
+    assert_eq!(
+        get_version(&c, &src, "doc", &v1).await.as_deref(),
+        Some("one")
+    );
 }
 
 /// The source is rewritten after its copy was verified, just before the
@@ -290,7 +419,12 @@ async fn a_source_rewritten_after_sigkill_is_kept_on_resume() {
     let (code, out, err) = run(srv.cmd(data.path()).args(["resume", "--json", "1"]));
     assert_eq!(code, 1, "{err}\n{out}");
     let s = summary(&out);
-    assert_eq!(s["failed"], 1, "{s}");
+    assert_eq!(
+        s["failed"],
+        1,
+        "{s}: {}",
+        failed_reasons(srv, data.path(), &s["job"])
+    );
     assert_eq!(keys(&c, &src, "").await, vec!["k/07".to_string()]);
     assert_eq!(get(&c, &src, "k/07").await, b"rewritten".to_vec());
     assert_eq!(get(&c, &dst, "07").await, b"v7".to_vec());
@@ -891,7 +1025,7 @@ async fn preserve_lock_carries_retention_and_legal_hold() {
     c.put_object()
         .bucket(&src)
         .key("held")
-        .content_md5("XUFAKrxLKna5cZ2REBfFkg==")
+        .content_md5(md5_base64(b"hello"))
         .object_lock_mode(ObjectLockMode::Governance)
         .object_lock_retain_until_date(until)
         .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)

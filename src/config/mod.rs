@@ -81,11 +81,8 @@ impl ConnectionSettings {
     /// Deciding what a job may delete uses this, not `same_store`: two
     /// profiles on one bucket are still one bucket.
     pub fn same_endpoint(&self, other: &ConnectionSettings) -> bool {
-        let norm = |e: &Option<String>| {
-            e.as_deref()
-                .map(|u| u.trim_end_matches('/').to_ascii_lowercase())
-        };
-        norm(&self.endpoint_url) == norm(&other.endpoint_url)
+        store_identity(self.endpoint_url.as_deref())
+            == store_identity(other.endpoint_url.as_deref())
     }
 
     /// Fill unset fields from `base` (explicit flags win over named connections).
@@ -112,6 +109,40 @@ impl ConnectionSettings {
         }
         self
     }
+}
+
+/// Which buckets an endpoint reaches, so that two spellings of one endpoint
+/// count as one store: AWS for no endpoint or any `*.amazonaws.com` one
+/// (bucket names are global in a partition), one loopback host whatever it
+/// is called, default ports made explicit, paths ignored.
+pub fn store_identity(endpoint: Option<&str>) -> String {
+    let Some(url) = endpoint.map(str::trim).filter(|u| !u.is_empty()) else {
+        return "aws".into();
+    };
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return url.trim_end_matches('/').to_ascii_lowercase();
+    };
+    let Some(host) = uri
+        .host()
+        .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+    else {
+        return url.trim_end_matches('/').to_ascii_lowercase();
+    };
+    if host == "amazonaws.com" || host.ends_with(".amazonaws.com") {
+        return "aws".into();
+    }
+    if host.ends_with(".amazonaws.com.cn") {
+        return "aws-cn".into();
+    }
+    let host = match host.as_str() {
+        "localhost" | "127.0.0.1" | "::1" => "loopback".to_string(),
+        _ => host,
+    };
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    });
+    format!("{host}:{port}")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,6 +359,35 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_store_whatever_the_spelling() {
+        let same = [
+            (None, Some("https://s3.amazonaws.com")),
+            (None, Some("https://s3.eu-west-1.amazonaws.com/")),
+            (Some("http://127.0.0.1"), Some("http://127.0.0.1:80")),
+            (
+                Some("http://127.0.0.1:9000"),
+                Some("http://localhost:9000/"),
+            ),
+            (Some("http://[::1]:9000"), Some("http://LOCALHOST:9000")),
+            (
+                Some("https://minio.example"),
+                Some("https://MINIO.example:443/"),
+            ),
+        ];
+        for (a, b) in same {
+            assert_eq!(store_identity(a), store_identity(b), "{a:?} {b:?}");
+        }
+        let different = [
+            (Some("http://127.0.0.1:9000"), Some("http://127.0.0.1:9001")),
+            (None, Some("http://127.0.0.1:9000")),
+            (Some("https://a.example"), Some("https://b.example")),
+        ];
+        for (a, b) in different {
+            assert_ne!(store_identity(a), store_identity(b), "{a:?} {b:?}");
+        }
+    }
 
     #[test]
     fn defaults_parse() {

@@ -34,6 +34,10 @@ pub struct Deletion {
     pub client: Client,
     /// A destination object of `sync --delete`, not a moved source.
     pub is_extra: bool,
+    /// A source delete marker that is the null version: it holds no data,
+    /// and a write while versioning is suspended turns it into an object at
+    /// any moment, so it is left in place rather than deleted blind.
+    pub null_marker: bool,
 }
 
 impl Deletion {
@@ -46,6 +50,7 @@ impl Deletion {
             id,
             bucket: e.src_bucket.clone(),
             key: e.src_key.clone(),
+            null_marker: e.delete_marker && version_id.as_deref() == Some("null"),
             version_id,
             etag,
             client,
@@ -63,6 +68,7 @@ impl Deletion {
             etag: e.etag.clone(),
             client,
             is_extra: true,
+            null_marker: false,
         }
     }
 
@@ -122,10 +128,13 @@ fn probe_key() -> String {
 /// `<ETag>`): a conditional delete of a key that does not exist must fail
 /// for that key (404 or 412). Deleted means the condition was ignored (moto
 /// does this); a delete marker it may have written is removed again.
-pub async fn probe_conditions(client: &Client, bucket: &str) -> Conditions {
+pub async fn probe_conditions(ctx: &Ctx, client: &Client, bucket: &str) -> Conditions {
     let key = probe_key();
     let wrong = "\"00000000000000000000000000000000\"";
-    match ops::delete_objects_one_if(client, bucket, &key, wrong).await {
+    match ctx
+        .call(|| ops::delete_objects_one_if(client, bucket, &key, wrong))
+        .await
+    {
         Ok(Err(f))
             if matches!(
                 f.kind(),
@@ -134,6 +143,8 @@ pub async fn probe_conditions(client: &Client, bucket: &str) -> Conditions {
         {
             Conditions::Honoured
         }
+        // Denied by a policy for this key: says nothing about conditions.
+        Ok(Err(f)) if f.kind() == ErrorKind::AccessDenied => Conditions::Honoured,
         Ok(Err(f)) => {
             tracing::debug!(%bucket, "conditional delete probe answered {}", f.message);
             Conditions::Rejected
@@ -195,6 +206,17 @@ pub async fn delete_worker(
     }
 }
 
+/// A null delete marker is done without a delete (see `Deletion::null_marker`).
+fn leave_null_marker(journal: &Journal, h: &JobHandle, d: &Deletion) {
+    journal.update(Update {
+        id: d.id,
+        state: EntryState::Done,
+        verify: Some("null delete marker left in the source (it holds no data)".into()),
+        ..Default::default()
+    });
+    h.counters.add(&h.counters.objects_done, 1);
+}
+
 fn finish(journal: &Journal, h: &JobHandle, d: &Deletion, outcome: Result<Option<String>, String>) {
     let c = &h.counters;
     match outcome {
@@ -245,6 +267,10 @@ async fn flush_deletes(
     }
     let mut by_bucket: HashMap<String, Vec<Deletion>> = HashMap::new();
     for d in batch {
+        if d.null_marker {
+            leave_null_marker(journal, h, &d);
+            continue;
+        }
         if d.version_id.is_none() && d.etag.is_none() {
             // Nothing says which object was verified: never delete blind.
             let reason = format!(
@@ -260,7 +286,7 @@ async fn flush_deletes(
         let conditions = match support.get(&bucket) {
             Some(c) => *c,
             None => {
-                let c = probe_conditions(&items[0].client, &bucket).await;
+                let c = probe_conditions(ctx, &items[0].client, &bucket).await;
                 if c != Conditions::Honoured {
                     let note = format!(
                         "conditional deletes are {} by this endpoint (s3://{bucket}): each object was checked by HEAD just before its delete",
@@ -276,7 +302,9 @@ async fn flush_deletes(
         let items = if conditions == Conditions::Honoured {
             settle_null_versions(journal, h, ctx, items).await
         } else {
-            checked_by_head(journal, h, ctx, items).await
+            // An ignored ETag costs nothing to send; a rejected one fails.
+            let keep_etag = conditions == Conditions::Ignored;
+            checked_by_head(journal, h, ctx, items, keep_etag).await
         };
         delete_batch(journal, h, ctx, &bucket, items).await;
     }
@@ -313,7 +341,7 @@ async fn settle_null_versions(
             _ => check.push(d),
         }
     }
-    out.extend(checked_by_head(journal, h, ctx, check).await);
+    out.extend(checked_by_head(journal, h, ctx, check, false).await);
     out
 }
 
@@ -325,13 +353,17 @@ async fn checked_by_head(
     h: &JobHandle,
     ctx: &Ctx,
     items: Vec<Deletion>,
+    keep_etag: bool,
 ) -> Vec<Deletion> {
     let mut out = Vec::with_capacity(items.len());
     for mut d in items {
-        let Some(want) = d.etag.take() else {
+        let Some(want) = d.etag.clone() else {
             out.push(d);
             continue;
         };
+        if !keep_etag {
+            d.etag = None;
+        }
         let head = ctx
             .call(|| ops::head_object(&d.client, &d.bucket, &d.key, d.version_id.as_deref()))
             .await;
@@ -359,16 +391,18 @@ async fn checked_by_head(
 }
 
 /// One DeleteObjects request per chunk; per-key throttling and server errors
-/// are retried for those keys alone.
+/// are retried for those keys alone. Returns whether every object was deleted
+/// (or already gone).
 async fn delete_batch(
     journal: &Journal,
     h: &JobHandle,
     ctx: &Ctx,
     bucket: &str,
     items: Vec<Deletion>,
-) {
+) -> bool {
     let mut todo = items;
     let mut attempt = 0;
+    let mut all_ok = true;
     while !todo.is_empty() {
         let client = todo[0].client.clone();
         let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
@@ -382,24 +416,54 @@ async fn delete_batch(
                     let reason = d.failed_reason(&err.message);
                     finish(journal, h, d, Err(reason));
                 }
-                return;
+                return false;
             }
         };
-        let mut failed: HashMap<(String, Option<String>), ops::DeleteFailure> = failures
-            .into_iter()
-            .map(|f| ((f.key.clone(), f.version_id.clone()), f))
-            .collect();
+        let mut per_key: HashMap<String, usize> = HashMap::new();
+        for d in &todo {
+            *per_key.entry(d.key.clone()).or_default() += 1;
+        }
+        let mut failed: HashMap<(String, Option<String>), ops::DeleteFailure> = HashMap::new();
+        let mut unversioned: HashMap<String, ops::DeleteFailure> = HashMap::new();
+        for f in failures {
+            match &f.version_id {
+                Some(v) => {
+                    failed.insert((f.key.clone(), Some(v.clone())), f);
+                }
+                None => {
+                    unversioned.insert(f.key.clone(), f);
+                }
+            }
+        }
         let mut again = Vec::new();
-        for d in todo {
-            let f = failed
-                .remove(&(d.key.clone(), d.version_id.clone()))
-                .or_else(|| failed.remove(&(d.key.clone(), None)));
+        for d in std::mem::take(&mut todo) {
+            let exact = failed.remove(&(d.key.clone(), d.version_id.clone()));
+            let f = match exact {
+                Some(f) => Some(f),
+                // An error without a version id names the row only when the
+                // key is in the batch once; otherwise its outcome is unknown,
+                // and an unknown outcome is never counted as deleted.
+                None if per_key.get(&d.key) == Some(&1) => unversioned.remove(&d.key),
+                None => match unversioned.get(&d.key) {
+                    Some(f) => {
+                        let reason = d.failed_reason(&format!(
+                            "outcome unknown: S3 reported an error for this key without a version ({})",
+                            f.message
+                        ));
+                        finish(journal, h, &d, Err(reason));
+                        all_ok = false;
+                        continue;
+                    }
+                    None => None,
+                },
+            };
             match f {
                 None => finish(journal, h, &d, Ok(None)),
                 Some(f) => match f.kind() {
                     ErrorKind::PreconditionFailed => {
                         let reason = d.kept_reason();
                         finish(journal, h, &d, Err(reason));
+                        all_ok = false;
                     }
                     // With a condition, a missing object is an answer: the
                     // source is already gone (an earlier run deleted it).
@@ -410,6 +474,7 @@ async fn delete_batch(
                     _ => {
                         let reason = d.failed_reason(&f.message);
                         finish(journal, h, &d, Err(reason));
+                        all_ok = false;
                     }
                 },
             }
@@ -421,6 +486,61 @@ async fn delete_batch(
         }
         attempt += 1;
         todo = again;
+    }
+    all_ok
+}
+
+/// An `--all-versions` move's deletes of one key, in the task that copied
+/// it: once the verified copies are committed, every version but the newest
+/// (each by its immutable version id; a null version checked by HEAD first),
+/// then the newest only if all of those went, so a version that could not be
+/// deleted never becomes the source's current object behind a deleted one.
+pub async fn delete_versions_in_order(
+    journal: &Arc<Journal>,
+    h: &JobHandle,
+    ctx: &Ctx,
+    mut deletions: Vec<Deletion>,
+) {
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+        for d in &deletions {
+            finish(
+                journal,
+                h,
+                d,
+                Err(format!("source kept: journal write failed: {e}")),
+            );
+        }
+        return;
+    }
+    let Some(newest) = deletions.pop() else {
+        return;
+    };
+    let bucket = newest.bucket.clone();
+    let mut ready = Vec::new();
+    for d in deletions {
+        if d.null_marker {
+            leave_null_marker(journal, h, &d);
+        } else {
+            ready.push(d);
+        }
+    }
+    let ready = checked_by_head(journal, h, ctx, ready, false).await;
+    let older_ok = ready.is_empty() || delete_batch(journal, h, ctx, &bucket, ready).await;
+    if !older_ok {
+        let reason = newest.failed_reason(
+            "kept: an older version of this key could not be deleted, and deleting the current one would make it current",
+        );
+        finish(journal, h, &newest, Err(reason));
+    } else if newest.null_marker {
+        leave_null_marker(journal, h, &newest);
+    } else {
+        let newest = checked_by_head(journal, h, ctx, vec![newest], false).await;
+        if !newest.is_empty() {
+            delete_batch(journal, h, ctx, &bucket, newest).await;
+        }
+    }
+    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+        tracing::error!(job = h.id, "journal write after delete failed: {e}");
     }
 }
 

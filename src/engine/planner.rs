@@ -477,7 +477,9 @@ impl Planner {
                 ));
             }
         }
-        if !self.spec.plan.all_versions {
+        // Versions of one source key share a destination key; two source keys
+        // never may (with --all-versions their histories would interleave).
+        {
             let dups = self.journal.duplicate_destinations(self.job, 5)?;
             if let Some((key, srcs)) = dups.first() {
                 let keys: Vec<String> = dups.iter().map(|(k, _)| k.clone()).collect();
@@ -511,19 +513,50 @@ impl Planner {
 
     /// sync --delete: plan deletions of destination keys the source lacks.
     pub fn plan_deletes(&self) -> Result<u64, PlanError> {
-        let mut after = String::new();
-        let mut planned = 0u64;
         let Some(m) = self.spec.mappings.first() else {
             return Ok(0);
         };
+        // Count everything first, with the deletions an earlier (refused or
+        // interrupted) run already journaled, so the cap holds across resumes
+        // and nothing is planned unless all of it is allowed.
+        if let Some(max) = self.spec.plan.max_delete {
+            let mut total = self.journal.counts(self.job)?.deletes;
+            self.for_each_unmatched(m, |rows| {
+                total += rows.len() as u64;
+                Ok(())
+            })?;
+            if total > max {
+                return Err(PlanError::Refused(format!(
+                    "refusing to run: sync would delete {total} destination objects, more than --max-delete {max}"
+                )));
+            }
+        }
+        let mut planned = 0u64;
+        self.for_each_unmatched(m, |rows| {
+            planned += rows.len() as u64;
+            self.journal.insert_page(self.job, -1, &rows, None, false)?;
+            Ok(())
+        })?;
+        Ok(planned)
+    }
+
+    /// Destination keys no entry writes and the filters select, as delete
+    /// entries, a page at a time.
+    fn for_each_unmatched(
+        &self,
+        m: &SourceMapping,
+        mut f: impl FnMut(Vec<NewEntry>) -> Result<(), PlanError>,
+    ) -> Result<(), PlanError> {
+        let mut after = String::new();
         loop {
             let rows = self.journal.dest_unmatched(self.job, &after, 1000)?;
-            let Some(last) = rows.last() else { break };
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
             after = last.0.clone();
-            let rel_ok: Vec<NewEntry> = rows
+            let page: Vec<NewEntry> = rows
                 .into_iter()
                 .filter(|(k, _, _)| {
-                    // Only keys the filters would have selected are candidates.
                     let rel = k.strip_prefix(m.destination.prefix.as_str()).unwrap_or(k);
                     self.mapper.accepts_relative(rel)
                 })
@@ -545,18 +578,8 @@ impl Planner {
                     reason: None,
                 })
                 .collect();
-            planned += rel_ok.len() as u64;
-            if let Some(max) = self.spec.plan.max_delete {
-                if planned > max {
-                    return Err(PlanError::Refused(format!(
-                        "refusing to run: sync would delete more than --max-delete {max} destination objects"
-                    )));
-                }
-            }
-            self.journal
-                .insert_page(self.job, -1, &rel_ok, None, false)?;
+            f(page)?;
         }
-        Ok(planned)
     }
 }
 

@@ -266,17 +266,26 @@ impl Runner {
             // however many there are: the last key's rows come in whole.
             if spec.plan.all_versions && batch.len() == BATCH {
                 if let Some(last) = batch.last() {
-                    let (key, last_id, job) = (last.entry.dst_key.clone(), last.id, h.id);
-                    let rest = self
-                        .journal
-                        .off_runtime(move |j| j.key_entries(job, &key, last_id))
-                        .await?;
-                    batch.extend(rest.into_iter().filter(|r| {
-                        matches!(
-                            r.state,
-                            EntryState::Pending | EntryState::Copied | EntryState::Verified
-                        )
-                    }));
+                    let (key, mut cursor, job) = (last.entry.dst_key.clone(), last.id, h.id);
+                    // Only the rows right after the batch, while they are
+                    // still this key's: nothing in between is skipped.
+                    loop {
+                        let page = self
+                            .journal
+                            .off_runtime(move |j| j.next_work(job, cursor, BATCH))
+                            .await?;
+                        let n = page.len();
+                        let run: Vec<EntryRow> = page
+                            .into_iter()
+                            .take_while(|r| r.entry.dst_key == key)
+                            .collect();
+                        let more = run.len() == n && n == BATCH;
+                        cursor = run.last().map(|r| r.id).unwrap_or(cursor);
+                        batch.extend(run);
+                        if !more {
+                            break;
+                        }
+                    }
                 }
             }
             after_id = batch.last().map(|r| r.id).unwrap_or(after_id);
@@ -300,7 +309,7 @@ impl Runner {
                 tasks.spawn(async move {
                     let _permit = permit;
                     if versions {
-                        process_versions(&ctx, &journal, &handle, &del_tx, group).await;
+                        process_versions(&ctx, &journal, &handle, group).await;
                     } else {
                         for row in group {
                             process(&ctx, &journal, &handle, &del_tx, row, resumed).await;
@@ -434,6 +443,31 @@ async fn copy_row(ctx: &Ctx, h: &JobHandle, row: &EntryRow) -> Result<Copied, S3
     result
 }
 
+/// Before a resumed move deletes a source verified by an earlier run: the
+/// copy must still be at the destination (a lifecycle rule or a person may
+/// have removed it since).
+async fn copy_still_there(ctx: &Ctx, row: &EntryRow, versions: bool) -> Result<(), String> {
+    let e = &row.entry;
+    // A replayed version is checked as the version it became; a plain copy
+    // as the current object.
+    let version = row.dst_version.as_deref().filter(|_| versions);
+    let kept = |why: String| format!("source kept: its copy is gone from the destination ({why})");
+    if e.delete_marker {
+        return Ok(());
+    }
+    match ctx
+        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, version))
+        .await
+    {
+        Ok(p) if p.size == e.size => Ok(()),
+        Ok(p) => Err(kept(format!(
+            "it now has {} bytes, the source {}",
+            p.size, e.size
+        ))),
+        Err(err) => Err(kept(err.message)),
+    }
+}
+
 /// What a verified row's delete is conditional on: what its copy recorded,
 /// else (journals from before that was recorded) what was listed.
 fn recorded_source(row: &EntryRow) -> CopiedSource {
@@ -465,7 +499,12 @@ async fn process(
     if row.state == EntryState::Verified {
         // A move verified by an earlier run: its delete is conditional on
         // what that copy read, so a source rewritten since (or already
-        // deleted) is never deleted twice.
+        // deleted) is never deleted twice — and only while the copy is
+        // still at the destination.
+        if let Err(reason) = copy_still_there(ctx, &row, false).await {
+            record_failure(journal, h, &row, reason);
+            return;
+        }
         let copied = recorded_source(&row);
         let _ = del_tx
             .send(Deletion::of_source(row.id, e, &copied, src_client))
@@ -504,13 +543,7 @@ async fn process(
 /// order in the destination). A failure stops the key there; a move deletes
 /// the key's source versions only when every one of them is verified, so a
 /// failed old version never becomes current again in the source.
-async fn process_versions(
-    ctx: &Ctx,
-    journal: &Journal,
-    h: &JobHandle,
-    del_tx: &mpsc::Sender<Deletion>,
-    group: Vec<EntryRow>,
-) {
+async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, group: Vec<EntryRow>) {
     let is_move = h.spec.kind == JobKind::Move;
     let mut copying = false;
     let mut deletions = Vec::new();
@@ -519,13 +552,17 @@ async fn process_versions(
         let e = &row.entry;
         let src_client = source_client(ctx, e);
         if row.state == EntryState::Verified && !copying {
-            deletions.push(Deletion::of_source(
-                row.id,
-                e,
-                &recorded_source(&row),
-                src_client,
-            ));
-            continue;
+            match copy_still_there(ctx, &row, true).await {
+                Ok(()) => {
+                    let copied = recorded_source(&row);
+                    deletions.push(Deletion::of_source(row.id, e, &copied, src_client));
+                    continue;
+                }
+                // Copy it again, and every newer version after it.
+                Err(reason) => {
+                    tracing::info!(job = h.id, key = %e.src_key, "{reason}; copying again")
+                }
+            }
         }
         copying = true;
         match copy_row(ctx, h, &row).await {
@@ -560,9 +597,7 @@ async fn process_versions(
         }
     }
     if is_move {
-        for d in deletions {
-            let _ = del_tx.send(d).await;
-        }
+        super::delete::delete_versions_in_order(journal, h, ctx, deletions).await;
     }
 }
 
@@ -575,6 +610,14 @@ async fn verify_external_copy(ctx: &Ctx, e: &crate::journal::NewEntry) -> Result
     };
     let written = ops::WriteResult::default();
     let verify = super::copy::verify_by_head(ctx, e, None, &source, &written).await?;
+    // The source was read again when the copy was already made: equal size
+    // alone cannot show that the copy is of this object.
+    if verify == "size" {
+        return Err(S3Error::new(
+            ErrorKind::Other,
+            "verification failed: the copy made by S3 Batch Operations can only be compared by size (no common checksum, ETags not MD5s); source kept",
+        ));
+    }
     Ok(Copied {
         verify,
         dst_version: None,

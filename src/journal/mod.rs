@@ -710,11 +710,21 @@ impl Journal {
         })
     }
 
-    /// Put failed entries back to pending (retry). Conflicts stay refused.
+    /// Put failed entries back to work (retry). Conflicts stay refused. A
+    /// moved source whose copy was verified and whose delete failed goes back
+    /// to `verified`, so the retry sends the delete again (still conditional
+    /// on what was copied) instead of copying it again; one kept because the
+    /// source changed after its copy is copied again.
     pub fn reset_failed(&self, job: JobId) -> JResult<u64> {
         self.with(|c| {
             c.execute(
-                "UPDATE entries SET state = 'pending', reason = NULL WHERE job_id = ?1 AND state = 'failed'",
+                "UPDATE entries SET reason = NULL, state = CASE
+                   WHEN verify IS NOT NULL AND action != 'delete'
+                     AND (SELECT kind FROM jobs WHERE id = ?1) = 'move'
+                     AND COALESCE(reason, '') NOT LIKE 'source changed%'
+                     AND COALESCE(reason, '') NOT LIKE 'source kept: its copy is gone%'
+                   THEN 'verified' ELSE 'pending' END
+                 WHERE job_id = ?1 AND state = 'failed'",
                 params![job],
             )
             .map(|n| n as u64)
@@ -730,7 +740,7 @@ impl Journal {
         self.with(|c| {
             let mut st = c.prepare_cached(
                 "SELECT dst_key, GROUP_CONCAT(src_bucket || '/' || src_key, char(10)) FROM entries
-                 WHERE job_id = ?1 AND action != 'delete'
+                 WHERE job_id = ?1 AND action NOT IN ('delete', 'skip')
                  GROUP BY dst_key HAVING COUNT(DISTINCT idx || char(0) || src_key) > 1 LIMIT ?2",
             )?;
             let rows = st.query_map(params![job, limit as i64], |r| {
@@ -835,18 +845,6 @@ impl Journal {
             )?;
             st.query_row(params![job, in_place_ok], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
-        })
-    }
-
-    /// Entries of one destination key after `after_id`, in insertion order
-    /// (a key's versions, newest first, however many pages they span).
-    pub fn key_entries(&self, job: JobId, dst_key: &str, after_id: i64) -> JResult<Vec<EntryRow>> {
-        self.with(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT * FROM entries WHERE job_id = ?1 AND dst_key = ?2 AND id > ?3 ORDER BY id",
-            )?;
-            let rows = st.query_map(params![job, dst_key, after_id], Journal::entry_from_row)?;
-            rows.collect()
         })
     }
 

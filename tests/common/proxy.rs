@@ -189,6 +189,7 @@ async fn handle(
             }
         }
     }
+    let is_head = req.method() == hyper::Method::HEAD;
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
     let path = parts
@@ -218,7 +219,8 @@ async fn handle(
     }
     let mut out = Response::builder().status(parts.status);
     for (k, v) in parts.headers.iter() {
-        if k != "content-length" && k != "transfer-encoding" {
+        // A HEAD answer has no body: its Content-Length is the object's size.
+        if (is_head || k != "content-length") && k != "transfer-encoding" {
             out = out.header(k, v);
         }
     }
