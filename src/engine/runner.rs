@@ -521,18 +521,23 @@ async fn process(
                     .await;
             }
         }
-        Err(err) if is_move && err.kind == ErrorKind::NoSuchKey && already_moved(ctx, e).await => {
-            // The source is gone and the destination holds the planned object:
-            // an earlier run moved it and its last journal write was lost.
-            journal.update(Update {
-                id: row.id,
-                state: EntryState::Done,
-                verify: Some("found already moved".into()),
-                ..Default::default()
-            });
-            c.add(&c.copied, 1);
-            c.add(&c.bytes_done, e.size);
-            c.add(&c.objects_done, 1);
+        Err(err) if is_move && err.kind == ErrorKind::NoSuchKey => {
+            match already_moved(ctx, e).await {
+                // The source is gone and the destination holds the planned object:
+                // an earlier run moved it and its last journal write was lost.
+                Some(how) => {
+                    journal.update(Update {
+                        id: row.id,
+                        state: EntryState::Done,
+                        verify: Some(how.into()),
+                        ..Default::default()
+                    });
+                    c.add(&c.copied, 1);
+                    c.add(&c.bytes_done, e.size);
+                    c.add(&c.objects_done, 1);
+                }
+                None => record_failure(journal, h, &row, reason_for(&err)),
+            }
         }
         Err(err) => record_failure(journal, h, &row, reason_for(&err)),
     }
@@ -634,20 +639,29 @@ fn reason_for(err: &S3Error) -> String {
     }
 }
 
-async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> bool {
-    match ctx
+/// The source is gone: whether the destination holds the planned object, and
+/// how sure that is ("etag" when both ETags are the same MD5, else only the
+/// size matched). `None` when it does not.
+async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> Option<&'static str> {
+    let p = ctx
         .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
         .await
-    {
-        Ok(p) => {
-            p.size == e.size
-                && match (&e.etag, &p.etag) {
-                    (Some(a), Some(b)) => {
-                        a == b || a.contains('-') || b.contains('-') || !p.etag_is_md5()
-                    }
-                    _ => true,
-                }
+        .ok()?;
+    if p.size != e.size {
+        return None;
+    }
+    let listed_md5 = e
+        .etag
+        .as_deref()
+        .map(|t| t.trim_matches('"'))
+        .filter(|t| t.len() == 32 && !t.contains('-'));
+    match (listed_md5, p.etag_is_md5()) {
+        (Some(a), true) if p.etag.as_deref().map(|t| t.trim_matches('"')) == Some(a) => {
+            Some("found already moved (etag)")
         }
-        Err(_) => false,
+        (Some(_), true) => None,
+        _ => Some(
+            "source gone; the destination holds an object of the same size (ETags not comparable)",
+        ),
     }
 }
