@@ -1066,3 +1066,87 @@ async fn preserve_lock_carries_retention_and_legal_hold() {
     assert_eq!(plain.object_lock_mode(), None);
     assert_eq!(plain.object_lock_legal_hold_status(), None);
 }
+
+/// Retrying an all-versions move whose old version could not be deleted
+/// (legal hold, lifted afterwards) sends the deletes again in order instead
+/// of copying anything again: the destination history is unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn retrying_a_failed_delete_deletes_and_does_not_copy_again() {
+    use aws_sdk_s3::types::{ObjectLockLegalHold, ObjectLockLegalHoldStatus};
+    use s3ferry::engine::{Engine, JobKind, JobSpec, JobState, PlanOptions, RunOptions};
+    let srv = sandbox();
+    let c = srv.client();
+    let src = lock_bucket(srv, "retry", None).await;
+    let dst = srv.bucket("retry-dst", true).await;
+    let mut versions = Vec::new();
+    for body in ["one", "two", "three"] {
+        let r = c
+            .put_object()
+            .bucket(&src)
+            .key("doc")
+            .content_md5(md5_base64(body.as_bytes()))
+            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await
+            .expect("put");
+        versions.push(r.version_id().unwrap_or_default().to_string());
+    }
+    let hold = |status: ObjectLockLegalHoldStatus| {
+        let (c, src, v) = (c.clone(), src.clone(), versions[0].clone());
+        async move {
+            c.put_object_legal_hold()
+                .bucket(&src)
+                .key("doc")
+                .version_id(v)
+                .legal_hold(ObjectLockLegalHold::builder().status(status).build())
+                .send()
+                .await
+                .expect("legal hold");
+        }
+    };
+    hold(ObjectLockLegalHoldStatus::On).await;
+    let data = tempfile::tempdir().expect("tmp");
+    let journal = std::sync::Arc::new(
+        s3ferry::journal::Journal::open(&data.path().join("journal.sqlite")).expect("journal"),
+    );
+    let engine = Engine::with_journal(
+        s3ferry::s3::ConnectionPool::new(),
+        journal,
+        Default::default(),
+    );
+    let spec = JobSpec {
+        kind: JobKind::Move,
+        mappings: vec![s3ferry::plan::model::SourceMapping {
+            source: format!("s3://{src}/").parse().expect("src"),
+            destination: format!("s3://{dst}/").parse().expect("dst"),
+            single_object: false,
+        }],
+        src_conn: srv.settings(),
+        dst_conn: srv.settings(),
+        plan: PlanOptions {
+            all_versions: true,
+            ..Default::default()
+        },
+        run: RunOptions::default(),
+    };
+    let id = engine.submit(spec).await.expect("submit");
+    let first = engine.wait(id).await.expect("snapshot");
+    assert_eq!(first.state, JobState::Failed, "{first:?}");
+    assert_eq!(
+        get(&c, &src, "doc").await,
+        b"three".to_vec(),
+        "current kept"
+    );
+    let want = vec!["three".to_string(), "two".into(), "one".into()];
+    assert_eq!(history(&c, &dst, "doc").await, want);
+
+    hold(ObjectLockLegalHoldStatus::Off).await;
+    engine.retry_failed(id).await.expect("retry");
+    let second = engine.wait(id).await.expect("snapshot");
+    assert_eq!(second.state, JobState::Completed, "{second:?}");
+    assert!(
+        history(&c, &src, "doc").await.is_empty(),
+        "every version moved"
+    );
+    assert_eq!(history(&c, &dst, "doc").await, want, "nothing copied twice");
+}
