@@ -10,7 +10,7 @@ use crate::batch::finish::{read_report, start_move};
 use crate::batch::report;
 use crate::batch::submit::{self as batch_submit, Refused, SubmitRequest};
 use crate::cli::args::{BatchCommand, BatchStatusArgs, BatchSubmitArgs, ConnFlags};
-use crate::cli::{human_size, json_line, resolve_side, Exit, Side, UsageError};
+use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::Config;
 use crate::engine::{Engine, JobKind, JobSpec, PlanOptions, RunOptions};
 use crate::journal::{BatchRecord, Journal};
@@ -99,7 +99,7 @@ async fn submit(flags: &ConnFlags, config: &Config, a: BatchSubmitArgs) -> anyho
     let summary = format!(
         "{} object(s), {} -> s3://{}/ with TargetKeyPrefix {:?}",
         plan.objects,
-        human_size(plan.bytes),
+        crate::fmt::bytes(plan.bytes),
         a.dst.bucket,
         plan.target_prefix
     );

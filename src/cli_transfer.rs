@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::args::{ConnFlags, DiffArgs, JobsArgs, JobsCommand, ResumeArgs, TransferArgs};
-use crate::cli::{human_size, json_line, resolve_side, Exit, Side, UsageError};
+use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::{parse_size, Config};
 use crate::engine::copy::{MAX_SINGLE, MIN_PART};
 use crate::engine::preview::{plan_entry, plan_in_memory};
@@ -198,7 +198,7 @@ async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::R
                 e.action.as_str(),
                 e.dst_bucket,
                 e.dst_key,
-                human_size(e.size)
+                crate::fmt::bytes(e.size)
             );
         }
         Ok(())
@@ -218,7 +218,7 @@ async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::R
             totals.skip,
             totals.delete,
             totals.conflict,
-            human_size(totals.copy_bytes)
+            crate::fmt::bytes(totals.copy_bytes)
         );
         if let Some(r) = &refused {
             eprintln!("error: {r}");
@@ -245,21 +245,29 @@ fn progress_bar(show: bool) -> Option<indicatif::ProgressBar> {
 
 fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> String {
     let p = &s.progress;
-    let eta = if obj_rate > 0.0 && p.listing_done && p.objects_total > p.objects_done {
-        let left = (p.objects_total - p.objects_done) as f64 / obj_rate;
-        format!(" ETA {}", human_duration(left))
-    } else {
-        String::new()
+    // The TUI's formula: by bytes when there are any, else by objects.
+    let rate = crate::fmt::Rate {
+        bytes: byte_rate,
+        objects: obj_rate,
+    };
+    let left = crate::fmt::eta_secs(
+        p.objects_total.saturating_sub(p.objects_done),
+        p.bytes_total.saturating_sub(p.bytes_done),
+        rate,
+    );
+    let eta = match left.filter(|_| p.listing_done) {
+        Some(secs) => format!(" ETA {}", crate::fmt::duration(secs)),
+        None => String::new(),
     };
     format!(
         "{}/{}{} obj  {}/{}  {:.0} obj/s  {}/s{eta}  failed {}{}  [{:.0}s]",
         p.objects_done,
         p.objects_total,
         if p.listing_done { "" } else { "+" },
-        human_size(p.bytes_done),
-        human_size(p.bytes_total),
+        crate::fmt::bytes(p.bytes_done),
+        crate::fmt::bytes(p.bytes_total),
         obj_rate,
-        human_size(byte_rate as u64),
+        crate::fmt::bytes(byte_rate as u64),
         p.failed,
         if p.throttled > 0 {
             format!("  throttled (concurrency {})", p.concurrency)
@@ -268,15 +276,6 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
         },
         elapsed
     )
-}
-
-pub fn human_duration(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 /// Follow a job until it stops: progress on a terminal, plain lines
@@ -354,9 +353,9 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
             s.state.as_str(),
             k.skipped,
             s.progress.deleted.max(k.deletes_done),
-            human_size(bytes),
-            human_duration(secs),
-            human_size((bytes as f64 / secs.max(0.001)) as u64),
+            crate::fmt::bytes(bytes),
+            crate::fmt::duration(secs.max(0.0).round() as u64),
+            crate::fmt::bytes((bytes as f64 / secs.max(0.001)) as u64),
         );
         if let Some(m) = s.message.as_deref().filter(|m| *m != "completed") {
             eprintln!("{m}");
@@ -439,8 +438,8 @@ pub async fn jobs(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
                     p.skipped,
                     p.failed,
                     p.deleted,
-                    human_size(p.bytes_done),
-                    human_size(p.bytes_total)
+                    crate::fmt::bytes(p.bytes_done),
+                    crate::fmt::bytes(p.bytes_total)
                 );
                 for f in fails {
                     let v = f

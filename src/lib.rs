@@ -11,6 +11,8 @@ pub mod config;
 pub mod demo;
 pub mod diff;
 pub mod engine;
+pub mod fmt;
+pub mod job;
 pub mod journal;
 pub mod location;
 pub mod plan;

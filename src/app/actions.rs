@@ -416,9 +416,9 @@ impl App {
                 _ => None,
             });
         let Some(o) = found else { return };
-        let mut parts = vec![o.key.clone(), crate::ui::fmt::bytes(o.size)];
+        let mut parts = vec![o.key.clone(), crate::fmt::bytes(o.size)];
         if let Some(t) = o.last_modified {
-            parts.push(crate::ui::fmt::datetime(&t));
+            parts.push(crate::fmt::datetime(&t));
         }
         if let Some(c) = &o.storage_class {
             parts.push(c.clone());
@@ -915,8 +915,8 @@ impl App {
         self.set_info(format!(
             "marked {} difference(s): {} objects, {}; {} copies them into {destination}",
             t.marks,
-            crate::ui::fmt::count(t.objects),
-            crate::ui::fmt::bytes(t.bytes),
+            crate::fmt::count(t.objects),
+            crate::fmt::bytes(t.bytes),
             self.keymap.first_key(Action::Copy)
         ));
         effects

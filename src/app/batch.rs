@@ -11,10 +11,10 @@ use crate::batch::mapping::{exclusion, refusal, TargetCheck};
 use crate::batch::submit::SubmitRequest;
 use crate::config::BatchSettings;
 use crate::engine::model::{JobId, JobKind, JobSpec};
+use crate::fmt;
 use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::{Action as PlanAction, PlanEntry};
-use crate::ui::fmt;
 
 /// How often batch jobs are listed from the journal and described (DescribeJob).
 pub const POLL_EVERY_MS: u64 = 10_000;

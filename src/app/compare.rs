@@ -208,13 +208,13 @@ impl Compare {
         let (here, _) = self.totals.here_there(side);
         let unknown = match self.totals.counts.unknown {
             0 => String::new(),
-            n => format!(" ?{}", crate::ui::fmt::count(n)),
+            n => format!(" ?{}", crate::fmt::count(n)),
         };
         format!(
             "+{} ≠{}{unknown} ={}",
-            crate::ui::fmt::count(here),
-            crate::ui::fmt::count(self.totals.counts.different),
-            crate::ui::fmt::count(self.totals.counts.same)
+            crate::fmt::count(here),
+            crate::fmt::count(self.totals.counts.different),
+            crate::fmt::count(self.totals.counts.same)
         )
     }
 

@@ -240,8 +240,8 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
                     "Batch Operations job {} created (s3ferry batch {}): {} objects, {}",
                     r.remote_id,
                     done.id,
-                    crate::ui::fmt::count(r.objects),
-                    crate::ui::fmt::bytes(r.bytes)
+                    crate::fmt::count(r.objects),
+                    crate::fmt::bytes(r.bytes)
                 );
                 if !done.excluded.is_empty() {
                     text.push_str(&format!(

@@ -102,12 +102,7 @@ struct Sample {
     objects: u64,
 }
 
-/// Bytes/s and objects/s.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Rate {
-    pub bytes: f64,
-    pub objects: f64,
-}
+pub use crate::fmt::{eta_secs, Rate};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Throughput {
@@ -181,18 +176,6 @@ impl Throughput {
                 objects: a.objects + r.objects,
             })
     }
-}
-
-/// Seconds left at `rate`, by bytes when the job has any, else by objects.
-/// `None` when nothing moves (paused, stalled, finished).
-pub fn eta_secs(objects_left: u64, bytes_left: u64, rate: Rate) -> Option<u64> {
-    if bytes_left > 0 && rate.bytes > 0.0 {
-        return Some((bytes_left as f64 / rate.bytes).ceil() as u64);
-    }
-    if objects_left > 0 && rate.objects > 0.0 {
-        return Some((objects_left as f64 / rate.objects).ceil() as u64);
-    }
-    None
 }
 
 pub fn job_eta(job: &JobSnapshot, rate: Rate) -> Option<u64> {

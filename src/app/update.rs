@@ -755,7 +755,7 @@ impl Confirm {
         objects: u64,
         bytes: u64,
     ) -> Confirm {
-        use crate::ui::fmt;
+        use crate::fmt;
         let noun = if objects == 1 { "object" } else { "objects" };
         Confirm {
             title: "Confirm move".into(),

@@ -55,7 +55,7 @@ pub fn exclusion(size: u64, delete_marker: bool) -> Option<String> {
     } else if size > MAX_BATCH_OBJECT {
         Some(format!(
             "{} is over Batch Operations' 5 GiB copy limit",
-            crate::cli::human_size(size)
+            crate::fmt::bytes(size)
         ))
     } else {
         None

@@ -8,7 +8,7 @@ mod status;
 
 pub use args::{Cli, Command};
 pub use conn::{resolve_side, Side};
-pub use output::{human_size, json_line, Exit, UsageError};
+pub use output::{json_line, Exit, UsageError};
 pub use status::render as render_status;
 
 use crate::config::Config;

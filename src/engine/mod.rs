@@ -5,7 +5,8 @@ pub mod copy;
 pub mod delete;
 pub mod job;
 pub mod limiter;
-pub mod model;
+/// The job types, at their old path (they live in the `job` leaf).
+pub use crate::job as model;
 pub mod overlap;
 pub mod planner;
 pub mod preview;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::engine::model::{FailedEntry, JobId, JobKind, JobSpec, JobState};
+use crate::job::{FailedEntry, JobId, JobKind, JobSpec, JobState};
 use crate::plan::compare::Facts;
 use crate::plan::model::Action;
 

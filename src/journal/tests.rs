@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::ConnectionSettings;
-use crate::engine::model::{PlanOptions, RunOptions};
+use crate::job::{PlanOptions, RunOptions};
 use crate::plan::model::SourceMapping;
 
 fn spec() -> JobSpec {

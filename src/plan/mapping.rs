@@ -2,7 +2,7 @@
 
 use super::model::SourceMapping;
 use super::rules::{Filters, Rewrite, RuleError};
-use crate::engine::model::PlanOptions;
+use crate::job::PlanOptions;
 use crate::location::base_name;
 
 /// S3's limit on key length, in bytes.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::location::Location;
+pub use crate::job::{ConflictPolicy, SourceMapping};
 
 /// What the job will do with one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,30 +30,6 @@ impl Action {
             Action::Delete => "delete",
         }
     }
-}
-
-/// One source of a job and where its keys land. The key part after
-/// `source.prefix` is appended to `destination.prefix`; when `source` names a
-/// single object (`single_object`), the destination is the key itself unless it
-/// is dir-like, in which case the object keeps its base name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceMapping {
-    pub source: Location,
-    pub destination: Location,
-    pub single_object: bool,
-}
-
-/// What to do when the destination key exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum ConflictPolicy {
-    /// Replace it (cp / mv default).
-    #[default]
-    Overwrite,
-    /// Keep it (`--no-clobber`).
-    Skip,
-    /// Copy only when missing or different (sync).
-    SkipIdentical,
 }
 
 /// One planned object.

@@ -1,7 +1,8 @@
 //! Drawing: reads `&App`, never changes it. Layout comes from
 //! `app::layout` so mouse hit-testing and drawing agree.
 
-pub mod fmt;
+/// Formatting lives in the `fmt` leaf (the CLI and the app share it).
+pub use crate::fmt;
 
 mod dialogs;
 mod panes;

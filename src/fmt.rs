@@ -62,6 +62,26 @@ pub fn duration(secs: u64) -> String {
     }
 }
 
+/// A transfer rate: bytes and objects per second.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Rate {
+    pub bytes: f64,
+    pub objects: f64,
+}
+
+/// Seconds left at `rate`, by bytes when the job has any, else by objects.
+/// `None` when nothing moves (paused, stalled, finished). The CLI and the
+/// TUI both use this, so one job shows one ETA.
+pub fn eta_secs(objects_left: u64, bytes_left: u64, rate: Rate) -> Option<u64> {
+    if bytes_left > 0 && rate.bytes > 0.0 {
+        return Some((bytes_left as f64 / rate.bytes).ceil() as u64);
+    }
+    if objects_left > 0 && rate.objects > 0.0 {
+        return Some((objects_left as f64 / rate.objects).ceil() as u64);
+    }
+    None
+}
+
 pub fn eta(secs: Option<u64>) -> String {
     secs.map(duration).unwrap_or_else(|| "—".into())
 }
