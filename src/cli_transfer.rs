@@ -475,5 +475,5 @@ pub async fn resume(config: &Config, args: ResumeArgs) -> anyhow::Result<Exit> {
 }
 
 pub async fn diff(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
-    crate::diff::run(flags, config, args).await
+    crate::cli::diff::run(flags, config, args).await
 }

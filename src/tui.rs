@@ -23,8 +23,8 @@ use tokio::task::AbortHandle;
 
 use crate::app::dialogs::{Dialog, SummarySlot, FAILED_LIMIT};
 use crate::app::{update, App, AppInit, Effect, Msg, RequestId, SizeCount};
+use crate::compare::{diff_stream, DiffOptions, DiffSide};
 use crate::config::{Config, ConnectionSettings};
-use crate::diff::{diff_stream, DiffOptions, DiffSide};
 use crate::engine::preview::PreviewEvent;
 use crate::engine::Engine;
 use crate::location::Location;

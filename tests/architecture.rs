@@ -17,6 +17,11 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("plan", &["job", "location", "config"]),
     // The journal: leaves and plan.
     ("journal", &["job", "plan", "config", "location"]),
+    // The two-listing merge: plan and s3 (and the leaves).
+    (
+        "compare",
+        &["plan", "s3", "location", "config", "job", "fmt"],
+    ),
 ];
 
 fn src() -> PathBuf {

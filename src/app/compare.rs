@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::marks::MarkKind;
 use super::msg::{RequestId, Side, SizeCount};
 use super::tree::RowItem;
-use crate::diff::{DiffCounts, DiffEntry, Status};
+use crate::compare::{DiffCounts, DiffEntry, Status};
 use crate::location::Location;
 
 /// What a row's marker says.

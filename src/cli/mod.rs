@@ -2,6 +2,7 @@
 
 pub mod args;
 mod conn;
+pub mod diff;
 mod ls;
 mod output;
 mod status;

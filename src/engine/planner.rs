@@ -112,7 +112,7 @@ async fn checksum_of(
     version_id: Option<&str>,
 ) -> Result<Checksum, PlanError> {
     Ok(
-        with_retries(|| crate::diff::head_facts(c, bucket, key, version_id))
+        with_retries(|| crate::compare::head_facts(c, bucket, key, version_id))
             .await?
             .ok()
             .and_then(|h| h.checksum),

@@ -284,8 +284,8 @@ impl FakeS3 {
         &self,
         src: &s3ferry::location::Location,
         dst: &s3ferry::location::Location,
-    ) -> Vec<s3ferry::diff::DiffEntry> {
-        use s3ferry::diff::{DiffEntry, Status};
+    ) -> Vec<s3ferry::compare::DiffEntry> {
+        use s3ferry::compare::{DiffEntry, Status};
         let under = |loc: &s3ferry::location::Location| -> BTreeMap<String, u64> {
             self.buckets
                 .get(&loc.bucket)
