@@ -227,16 +227,9 @@ impl App {
         let named = s
             .name
             .as_deref()
-            .and_then(|n| self.named_connections.iter().find(|(k, _)| k == n));
-        match named {
-            Some((_, named)) if s.access_key_id.is_some() && s.secret_access_key.is_none() => {
-                ConnectionSettings {
-                    secret_access_key: named.secret_access_key.clone(),
-                    ..s
-                }
-            }
-            _ => s,
-        }
+            .and_then(|n| self.named_connections.iter().find(|(k, _)| k == n))
+            .map(|(_, c)| c);
+        s.with_secret_from(named)
     }
 }
 

@@ -85,6 +85,21 @@ impl ConnectionSettings {
             == store_identity(other.endpoint_url.as_deref())
     }
 
+    /// Secrets are never journaled: settings read back from a journal get
+    /// the secret of their named connection again (`named`, looked up by the
+    /// caller), when they had static keys.
+    pub fn with_secret_from(self, named: Option<&ConnectionSettings>) -> ConnectionSettings {
+        match named {
+            Some(n) if self.access_key_id.is_some() && self.secret_access_key.is_none() => {
+                ConnectionSettings {
+                    secret_access_key: n.secret_access_key.clone(),
+                    ..self
+                }
+            }
+            _ => self,
+        }
+    }
+
     /// Fill unset fields from `base` (explicit flags win over named connections).
     pub fn or(mut self, base: &ConnectionSettings) -> ConnectionSettings {
         if self.name.is_none() {
@@ -359,6 +374,31 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_come_back_from_the_named_connection_only_for_static_keys() {
+        let named = ConnectionSettings {
+            access_key_id: Some("AK".into()),
+            secret_access_key: Some("SECRET".into()),
+            ..Default::default()
+        };
+        let journaled = ConnectionSettings {
+            name: Some("minio".into()),
+            access_key_id: Some("AK".into()),
+            ..Default::default()
+        };
+        let back = journaled.clone().with_secret_from(Some(&named));
+        assert_eq!(back.secret_access_key.as_deref(), Some("SECRET"));
+        assert_eq!(journaled.clone().with_secret_from(None), journaled);
+        let profile_only = ConnectionSettings {
+            profile: Some("p".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            profile_only.clone().with_secret_from(Some(&named)),
+            profile_only
+        );
+    }
 
     #[test]
     fn one_store_whatever_the_spelling() {

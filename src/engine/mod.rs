@@ -207,19 +207,11 @@ impl Engine {
 
     /// Secrets are never journaled; a named connection gets them back from the config.
     fn restore_secrets(&self, s: ConnectionSettings) -> ConnectionSettings {
-        match s
+        let named = s
             .name
             .as_deref()
-            .and_then(|n| self.0.config.connection(n).ok())
-        {
-            Some(named) if s.access_key_id.is_some() && s.secret_access_key.is_none() => {
-                ConnectionSettings {
-                    secret_access_key: named.secret_access_key,
-                    ..s
-                }
-            }
-            _ => s,
-        }
+            .and_then(|n| self.0.config.connection(n).ok());
+        s.with_secret_from(named.as_ref())
     }
 
     pub fn cancel(&self, id: JobId) {
