@@ -207,11 +207,11 @@ async fn body_md5_off_runtime(data: Bytes) -> BodyMd5 {
     }
 }
 
-fn plain(e: &Option<String>) -> Option<&str> {
+pub(crate) fn plain(e: &Option<String>) -> Option<&str> {
     e.as_deref().map(|e| e.trim_matches('"'))
 }
 
-fn md5_like(e: &Option<String>) -> bool {
+pub(crate) fn md5_like(e: &Option<String>) -> bool {
     plain(e).is_some_and(|e| e.len() == 32 && !e.contains('-'))
 }
 

@@ -479,26 +479,24 @@ impl Planner {
         }
         // Versions of one source key share a destination key; two source keys
         // never may (with --all-versions their histories would interleave).
-        {
-            let dups = self.journal.duplicate_destinations(self.job, 5)?;
-            if let Some((key, srcs)) = dups.first() {
-                let keys: Vec<String> = dups.iter().map(|(k, _)| k.clone()).collect();
-                self.journal.mark_conflicts(
-                    self.job,
-                    &keys,
-                    "two sources map to this destination key",
-                )?;
-                return Err(PlanError::Refused(format!(
-                    "refusing to run: {} and {} both map to destination key {key:?}{}",
-                    srcs.first().cloned().unwrap_or_default(),
-                    srcs.get(1).cloned().unwrap_or_default(),
-                    if dups.len() > 1 {
-                        " (and other keys)"
-                    } else {
-                        ""
-                    }
-                )));
-            }
+        let dups = self.journal.duplicate_destinations(self.job, 5)?;
+        if let Some((key, srcs)) = dups.first() {
+            let keys: Vec<String> = dups.iter().map(|(k, _)| k.clone()).collect();
+            self.journal.mark_conflicts(
+                self.job,
+                &keys,
+                "two sources map to this destination key",
+            )?;
+            return Err(PlanError::Refused(format!(
+                "refusing to run: {} and {} both map to destination key {key:?}{}",
+                srcs.first().cloned().unwrap_or_default(),
+                srcs.get(1).cloned().unwrap_or_default(),
+                if dups.len() > 1 {
+                    " (and other keys)"
+                } else {
+                    ""
+                }
+            )));
         }
         let conflicts = self.journal.failed(self.job, 1)?;
         if let Some(c) = conflicts.first() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use super::copy::{copy_entry, Copied, Ctx, STREAM_BUDGET_KIB};
+use super::copy::{copy_entry, md5_like, plain, Copied, Ctx, STREAM_BUDGET_KIB};
 use super::delete::{delete_worker, Deletion, DELETE_BATCH};
 use super::job::JobHandle;
 use super::limiter::Limiter;
@@ -232,7 +232,6 @@ impl Runner {
 
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut after_id = 0i64;
-        let mut first_pass = true;
         loop {
             if h.cancel.is_cancelled() {
                 break;
@@ -305,21 +304,19 @@ impl Runner {
                 let journal = self.journal.clone();
                 let handle = h.clone();
                 let del_tx = del_tx.clone();
-                let resumed = first_pass;
                 tasks.spawn(async move {
                     let _permit = permit;
                     if versions {
                         process_versions(&ctx, &journal, &handle, group).await;
                     } else {
                         for row in group {
-                            process(&ctx, &journal, &handle, &del_tx, row, resumed).await;
+                            process(&ctx, &journal, &handle, &del_tx, row).await;
                         }
                     }
                 });
                 // Reap finished tasks so the set does not grow with the job.
                 while tasks.try_join_next().is_some() {}
             }
-            first_pass = false;
         }
         while tasks.join_next().await.is_some() {}
         drop(del_tx);
@@ -483,7 +480,6 @@ async fn process(
     h: &JobHandle,
     del_tx: &mpsc::Sender<Deletion>,
     row: EntryRow,
-    _resumed: bool,
 ) {
     let c = &h.counters;
     let e = &row.entry;
@@ -650,16 +646,9 @@ async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> Option<&'stat
     if p.size != e.size {
         return None;
     }
-    let listed_md5 = e
-        .etag
-        .as_deref()
-        .map(|t| t.trim_matches('"'))
-        .filter(|t| t.len() == 32 && !t.contains('-'));
-    match (listed_md5, p.etag_is_md5()) {
-        (Some(a), true) if p.etag.as_deref().map(|t| t.trim_matches('"')) == Some(a) => {
-            Some("found already moved (etag)")
-        }
-        (Some(_), true) => None,
+    match (md5_like(&e.etag), p.etag_is_md5()) {
+        (true, true) if plain(&e.etag) == plain(&p.etag) => Some("found already moved (etag)"),
+        (true, true) => None,
         _ => Some(
             "source gone; the destination holds an object of the same size (ETags not comparable)",
         ),

@@ -580,24 +580,11 @@ pub async fn delete_object(
     key: &str,
     version_id: Option<&str>,
 ) -> S3Result<Option<String>> {
-    delete_object_if(c, bucket, key, version_id, None).await
-}
-
-/// DeleteObject on the condition that the current object's ETag is
-/// `if_match` (S3 answers 412 when it is not, 404 when there is none).
-pub async fn delete_object_if(
-    c: &Client,
-    bucket: &str,
-    key: &str,
-    version_id: Option<&str>,
-    if_match: Option<&str>,
-) -> S3Result<Option<String>> {
     let r = c
         .delete_object()
         .bucket(bucket)
         .key(key)
         .set_version_id(version(version_id))
-        .set_if_match(if_match.map(str::to_string))
         .send()
         .await
         .map_err(|e| S3Error::from(e).context(format_args!("DeleteObject s3://{bucket}/{key}")))?;
@@ -623,6 +610,20 @@ pub struct DeleteFailure {
 }
 
 impl DeleteFailure {
+    /// One `<Error>` of a DeleteObjects answer.
+    fn from_answer(e: &aws_sdk_s3::types::Error) -> DeleteFailure {
+        DeleteFailure {
+            key: e.key().unwrap_or_default().to_string(),
+            version_id: e.version_id().map(str::to_string),
+            code: e.code().map(str::to_string),
+            message: format!(
+                "{} ({})",
+                e.message().unwrap_or("delete failed"),
+                e.code().unwrap_or("error")
+            ),
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self.code.as_deref() {
             Some("PreconditionFailed") => ErrorKind::PreconditionFailed,
@@ -665,19 +666,7 @@ pub async fn delete_objects(
         .send()
         .await
         .map_err(|e| S3Error::from(e).context(format_args!("DeleteObjects in s3://{bucket}")))?;
-    Ok(r.errors()
-        .iter()
-        .map(|e| DeleteFailure {
-            key: e.key().unwrap_or_default().to_string(),
-            version_id: e.version_id().map(str::to_string),
-            code: e.code().map(str::to_string),
-            message: format!(
-                "{} ({})",
-                e.message().unwrap_or("delete failed"),
-                e.code().unwrap_or("error")
-            ),
-        })
-        .collect())
+    Ok(r.errors().iter().map(DeleteFailure::from_answer).collect())
 }
 
 /// DeleteObjects of one key on the condition that its ETag is `etag`, with
@@ -707,12 +696,7 @@ pub async fn delete_objects_one_if(
         .await
         .map_err(|e| S3Error::from(e).context(format_args!("DeleteObjects in s3://{bucket}")))?;
     if let Some(e) = r.errors().first() {
-        return Ok(Err(DeleteFailure {
-            key: e.key().unwrap_or_default().to_string(),
-            version_id: e.version_id().map(str::to_string),
-            code: e.code().map(str::to_string),
-            message: e.message().unwrap_or("delete failed").to_string(),
-        }));
+        return Ok(Err(DeleteFailure::from_answer(e)));
     }
     Ok(Ok(r.deleted().first().and_then(|d| {
         d.delete_marker_version_id().map(str::to_string)
