@@ -1,7 +1,6 @@
 //! s3ferry: move data between S3 buckets — a two-pane TUI and a headless CLI
 //! on one async engine.
 
-pub mod app;
 pub mod batch;
 pub mod cli;
 pub mod cli_batch;
@@ -19,4 +18,3 @@ pub mod plan;
 pub mod s3;
 pub mod sandbox;
 pub mod tui;
-pub mod ui;

@@ -8,7 +8,7 @@ mod tui_support;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use s3ferry::app::{Effect, Side};
+use s3ferry::tui::app::{Effect, Side};
 use tui_support::*;
 
 const KEYS: usize = 200_000;

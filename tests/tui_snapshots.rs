@@ -4,10 +4,10 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use s3ferry::app::{App, Msg, Side};
 use s3ferry::engine::model::{FailedEntry, JobKind, JobState, Progress};
 use s3ferry::plan::model::Action as PlanAction;
 use s3ferry::s3::model::*;
+use s3ferry::tui::app::{App, Msg, Side};
 use tui_support::*;
 
 fn opened() -> (App, FakeS3) {
@@ -283,7 +283,8 @@ fn status_view() {
     let e = ch(&mut app, 's');
     fake.settle(&mut app, e);
     let e = ch(&mut app, 'o');
-    let Some(s3ferry::app::Effect::LoadReplicationSummary { request, .. }) = e.first().cloned()
+    let Some(s3ferry::tui::app::Effect::LoadReplicationSummary { request, .. }) =
+        e.first().cloned()
     else {
         panic!("{e:?}")
     };

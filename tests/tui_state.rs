@@ -3,11 +3,6 @@
 mod tui_support;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use s3ferry::app::batch::BatchField;
-use s3ferry::app::dialogs::{Dialog, OnYes, SummarySlot};
-use s3ferry::app::marks::{MarkKind, MarkSize};
-use s3ferry::app::tree::PAGE_SIZE;
-use s3ferry::app::{layout, update, Effect, Focus, Msg, Side, View};
 use s3ferry::batch::control::JobStatus;
 use s3ferry::batch::finish::MoveStarted;
 use s3ferry::batch::submit::Submitted;
@@ -17,10 +12,15 @@ use s3ferry::journal::{BatchListing, BatchRecord};
 use s3ferry::location::Location;
 use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, SourceMapping};
 use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
+use s3ferry::tui::app::batch::BatchField;
+use s3ferry::tui::app::dialogs::{Dialog, OnYes, SummarySlot};
+use s3ferry::tui::app::marks::{MarkKind, MarkSize};
+use s3ferry::tui::app::tree::PAGE_SIZE;
+use s3ferry::tui::app::{layout, update, Effect, Focus, Msg, Side, View};
 use tui_support::*;
 
 /// Both panes open on their buckets, all listings answered.
-fn opened() -> (s3ferry::app::App, FakeS3) {
+fn opened() -> (s3ferry::tui::app::App, FakeS3) {
     let mut fake = sample_fake();
     let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
     let rest = fake.settle(&mut app, effects);
@@ -386,7 +386,7 @@ fn late_size_results_for_unmarked_prefixes_are_ignored() {
         &mut app,
         Msg::MarkSizeComputed {
             request,
-            result: Ok(s3ferry::app::SizeCount {
+            result: Ok(s3ferry::tui::app::SizeCount {
                 objects: 2,
                 bytes: 5,
                 done: false,
@@ -402,7 +402,7 @@ fn late_size_results_for_unmarked_prefixes_are_ignored() {
         &mut app,
         Msg::MarkSizeComputed {
             request,
-            result: Ok(s3ferry::app::SizeCount {
+            result: Ok(s3ferry::tui::app::SizeCount {
                 objects: 9,
                 bytes: 9,
                 done: true,
@@ -413,7 +413,7 @@ fn late_size_results_for_unmarked_prefixes_are_ignored() {
 }
 
 /// Marks `photos/` and `x/readme.txt`, puts the right cursor on `2024/`.
-fn marked_for_copy() -> (s3ferry::app::App, FakeS3) {
+fn marked_for_copy() -> (s3ferry::tui::app::App, FakeS3) {
     let (mut app, mut fake) = opened();
     ch(&mut app, ' '); // photos/
     goto(&mut app, Side::Left, "x/");
@@ -965,7 +965,7 @@ fn nothing_to_mark_when_the_folders_match() {
 
 /// Marks `photos/` alone and opens `2024/` on the right, so the plan maps
 /// `photos/K` to `2024/photos/K`: TargetKeyPrefix `2024/`.
-fn batch_preview(config: Config, kind: char) -> (s3ferry::app::App, u64) {
+fn batch_preview(config: Config, kind: char) -> (s3ferry::tui::app::App, u64) {
     let mut fake = sample_fake();
     let (mut app, effects) = init_with(
         config,

@@ -8,14 +8,14 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use s3ferry::app::tree::RowItem;
-use s3ferry::app::AppInit;
-use s3ferry::app::{update, App, Effect, Msg, RequestId, Side, SizeCount, View};
 use s3ferry::config::{Config, ConnectionSettings};
 use s3ferry::engine::model::{JobId, JobKind, JobSnapshot, JobState, Progress};
 use s3ferry::plan::model::{Action as PlanAction, PlanEntry};
 use s3ferry::s3::list::ListRequest;
 use s3ferry::s3::model::*;
+use s3ferry::tui::app::tree::RowItem;
+use s3ferry::tui::app::AppInit;
+use s3ferry::tui::app::{update, App, Effect, Msg, RequestId, Side, SizeCount, View};
 
 pub fn init(src: Option<&str>, dst: Option<&str>) -> (App, Vec<Effect>) {
     init_with(Config::defaults(), src, dst, false)
@@ -460,7 +460,9 @@ pub fn progress(objects: (u64, u64), bytes: (u64, u64), failed: u64) -> Progress
 pub fn render(app: &mut App, w: u16, h: u16) -> String {
     update(app, Msg::Resize(w, h));
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    terminal.draw(|f| s3ferry::ui::draw(f, app)).expect("draw");
+    terminal
+        .draw(|f| s3ferry::tui::ui::draw(f, app))
+        .expect("draw");
     terminal.backend().to_string()
 }
 

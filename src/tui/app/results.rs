@@ -219,7 +219,8 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
                     if t.only_src + t.different > 0 {
                         let hint = format!(
                             "{text}; {} marks the differences",
-                            app.keymap.first_key(crate::app::Action::MarkDifferences)
+                            app.keymap
+                                .first_key(crate::tui::app::Action::MarkDifferences)
                         );
                         app.set_info(hint);
                     } else {

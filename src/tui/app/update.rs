@@ -236,7 +236,7 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             // The plan does not depend on encryption: no new listing.
             Action::ToggleSse => {
-                crate::app::preview::next_sse(&mut p.run);
+                crate::tui::app::preview::next_sse(&mut p.run);
                 Vec::new()
             }
             Action::Batch => open_batch_form(app),

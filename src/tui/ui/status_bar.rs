@@ -6,7 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::{Action, App, Context};
+use crate::tui::app::{Action, App, Context};
 
 pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();

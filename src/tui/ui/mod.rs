@@ -15,8 +15,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use crate::app::{App, Side};
+use crate::tui::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::app::{App, Side};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {

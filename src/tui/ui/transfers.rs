@@ -6,11 +6,11 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 
 use super::{fmt, theme};
-use crate::app::batch::BatchJob;
-use crate::app::layout::{self, CHART_WIDTH};
-use crate::app::throughput::{eta_secs, job_eta};
-use crate::app::{App, Focus};
 use crate::engine::model::{JobSnapshot, JobState};
+use crate::tui::app::batch::BatchJob;
+use crate::tui::app::layout::{self, CHART_WIDTH};
+use crate::tui::app::throughput::{eta_secs, job_eta};
+use crate::tui::app::{App, Focus};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Focus::Transfers;
@@ -325,9 +325,9 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
     if t.is_empty() {
         let hint = format!(
             "no jobs yet — {} marks, {} copies, {} moves",
-            app.keymap.first_key(crate::app::Action::Mark),
-            app.keymap.first_key(crate::app::Action::Copy),
-            app.keymap.first_key(crate::app::Action::Move)
+            app.keymap.first_key(crate::tui::app::Action::Mark),
+            app.keymap.first_key(crate::tui::app::Action::Copy),
+            app.keymap.first_key(crate::tui::app::Action::Move)
         );
         frame.render_widget(Paragraph::new(Span::styled(hint, theme::dim())), area);
         return;

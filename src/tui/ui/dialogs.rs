@@ -7,16 +7,16 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{fmt, spinner, theme};
-use crate::app::batch::{BatchField, BatchForm};
-use crate::app::dialogs::{
-    choice_settings, ConnChoice, ConnectionPicker, Dialog, JobDetails, StatusDialog, SummarySlot,
-};
-use crate::app::input::TextInput;
-use crate::app::layout::centered;
-use crate::app::preview::{policy_text, Preview, PreviewField};
-use crate::app::{Action, App};
 use crate::plan::model::Action as PlanAction;
 use crate::s3::model::{BucketStatus, Field, ReplicationRule, VersioningState};
+use crate::tui::app::batch::{BatchField, BatchForm};
+use crate::tui::app::dialogs::{
+    choice_settings, ConnChoice, ConnectionPicker, Dialog, JobDetails, StatusDialog, SummarySlot,
+};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::layout::centered;
+use crate::tui::app::preview::{policy_text, Preview, PreviewField};
+use crate::tui::app::{Action, App};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
     match dialog {
@@ -125,7 +125,7 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
         )),
     ]);
     // Offered only for a complete plan Batch Operations can express.
-    let batch_target = crate::app::batch::expressible(p).ok();
+    let batch_target = crate::tui::app::batch::expressible(p).ok();
     let mut keys = vec![
         (Action::Confirm, "queue"),
         (Action::EditDestination, "destination"),
@@ -168,7 +168,7 @@ fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
     ]));
     head.push(Line::from(vec![
         Span::styled("encryption   ", theme::title()),
-        Span::raw(crate::app::preview::sse_text(&p.run)),
+        Span::raw(crate::tui::app::preview::sse_text(&p.run)),
     ]));
     let t = &p.totals;
     let state = if let Some(e) = &p.error {
