@@ -13,9 +13,9 @@ use s3ferry::location::Location;
 use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, SourceMapping};
 use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
 use s3ferry::tui::app::batch::BatchField;
+use s3ferry::tui::app::browse::marks::{MarkKind, MarkSize};
+use s3ferry::tui::app::browse::tree::PAGE_SIZE;
 use s3ferry::tui::app::dialogs::{Dialog, OnYes, SummarySlot};
-use s3ferry::tui::app::marks::{MarkKind, MarkSize};
-use s3ferry::tui::app::tree::PAGE_SIZE;
 use s3ferry::tui::app::{layout, update, Effect, Focus, Msg, Side, View};
 use tui_support::*;
 

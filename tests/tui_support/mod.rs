@@ -13,7 +13,7 @@ use s3ferry::engine::model::{JobId, JobKind, JobSnapshot, JobState, Progress};
 use s3ferry::plan::model::{Action as PlanAction, PlanEntry};
 use s3ferry::s3::list::ListRequest;
 use s3ferry::s3::model::*;
-use s3ferry::tui::app::tree::RowItem;
+use s3ferry::tui::app::browse::tree::RowItem;
 use s3ferry::tui::app::AppInit;
 use s3ferry::tui::app::{update, App, Effect, Msg, RequestId, Side, SizeCount, View};
 

@@ -1,22 +1,22 @@
 //! What the keys of the main screen do: pane navigation, loading, marking,
 //! opening the preview, and job control.
 
-use super::compare::Compare;
-use super::dialogs::{
-    Confirm, ConnectionPicker, Dialog, JobDetails, OnYes, StatusDialog, SummarySlot,
-};
-use super::input::TextInput;
-use super::keymap::Action;
-use super::marks::{MarkKind, MarkOutcome, MarkSize};
-use super::msg::{Effect, Side, SizeCount};
-use super::pane::{BucketList, Pane, View};
-use super::preview::Preview;
-use super::tree::{scroll_to, ListingId, RowItem, RowKey, Tree};
-use super::{App, Focus, Pending};
 use crate::config::ConnectionSettings;
 use crate::engine::model::{JobKind, JobState};
 use crate::location::{parent_prefix, Location};
 use crate::plan::model::{ConflictPolicy, PlanTotals};
+use crate::tui::app::browse::marks::{MarkKind, MarkOutcome, MarkSize};
+use crate::tui::app::browse::pane::{BucketList, Pane, View};
+use crate::tui::app::browse::tree::{scroll_to, ListingId, RowItem, RowKey, Tree};
+use crate::tui::app::compare::Compare;
+use crate::tui::app::dialogs::{
+    Confirm, ConnectionPicker, Dialog, JobDetails, OnYes, StatusDialog, SummarySlot,
+};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::keymap::Action;
+use crate::tui::app::msg::{Effect, Side, SizeCount};
+use crate::tui::app::preview::Preview;
+use crate::tui::app::{App, Focus, Pending};
 
 /// The row under a tree cursor, detached from the tree's borrow.
 #[derive(Debug, Clone)]
@@ -550,7 +550,7 @@ impl App {
             })
         };
         let outcome = self.pane_mut(side).marks.toggle(&key, kind, size);
-        let cancel = |m: &super::marks::Mark| match m.size {
+        let cancel = |m: &crate::tui::app::browse::marks::Mark| match m.size {
             MarkSize::Counting(r, _) => Some(r),
             _ => None,
         };

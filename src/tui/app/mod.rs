@@ -3,18 +3,18 @@
 //! results in as messages and carries the returned effects out.
 
 pub mod batch;
+pub mod browse;
 pub mod compare;
 pub mod dialogs;
 pub mod input;
 pub mod keymap;
 pub mod layout;
-pub mod marks;
+
 pub mod msg;
-pub mod pane;
+
 pub mod preview;
-pub mod throughput;
+
 pub mod transfers;
-pub mod tree;
 
 mod actions;
 mod results;
@@ -22,16 +22,16 @@ mod update;
 
 use std::collections::HashMap;
 
+pub use browse::pane::{Pane, View};
 pub use dialogs::Dialog;
 pub use keymap::{Action, Context, Keymap};
 pub use msg::{Effect, Msg, RequestId, Side, SizeCount};
-pub use pane::{Pane, View};
 pub use update::update;
 
 use crate::config::{parse_size, BatchSettings, Config, ConnectionSettings};
 use crate::engine::model::RunOptions;
 use crate::location::Location;
-use tree::ListingId;
+use browse::tree::ListingId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {

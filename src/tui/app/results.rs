@@ -1,12 +1,12 @@
 //! Results of effects coming back: stored where they were asked for, dropped
 //! when nobody waits for them any more.
 
-use super::batch::BatchJob;
-use super::dialogs::{Dialog, SummarySlot};
-use super::msg::{Effect, Msg, Side};
-use super::pane::View;
-use super::{App, Pending};
 use crate::engine::model::{JobKind, JobSnapshot, JobState};
+use crate::tui::app::batch::BatchJob;
+use crate::tui::app::browse::pane::View;
+use crate::tui::app::dialogs::{Dialog, SummarySlot};
+use crate::tui::app::msg::{Effect, Msg, Side};
+use crate::tui::app::{App, Pending};
 
 pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -392,7 +392,7 @@ fn finish_moves(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-fn is_preview(d: &Dialog, request: super::msg::RequestId) -> bool {
+fn is_preview(d: &Dialog, request: crate::tui::app::msg::RequestId) -> bool {
     matches!(d, Dialog::Preview(p) if p.request == request)
 }
 

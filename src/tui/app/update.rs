@@ -5,19 +5,19 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use super::actions::{is_nav, nav_target};
-use super::dialogs::{
+use crate::engine::model::JobKind;
+use crate::tui::app::actions::{is_nav, nav_target};
+use crate::tui::app::browse::pane::{Pane, View};
+use crate::tui::app::dialogs::{
     choice_settings, prompt_settings, Confirm, Dialog, OnYes, StatusDialog, SummarySlot,
     SUMMARY_LIMIT,
 };
-use super::input::InputOutcome;
-use super::input::TextInput;
-use super::keymap::{Action, Context};
-use super::msg::{Effect, Msg, Side};
-use super::pane::{Pane, View};
-use super::preview::{next_policy, parse_destination, parse_rewrite, PreviewField};
-use super::{batch, layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
-use crate::engine::model::JobKind;
+use crate::tui::app::input::InputOutcome;
+use crate::tui::app::input::TextInput;
+use crate::tui::app::keymap::{Action, Context};
+use crate::tui::app::msg::{Effect, Msg, Side};
+use crate::tui::app::preview::{next_policy, parse_destination, parse_rewrite, PreviewField};
+use crate::tui::app::{batch, layout, results, App, Focus, Pending, ERROR_TTL_MS, INFO_TTL_MS};
 
 /// Rows a wheel notch scrolls.
 const WHEEL_ROWS: usize = 3;

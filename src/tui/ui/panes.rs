@@ -10,10 +10,10 @@ use tui_tree_widget::{Tree as TreeWidget, TreeItem, TreeState};
 
 use super::{fmt, spinner, theme};
 use crate::s3::model::{BucketStatus, Field, VersioningState};
+use crate::tui::app::browse::marks::{MarkKind, MarkSize};
+use crate::tui::app::browse::pane::{BucketList, Pane, View};
+use crate::tui::app::browse::tree::{ListingId, Row, RowItem, RowKey, Tree};
 use crate::tui::app::compare::{Compare, Marker};
-use crate::tui::app::marks::{MarkKind, MarkSize};
-use crate::tui::app::pane::{BucketList, Pane, View};
-use crate::tui::app::tree::{ListingId, Row, RowItem, RowKey, Tree};
 use crate::tui::app::{App, Focus, Side};
 
 pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
@@ -294,7 +294,8 @@ fn draw_tree(
     let index = tree.cursor_index(filter);
     // The app keeps the cursor in view for the size it last saw; should the
     // frame differ (a resize not yet handled) the cursor still shows.
-    let start = crate::tui::app::tree::scroll_to(tree.offset, index, height, tree.len(filter));
+    let start =
+        crate::tui::app::browse::tree::scroll_to(tree.offset, index, height, tree.len(filter));
     // Only the visible window is built, plus the folders it sits in: a bucket
     // with a million loaded keys costs no more to draw than a small one.
     let (rows, ancestors) = tree.window(filter, start..start + height);

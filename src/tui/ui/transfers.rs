@@ -9,7 +9,7 @@ use super::{fmt, theme};
 use crate::engine::model::{JobSnapshot, JobState};
 use crate::tui::app::batch::BatchJob;
 use crate::tui::app::layout::{self, CHART_WIDTH};
-use crate::tui::app::throughput::{eta_secs, job_eta};
+use crate::tui::app::transfers::throughput::{eta_secs, job_eta};
 use crate::tui::app::{App, Focus};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {

@@ -2,12 +2,14 @@
 //! Operations jobs s3ferry handed off, the selected row and the throughput
 //! history.
 
+pub mod throughput;
+
 use std::collections::HashSet;
 
-use super::batch::BatchJob;
-use super::throughput::{Rate, Throughput};
 use crate::engine::model::{JobId, JobSnapshot, JobState};
 use crate::journal::BatchListing;
+use crate::tui::app::batch::BatchJob;
+use crate::tui::app::transfers::throughput::{Rate, Throughput};
 
 /// A row of the panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +145,8 @@ impl Transfers {
     pub fn select_index(&mut self, index: usize, height: usize) {
         if let Some(row) = self.row_at(index) {
             self.selected = Some(row);
-            self.offset = super::tree::scroll_to(self.offset, index, height, self.len());
+            self.offset =
+                crate::tui::app::browse::tree::scroll_to(self.offset, index, height, self.len());
         }
     }
 

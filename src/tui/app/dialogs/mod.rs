@@ -1,13 +1,13 @@
 //! Dialogs stacked over the panes. `Esc` closes the top one.
 
-use super::batch::BatchForm;
-use super::input::TextInput;
-use super::keymap::Context;
-use super::msg::{RequestId, Side};
-use super::preview::Preview;
 use crate::config::ConnectionSettings;
 use crate::engine::model::{FailedEntry, JobId, JobSpec};
 use crate::s3::model::ReplicationSummary;
+use crate::tui::app::batch::BatchForm;
+use crate::tui::app::input::TextInput;
+use crate::tui::app::keymap::Context;
+use crate::tui::app::msg::{RequestId, Side};
+use crate::tui::app::preview::Preview;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::msg::{RequestId, SizeCount};
 use crate::location::{base_name, parent_prefix, Location};
 use crate::plan::model::SourceMapping;
+use crate::tui::app::msg::{RequestId, SizeCount};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarkKind {

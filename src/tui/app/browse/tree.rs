@@ -5,9 +5,9 @@
 use std::cell::{Ref, RefCell};
 use std::collections::{HashMap, HashSet};
 
-use super::msg::RequestId;
 use crate::s3::list::ListRequest;
 use crate::s3::model::{BucketStatus, ListItem, ListPage, ObjectEntry, PageToken};
+use crate::tui::app::msg::RequestId;
 
 /// Keys per listing page.
 pub const PAGE_SIZE: i32 = 1000;

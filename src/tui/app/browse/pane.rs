@@ -1,12 +1,12 @@
 //! One side of the screen: a connection, and either its bucket list or one
 //! bucket as a tree, plus the marks made in it.
 
-use super::input::TextInput;
-use super::marks::Marks;
-use super::msg::{RequestId, Side};
-use super::tree::{ParentRef, Row, Tree};
 use crate::config::ConnectionSettings;
 use crate::s3::model::BucketInfo;
+use crate::tui::app::browse::marks::Marks;
+use crate::tui::app::browse::tree::{ParentRef, Row, Tree};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::msg::{RequestId, Side};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BucketList {

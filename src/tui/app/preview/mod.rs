@@ -1,13 +1,13 @@
 //! The copy/move preview: the job as it would be submitted, with its planned
 //! entries streaming in and the parts the user may still change.
 
-use super::batch::BatchTally;
-use super::input::TextInput;
-use super::marks::{mirror_mappings, normalize_dir, to_mappings, MarkKind};
-use super::msg::RequestId;
 use crate::config::ConnectionSettings;
 use crate::engine::model::{JobKind, JobSpec, PlanOptions, RunOptions};
 use crate::plan::model::{ConflictPolicy, PlanEntry, PlanTotals, SourceMapping};
+use crate::tui::app::batch::BatchTally;
+use crate::tui::app::browse::marks::{mirror_mappings, normalize_dir, to_mappings, MarkKind};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::msg::RequestId;
 
 /// Rows kept for display; totals count everything.
 pub const MAX_PREVIEW_ROWS: usize = 5_000;

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::marks::MarkKind;
-use super::msg::{RequestId, Side, SizeCount};
-use super::tree::RowItem;
 use crate::compare::{DiffCounts, DiffEntry, Status};
 use crate::location::Location;
+use crate::tui::app::browse::marks::MarkKind;
+use crate::tui::app::browse::tree::RowItem;
+use crate::tui::app::msg::{RequestId, Side, SizeCount};
 
 /// What a row's marker says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,6 @@
 //! the form asking for the role and the report location, its confirmation,
 //! and the batch jobs the transfers panel follows.
 
-use super::dialogs::{Confirm, OnYes};
-use super::input::TextInput;
-use super::marks::normalize_dir;
-use super::preview::Preview;
 use crate::batch::control::JobStatus;
 use crate::batch::mapping::{exclusion, refusal, TargetCheck};
 use crate::batch::submit::SubmitRequest;
@@ -15,6 +11,10 @@ use crate::fmt;
 use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::{Action as PlanAction, PlanEntry};
+use crate::tui::app::browse::marks::normalize_dir;
+use crate::tui::app::dialogs::{Confirm, OnYes};
+use crate::tui::app::input::TextInput;
+use crate::tui::app::preview::Preview;
 
 /// How often batch jobs are listed from the journal and described (DescribeJob).
 pub const POLL_EVERY_MS: u64 = 10_000;
