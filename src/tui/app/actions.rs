@@ -83,10 +83,7 @@ impl App {
         pane.marks.clear();
         requests
             .into_iter()
-            .map(|r| {
-                self.pending.remove(&r);
-                Effect::Cancel { request: r }
-            })
+            .map(|r| self.inflight.cancel(r))
             .collect()
     }
 
@@ -225,7 +222,7 @@ impl App {
         let request = self.request(Pending::List(side, id.clone()));
         let conn = self.pane(side).conn.clone();
         let Some(tree) = self.pane_mut(side).tree_mut() else {
-            self.pending.remove(&request);
+            self.inflight.forget(request);
             return Vec::new();
         };
         let (req, token) = tree.begin_load(id, request, more);
@@ -559,7 +556,7 @@ impl App {
                 // The count started above is not needed.
                 for e in effects.drain(..) {
                     if let Effect::ComputeSize { request, .. } = e {
-                        self.pending.remove(&request);
+                        self.inflight.forget(request);
                     }
                 }
                 self.set_error(format!("already included: {by} is marked"));
@@ -567,15 +564,13 @@ impl App {
             }
             MarkOutcome::Unmarked(m) => {
                 if let Some(r) = cancel(&m) {
-                    self.pending.remove(&r);
-                    effects.push(Effect::Cancel { request: r });
+                    effects.push(self.inflight.cancel(r));
                 }
             }
             MarkOutcome::Marked { absorbed } => {
                 for (_, m) in &absorbed {
                     if let Some(r) = cancel(m) {
-                        self.pending.remove(&r);
-                        effects.push(Effect::Cancel { request: r });
+                        effects.push(self.inflight.cancel(r));
                     }
                 }
                 if !absorbed.is_empty() {
@@ -685,7 +680,7 @@ impl App {
             batch: Default::default(),
         };
         if let Some(problem) = preview.overlap() {
-            self.pending.remove(&request);
+            self.inflight.forget(request);
             self.set_error(format!("refused: {problem}"));
             return Vec::new();
         }
@@ -818,10 +813,7 @@ impl App {
     pub(crate) fn toggle_compare(&mut self) -> Vec<Effect> {
         if let Some(c) = self.compare.take() {
             self.set_info("compare mode off");
-            if self.pending.remove(&c.request).is_some() {
-                return vec![Effect::Cancel { request: c.request }];
-            }
-            return Vec::new();
+            return self.inflight.cancel_open(c.request).into_iter().collect();
         }
         let folder = |pane: &Pane| {
             pane.bucket()
@@ -856,11 +848,7 @@ impl App {
     pub(crate) fn start_compare(&mut self, left: Location, right: Location) -> Vec<Effect> {
         let mut effects = Vec::new();
         if let Some(old) = self.compare.take() {
-            if self.pending.remove(&old.request).is_some() {
-                effects.push(Effect::Cancel {
-                    request: old.request,
-                });
-            }
+            effects.extend(self.inflight.cancel_open(old.request));
         }
         let request = self.request(Pending::Compare);
         self.compare = Some(Compare::new(request, left.clone(), right.clone()));

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod browse;
 pub mod compare;
 pub mod dialogs;
+mod inflight;
 pub mod input;
 pub mod keymap;
 pub mod layout;
@@ -20,18 +21,17 @@ mod actions;
 mod results;
 mod update;
 
-use std::collections::HashMap;
-
 pub use browse::pane::{Pane, View};
 pub use dialogs::Dialog;
 pub use keymap::{Action, Context, Keymap};
 pub use msg::{Effect, Msg, RequestId, Side, SizeCount};
 pub use update::update;
 
+pub(crate) use inflight::{InFlight, Pending};
+
 use crate::config::{parse_size, BatchSettings, Config, ConnectionSettings};
 use crate::engine::model::RunOptions;
 use crate::location::Location;
-use browse::tree::ListingId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -49,19 +49,6 @@ pub struct StatusLine {
 /// Info messages fade after this; errors stay longer.
 pub const INFO_TTL_MS: u64 = 6_000;
 pub const ERROR_TTL_MS: u64 = 30_000;
-
-/// What a request id was issued for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Pending {
-    Connection(Side),
-    Buckets(Side),
-    List(Side, ListingId),
-    Status(Side),
-    Summary,
-    Size(Side),
-    Preview,
-    Compare,
-}
 
 /// Everything `App::new` needs; mirrors `tui::TuiOptions`.
 #[derive(Debug, Clone)]
@@ -96,8 +83,8 @@ pub struct App {
     /// Compare mode, when on.
     pub compare: Option<compare::Compare>,
     pub quitting: bool,
-    next_request: RequestId,
-    pub(crate) pending: HashMap<RequestId, Pending>,
+    /// Requests issued and not yet answered.
+    pub(crate) inflight: InFlight,
 }
 
 impl App {
@@ -125,8 +112,7 @@ impl App {
             batch_settings: init.config.batch,
             compare: None,
             quitting: false,
-            next_request: 1,
-            pending: HashMap::new(),
+            inflight: InFlight::default(),
         };
         let mut effects = Vec::new();
         for (side, loc) in [(Side::Left, init.src), (Side::Right, init.dst)] {
@@ -153,15 +139,12 @@ impl App {
     }
 
     pub(crate) fn request(&mut self, what: Pending) -> RequestId {
-        let id = self.next_request;
-        self.next_request += 1;
-        self.pending.insert(id, what);
-        id
+        self.inflight.issue(what)
     }
 
     /// Requests still awaited, by what they are for (for tests and the log).
     pub fn pending_count(&self) -> usize {
-        self.pending.len()
+        self.inflight.len()
     }
 
     pub fn set_info(&mut self, text: impl Into<String>) {

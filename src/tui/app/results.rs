@@ -11,7 +11,7 @@ use crate::tui::app::{App, Pending};
 pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::ConnectionReady { request, result } => {
-            let Some(Pending::Connection(side)) = app.pending.remove(&request) else {
+            let Some(Pending::Connection(side)) = app.inflight.settle(request) else {
                 return Vec::new();
             };
             if app.pane(side).connecting != Some(request) {
@@ -37,7 +37,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::BucketsLoaded { request, result } => {
-            let Some(Pending::Buckets(side)) = app.pending.remove(&request) else {
+            let Some(Pending::Buckets(side)) = app.inflight.settle(request) else {
                 return Vec::new();
             };
             let failed = {
@@ -76,7 +76,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ListResult { request, result } => {
-            let Some(Pending::List(side, id)) = app.pending.remove(&request) else {
+            let Some(Pending::List(side, id)) = app.inflight.settle(request) else {
                 return Vec::new();
             };
             let error = result.as_ref().err().cloned();
@@ -93,7 +93,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::StatusLoaded { request, result } => {
-            let Some(Pending::Status(side)) = app.pending.remove(&request) else {
+            let Some(Pending::Status(side)) = app.inflight.settle(request) else {
                 return Vec::new();
             };
             let Some(tree) = app.pane_mut(side).tree_mut() else {
@@ -116,7 +116,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ReplicationSummaryLoaded { request, result } => {
-            if app.pending.remove(&request).is_none() {
+            if app.inflight.settle(request).is_none() {
                 return Vec::new();
             }
             for d in app.dialogs.iter_mut() {
@@ -133,12 +133,12 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::MarkSizeComputed { request, result } => {
-            let Some(Pending::Size(side)) = app.pending.get(&request).cloned() else {
+            let Some(Pending::Size(side)) = app.inflight.get(request).cloned() else {
                 return Vec::new();
             };
             let last = !matches!(result, Ok(c) if !c.done);
             if last {
-                app.pending.remove(&request);
+                app.inflight.forget(request);
             }
             app.pane_mut(side).marks.set_size(request, result);
             Vec::new()
@@ -152,7 +152,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::PreviewDone { request, result } => {
-            if app.pending.remove(&request).is_none() {
+            if app.inflight.settle(request).is_none() {
                 return Vec::new();
             }
             if let Some(Dialog::Preview(p)) =
@@ -202,7 +202,7 @@ pub(crate) fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::CompareDone { request, result } => {
-            if app.pending.remove(&request).is_none() {
+            if app.inflight.settle(request).is_none() {
                 return Vec::new();
             }
             let Some(c) = app.compare.as_mut().filter(|c| c.request == request) else {

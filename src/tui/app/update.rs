@@ -275,7 +275,7 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
             Action::ReplicationSummary => {
                 let (side, bucket, prefix) = (s.side, s.bucket.clone(), s.prefix.clone());
                 if let SummarySlot::Loading(r, _) = s.summary {
-                    app.pending.remove(&r);
+                    app.inflight.forget(r);
                 }
                 let request = app.request(Pending::Summary);
                 let conn = app.pane(side).conn.clone();
@@ -352,15 +352,11 @@ fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
 fn close_dialog(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     match app.dialogs.pop() {
-        Some(Dialog::Preview(p)) if app.pending.remove(&p.request).is_some() => {
-            effects.push(Effect::Cancel { request: p.request });
-        }
+        Some(Dialog::Preview(p)) => effects.extend(app.inflight.cancel_open(p.request)),
         Some(Dialog::Status(StatusDialog {
             summary: SummarySlot::Loading(r, _),
             ..
-        })) if app.pending.remove(&r).is_some() => {
-            effects.push(Effect::Cancel { request: r });
-        }
+        })) => effects.extend(app.inflight.cancel_open(r)),
         _ => {}
     }
     effects
@@ -370,16 +366,14 @@ fn close_dialog(app: &mut App) -> Vec<Effect> {
 fn restart_preview(app: &mut App) -> Vec<Effect> {
     let request = app.request(Pending::Preview);
     let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else {
-        app.pending.remove(&request);
+        app.inflight.forget(request);
         return Vec::new();
     };
     let old = p.request;
     p.restart(request);
     let spec = Box::new(p.spec());
     let mut effects = Vec::new();
-    if app.pending.remove(&old).is_some() {
-        effects.push(Effect::Cancel { request: old });
-    }
+    effects.extend(app.inflight.cancel_open(old));
     effects.push(Effect::StartPreview { request, spec });
     effects
 }
@@ -582,15 +576,12 @@ fn close_all(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     while let Some(d) = app.dialogs.pop() {
         if let Dialog::Preview(p) = d {
-            if app.pending.remove(&p.request).is_some() {
-                effects.push(Effect::Cancel { request: p.request });
-            }
+            effects.extend(app.inflight.cancel_open(p.request));
         }
     }
     let counting = app.pane(Side::Left).marks.counting_requests();
     for r in counting {
-        app.pending.remove(&r);
-        effects.push(Effect::Cancel { request: r });
+        effects.push(app.inflight.cancel(r));
     }
     app.pane_mut(Side::Left).marks.clear();
     effects
