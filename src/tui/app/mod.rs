@@ -17,8 +17,8 @@ pub mod preview;
 
 pub mod transfers;
 
-mod actions;
-mod results;
+mod mouse;
+mod navigation;
 mod update;
 
 pub use browse::pane::{Pane, View};
@@ -49,6 +49,8 @@ pub struct StatusLine {
 /// Info messages fade after this; errors stay longer.
 pub const INFO_TTL_MS: u64 = 6_000;
 pub const ERROR_TTL_MS: u64 = 30_000;
+/// Page size inside dialogs, whose height `app` does not track.
+pub(crate) const DIALOG_PAGE: usize = 10;
 
 /// Everything `App::new` needs; mirrors `tui::TuiOptions`.
 #[derive(Debug, Clone)]
@@ -81,7 +83,7 @@ pub struct App {
     /// `[batch]`: what the Batch Operations form starts with.
     pub batch_settings: BatchSettings,
     /// Compare mode, when on.
-    pub compare: Option<compare::Compare>,
+    pub compare: Option<compare::CompareMode>,
     pub quitting: bool,
     /// Requests issued and not yet answered.
     pub(crate) inflight: InFlight,

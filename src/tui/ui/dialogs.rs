@@ -15,7 +15,7 @@ use crate::tui::app::dialogs::{
 };
 use crate::tui::app::input::TextInput;
 use crate::tui::app::layout::centered;
-use crate::tui::app::preview::{policy_text, Preview, PreviewField};
+use crate::tui::app::preview::{policy_text, PreviewDialog, PreviewField};
 use crate::tui::app::{Action, App};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
@@ -106,7 +106,7 @@ fn input_line(label: &str, input: &TextInput) -> Line<'static> {
     ])
 }
 
-fn preview(frame: &mut Frame, app: &App, p: &Preview, screen: Rect) {
+fn preview(frame: &mut Frame, app: &App, p: &PreviewDialog, screen: Rect) {
     let w = screen.width.saturating_sub(4).min(140);
     let h = screen.height.saturating_sub(2);
     let verb = match p.kind {

@@ -13,7 +13,7 @@ use crate::s3::model::{BucketStatus, Field, VersioningState};
 use crate::tui::app::browse::marks::{MarkKind, MarkSize};
 use crate::tui::app::browse::pane::{BucketList, Pane, View};
 use crate::tui::app::browse::tree::{ListingId, Row, RowItem, RowKey, Tree};
-use crate::tui::app::compare::{Compare, Marker};
+use crate::tui::app::compare::{CompareMode, Marker};
 use crate::tui::app::{App, Focus, Side};
 
 pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
@@ -150,7 +150,7 @@ fn status_parts(s: &BucketStatus) -> Vec<String> {
 }
 
 /// The comparison, when one is on and this pane shows its bucket.
-fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a Compare> {
+fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a CompareMode> {
     let c = app.compare.as_ref()?;
     let root = if pane.side == Side::Left {
         &c.left
@@ -265,7 +265,7 @@ struct RowCtx<'a> {
     pane: &'a Pane,
     tree: &'a Tree,
     /// Compare mode: each row gets a marker column.
-    compare: Option<&'a Compare>,
+    compare: Option<&'a CompareMode>,
     /// Text width inside the pane (before indentation).
     width: usize,
 }

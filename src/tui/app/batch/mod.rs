@@ -2,6 +2,9 @@
 //! the form asking for the role and the report location, its confirmation,
 //! and the batch jobs the transfers panel follows.
 
+pub(crate) mod keys;
+pub(crate) mod results;
+
 use crate::batch::control::JobStatus;
 use crate::batch::mapping::{exclusion, refusal, TargetCheck};
 use crate::batch::submit::SubmitRequest;
@@ -14,7 +17,7 @@ use crate::plan::model::{Action as PlanAction, PlanEntry};
 use crate::tui::app::browse::marks::normalize_dir;
 use crate::tui::app::dialogs::{Confirm, OnYes};
 use crate::tui::app::input::TextInput;
-use crate::tui::app::preview::Preview;
+use crate::tui::app::preview::PreviewDialog;
 
 /// How often batch jobs are listed from the journal and described (DescribeJob).
 pub const POLL_EVERY_MS: u64 = 10_000;
@@ -52,7 +55,7 @@ impl BatchTally {
 
 /// The TargetKeyPrefix a complete preview runs with on Batch Operations, or
 /// why it cannot run there.
-pub fn expressible(p: &Preview) -> Result<String, String> {
+pub fn expressible(p: &PreviewDialog) -> Result<String, String> {
     if !p.done {
         return Err("wait for the preview to finish: Batch Operations needs the whole plan".into());
     }
@@ -100,7 +103,7 @@ pub struct BatchForm {
 }
 
 impl BatchForm {
-    pub fn new(p: &Preview, target_prefix: String, settings: &BatchSettings) -> BatchForm {
+    pub fn new(p: &PreviewDialog, target_prefix: String, settings: &BatchSettings) -> BatchForm {
         let role_arn = TextInput::new(settings.role_arn.clone().unwrap_or_default());
         let report = TextInput::new(settings.report.clone().unwrap_or_default());
         // Start where something is still missing.

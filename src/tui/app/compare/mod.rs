@@ -3,6 +3,9 @@
 //! merge of both listings). Rows get a marker, pane titles a summary, and
 //! what is only in the source or different can be marked for a copy.
 
+pub(crate) mod keys;
+pub(crate) mod results;
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::compare::{DiffCounts, DiffEntry, Status};
@@ -62,7 +65,7 @@ impl FolderCounts {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Compare {
+pub struct CompareMode {
     pub request: RequestId,
     /// The left pane's open folder (dir-like).
     pub left: Location,
@@ -88,9 +91,9 @@ fn folders_of(rel: &str) -> impl Iterator<Item = &str> {
         .map(move |(i, _)| &rel[..=i])
 }
 
-impl Compare {
-    pub fn new(request: RequestId, left: Location, right: Location) -> Compare {
-        Compare {
+impl CompareMode {
+    pub fn new(request: RequestId, left: Location, right: Location) -> CompareMode {
+        CompareMode {
             request,
             left,
             right,
@@ -283,8 +286,8 @@ mod tests {
         }
     }
 
-    fn sample() -> Compare {
-        let mut c = Compare::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
+    fn sample() -> CompareMode {
+        let mut c = CompareMode::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
         c.add(vec![
             e("new/x", Status::OnlySrc, 5),
             e("new/y/z", Status::OnlySrc, 6),
@@ -298,7 +301,7 @@ mod tests {
 
     #[test]
     fn markers_follow_the_merge() {
-        let mut c = Compare::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
+        let mut c = CompareMode::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
         c.add(vec![e("m", Status::Same, 1)]);
         let obj = |k: &str| ObjectEntry::new(k, 1);
         let (same, later) = (obj("p/m"), obj("p/n"));
@@ -376,7 +379,7 @@ mod tests {
 
     #[test]
     fn not_comparable_keys_are_marked_unknown_and_not_copied() {
-        let mut c = Compare::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
+        let mut c = CompareMode::new(1, Location::new("a", "p/"), Location::new("b", "q/"));
         c.add(vec![
             e("mixed/changed", Status::Different, 3),
             e("mixed/mp", Status::Unknown, 9),

@@ -1,5 +1,8 @@
 //! Dialogs stacked over the panes. `Esc` closes the top one.
 
+pub(crate) mod keys;
+pub(crate) mod results;
+
 use crate::config::ConnectionSettings;
 use crate::engine::model::{FailedEntry, JobId, JobSpec};
 use crate::s3::model::ReplicationSummary;
@@ -7,12 +10,12 @@ use crate::tui::app::batch::BatchForm;
 use crate::tui::app::input::TextInput;
 use crate::tui::app::keymap::Context;
 use crate::tui::app::msg::{RequestId, Side};
-use crate::tui::app::preview::Preview;
+use crate::tui::app::preview::PreviewDialog;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     Help { scroll: usize },
-    Preview(Box<Preview>),
+    Preview(Box<PreviewDialog>),
     Confirm(Confirm),
     Status(StatusDialog),
     JobDetails(JobDetails),

@@ -1,6 +1,9 @@
 //! The copy/move preview: the job as it would be submitted, with its planned
 //! entries streaming in and the parts the user may still change.
 
+pub(crate) mod keys;
+pub(crate) mod results;
+
 use crate::config::ConnectionSettings;
 use crate::engine::model::{JobKind, JobSpec, PlanOptions, RunOptions};
 use crate::plan::model::{ConflictPolicy, PlanEntry, PlanTotals, SourceMapping};
@@ -19,7 +22,7 @@ pub enum PreviewField {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Preview {
+pub struct PreviewDialog {
     pub request: RequestId,
     pub kind: JobKind,
     pub sources: Vec<(String, MarkKind)>,
@@ -47,7 +50,7 @@ pub struct Preview {
     pub batch: BatchTally,
 }
 
-impl Preview {
+impl PreviewDialog {
     pub fn mappings(&self) -> Vec<SourceMapping> {
         match &self.src_root {
             Some(root) => mirror_mappings(

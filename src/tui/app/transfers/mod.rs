@@ -2,6 +2,8 @@
 //! Operations jobs s3ferry handed off, the selected row and the throughput
 //! history.
 
+pub(crate) mod keys;
+pub(crate) mod results;
 pub mod throughput;
 
 use std::collections::HashSet;
