@@ -1,37 +1,36 @@
-//! Dialogs drawn over the main screen.
+//! Dialogs drawn over the main screen: help, confirmations, bucket status,
+//! job details and the connection picker here; the preview dialog and the
+//! batch form in files of their own, framed by the helpers below.
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{fmt, spinner, theme};
-use crate::plan::model::Action as PlanAction;
+use super::{batch, fmt, preview, spinner, theme};
 use crate::s3::model::{BucketStatus, Field, ReplicationRule, VersioningState};
-use crate::tui::app::batch::{BatchField, BatchForm};
 use crate::tui::app::dialogs::{
     choice_settings, ConnChoice, ConnectionPicker, Dialog, JobDetails, StatusDialog, SummarySlot,
 };
 use crate::tui::app::input::TextInput;
 use crate::tui::app::layout::centered;
-use crate::tui::app::preview::{policy_text, PreviewDialog, PreviewField};
 use crate::tui::app::{Action, App};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
     match dialog {
         Dialog::Help { scroll } => help(frame, app, *scroll, screen),
-        Dialog::Preview(p) => preview(frame, app, p, screen),
+        Dialog::Preview(p) => preview::draw(frame, app, p, screen),
         Dialog::Confirm(c) => confirm(frame, app, &c.title, &c.lines, screen),
         Dialog::Status(s) => status(frame, app, s, screen),
         Dialog::JobDetails(d) => job_details(frame, app, d, screen),
         Dialog::Connection(c) => connection(frame, app, c, screen),
-        Dialog::BatchForm(f) => batch_form(frame, app, f, screen),
+        Dialog::BatchForm(f) => batch::draw(frame, app, f, screen),
     }
 }
 
 /// Clears and frames a dialog of at most `w` x `h`; returns its inner area.
-fn frame_dialog(
+pub(super) fn frame_dialog(
     frame: &mut Frame,
     screen: Rect,
     w: u16,
@@ -50,7 +49,7 @@ fn frame_dialog(
     inner
 }
 
-fn key_hint(app: &App, pairs: &[(Action, &str)]) -> Line<'static> {
+pub(super) fn key_hint(app: &App, pairs: &[(Action, &str)]) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (i, (a, label)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -92,7 +91,7 @@ fn help(frame: &mut Frame, app: &App, scroll: usize, screen: Rect) {
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
 }
 
-fn input_line(label: &str, input: &TextInput) -> Line<'static> {
+pub(super) fn input_line(label: &str, input: &TextInput) -> Line<'static> {
     let (before, after): (String, String) = {
         let chars: Vec<char> = input.text.chars().collect();
         let cut = input.cursor.min(chars.len());
@@ -104,263 +103,6 @@ fn input_line(label: &str, input: &TextInput) -> Line<'static> {
         Span::styled("▏", theme::key()),
         Span::raw(after),
     ])
-}
-
-fn preview(frame: &mut Frame, app: &App, p: &PreviewDialog, screen: Rect) {
-    let w = screen.width.saturating_sub(4).min(140);
-    let h = screen.height.saturating_sub(2);
-    let verb = match p.kind {
-        crate::engine::model::JobKind::Copy => "COPY",
-        crate::engine::model::JobKind::Move => "MOVE",
-        crate::engine::model::JobKind::Sync => "SYNC",
-    };
-    let title = Line::from(vec![
-        Span::styled(format!(" {verb} "), theme::title()),
-        Span::raw(format!(
-            " {} source{} → s3://{}/{} ",
-            p.sources.len(),
-            if p.sources.len() == 1 { "" } else { "s" },
-            p.dst_bucket,
-            p.dst_prefix
-        )),
-    ]);
-    // Offered only for a complete plan Batch Operations can express.
-    let batch_target = crate::tui::app::batch::expressible(p).ok();
-    let mut keys = vec![
-        (Action::Confirm, "queue"),
-        (Action::EditDestination, "destination"),
-        (Action::EditRewrite, "rewrite"),
-        (Action::TogglePolicy, "on existing"),
-        (Action::ToggleSse, "encryption"),
-    ];
-    if batch_target.is_some() && !app.read_only {
-        keys.push((Action::Batch, "S3 Batch Operations"));
-    }
-    keys.push((Action::Close, "cancel"));
-    let footer = key_hint(app, &keys);
-    let inner = frame_dialog(frame, screen, w, h, title, footer);
-    let mut head = Vec::new();
-    let src: Vec<String> = p.mappings().iter().map(|m| m.source.to_string()).collect();
-    head.push(Line::from(vec![
-        Span::styled("from         ", theme::title()),
-        Span::raw(fmt::truncate_end(
-            &src.join("  "),
-            inner.width.saturating_sub(13) as usize,
-        )),
-    ]));
-    match &p.editing {
-        Some((PreviewField::Destination, input)) => head.push(input_line("destination  ", input)),
-        _ => head.push(Line::from(vec![
-            Span::styled("destination  ", theme::title()),
-            Span::raw(format!("s3://{}/{}", p.dst_bucket, p.dst_prefix)),
-        ])),
-    }
-    match &p.editing {
-        Some((PreviewField::Rewrite, input)) => head.push(input_line("rewrite      ", input)),
-        _ => head.push(Line::from(vec![
-            Span::styled("rewrite      ", theme::title()),
-            Span::raw(p.rewrite.clone().unwrap_or_else(|| "(none)".into())),
-        ])),
-    }
-    head.push(Line::from(vec![
-        Span::styled("on existing  ", theme::title()),
-        Span::raw(policy_text(p.conflict)),
-    ]));
-    head.push(Line::from(vec![
-        Span::styled("encryption   ", theme::title()),
-        Span::raw(crate::tui::app::preview::sse_text(&p.run)),
-    ]));
-    let t = &p.totals;
-    let state = if let Some(e) = &p.error {
-        Span::styled(format!("  preview failed: {e}"), theme::error())
-    } else if p.done {
-        Span::styled("  complete", theme::ok())
-    } else {
-        Span::styled(format!("  {} planning…", spinner(app)), theme::warn())
-    };
-    head.push(Line::from(vec![
-        Span::styled("totals       ", theme::title()),
-        Span::raw(format!(
-            "{} objects · {} · {} to transfer",
-            fmt::count(t.objects),
-            fmt::bytes(t.bytes),
-            fmt::bytes(t.copy_bytes)
-        )),
-        state,
-    ]));
-    head.push(Line::from(vec![
-        Span::styled("actions      ", theme::title()),
-        Span::styled(
-            format!("copy {}", fmt::count(t.copy)),
-            theme::plan_action(PlanAction::Copy),
-        ),
-        Span::raw(" · "),
-        Span::styled(
-            format!("overwrite {}", fmt::count(t.overwrite)),
-            theme::plan_action(PlanAction::Overwrite),
-        ),
-        Span::raw(" · "),
-        Span::raw(format!("skip {}", fmt::count(t.skip))),
-        Span::raw(" · "),
-        Span::styled(
-            format!("conflict {}", fmt::count(t.conflict)),
-            theme::plan_action(PlanAction::Conflict),
-        ),
-    ]));
-    if let (Some(target), false) = (&batch_target, app.read_only) {
-        let mut text = format!(
-            "{} run on S3 Batch Operations · {} objects · TargetKeyPrefix {target:?}",
-            app.keymap.first_key(Action::Batch),
-            fmt::count(p.batch.objects)
-        );
-        if p.batch.excluded > 0 {
-            // The form says why (over 5 GiB, delete markers).
-            text.push_str(&format!(" · {} left out", fmt::count(p.batch.excluded)));
-        }
-        head.push(Line::from(vec![
-            Span::styled("batch        ", theme::title()),
-            Span::raw(text),
-        ]));
-    }
-    if let Some(e) = &p.field_error {
-        head.push(Line::styled(e.clone(), theme::error()));
-    } else if app.read_only {
-        head.push(Line::styled(
-            "read-only: this preview cannot be queued",
-            theme::warn(),
-        ));
-    }
-    let [top, table] = Layout::vertical([
-        Constraint::Length(head.len() as u16 + 1),
-        Constraint::Min(1),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(head), top);
-
-    let width = table.width as usize;
-    let size_w = 10;
-    let act_w = 10;
-    let key_w = width.saturating_sub(size_w + act_w + 5) / 2;
-    let mut lines = vec![Line::styled(
-        format!(
-            "{:<act_w$} {:<key_w$} → {:<key_w$} {:>size_w$}",
-            "action", "source key", "destination key", "size"
-        ),
-        theme::dim(),
-    )];
-    let rows = table.height.saturating_sub(1) as usize;
-    for e in p.entries.iter().skip(p.offset).take(rows) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:<act_w$} ", e.action.as_str()),
-                theme::plan_action(e.action),
-            ),
-            Span::raw(format!(
-                "{:<key_w$} → {:<key_w$} {:>size_w$}",
-                fmt::truncate_start(&e.src_key, key_w),
-                fmt::truncate_start(&e.dst_key, key_w),
-                fmt::bytes(e.size)
-            )),
-        ]));
-    }
-    if p.entries.is_empty() && p.done {
-        lines.push(Line::styled("(no objects)", theme::dim()));
-    }
-    let shown = p.entries.len() as u64;
-    if t.objects > shown {
-        lines.push(Line::styled(
-            format!(
-                "… showing the first {} of {} entries",
-                fmt::count(shown),
-                fmt::count(t.objects)
-            ),
-            theme::dim(),
-        ));
-    }
-    frame.render_widget(Paragraph::new(lines), table);
-}
-
-fn batch_form(frame: &mut Frame, app: &App, f: &BatchForm, screen: Rect) {
-    let w = screen.width.saturating_sub(4).min(100);
-    let verb = if f.move_sources { "move" } else { "copy" };
-    let title = Line::from(vec![
-        Span::styled(" S3 BATCH OPERATIONS ", theme::title()),
-        Span::raw(format!(
-            " {verb} {} objects ({}) ",
-            fmt::count(f.objects),
-            fmt::bytes(f.bytes)
-        )),
-    ]);
-    let footer = key_hint(
-        app,
-        &[
-            (Action::Confirm, "next / submit"),
-            (Action::FocusNext, "switch field"),
-            (Action::Close, "cancel"),
-        ],
-    );
-    let label = |text: &str| Span::styled(format!("{text:<13}"), theme::title());
-    let mut lines = vec![
-        Line::from(vec![
-            label("from"),
-            Span::raw(f.source().map(ToString::to_string).unwrap_or_default()),
-        ]),
-        Line::from(vec![
-            label("into"),
-            Span::raw(format!(
-                "s3://{}/ · TargetKeyPrefix {:?} + each source key",
-                f.dst_bucket(),
-                f.target_prefix
-            )),
-        ]),
-    ];
-    if f.excluded > 0 {
-        lines.push(Line::from(vec![
-            label("left out"),
-            Span::styled(
-                format!(
-                    "{} delete marker(s) or object(s) over 5 GiB: copy them with the local engine",
-                    fmt::count(f.excluded)
-                ),
-                theme::warn(),
-            ),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    for (field, name, input) in [
-        (BatchField::RoleArn, "role ARN", &f.role_arn),
-        (BatchField::Report, "report to", &f.report),
-    ] {
-        let marker = if f.field == field { "›" } else { " " };
-        let text = format!("{marker}{name:<12}");
-        if f.field == field {
-            lines.push(input_line(&text, input));
-        } else if input.text.is_empty() {
-            lines.push(Line::from(vec![
-                Span::styled(text, theme::title()),
-                Span::styled("(empty)", theme::dim()),
-            ]));
-        } else {
-            lines.push(Line::from(vec![
-                Span::styled(text, theme::title()),
-                Span::raw(input.text.clone()),
-            ]));
-        }
-    }
-    lines.push(Line::raw(""));
-    match &f.error {
-        Some(e) => lines.push(Line::styled(e.clone(), theme::error())),
-        None => lines.push(Line::styled(
-            match f.field {
-                BatchField::RoleArn => "the IAM role Batch Operations assumes (README: its trust policy)",
-                BatchField::Report => "s3://bucket/prefix/ for the completion report; the manifest goes under manifests/",
-            },
-            theme::dim(),
-        )),
-    }
-    let h = lines.len() as u16 + 2;
-    let inner = frame_dialog(frame, screen, w, h, title, footer);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn confirm(frame: &mut Frame, app: &App, title: &str, lines: &[String], screen: Rect) {

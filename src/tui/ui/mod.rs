@@ -4,8 +4,11 @@
 /// Formatting lives in the `fmt` leaf (the CLI and the app share it).
 pub use crate::fmt;
 
+mod batch;
+mod browse;
+mod compare;
 mod dialogs;
-mod panes;
+mod preview;
 mod status_bar;
 mod theme;
 mod transfers;
@@ -43,8 +46,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     };
-    panes::draw(frame, app, Side::Left, areas.left);
-    panes::draw(frame, app, Side::Right, areas.right);
+    browse::draw(frame, app, Side::Left, areas.left);
+    browse::draw(frame, app, Side::Right, areas.right);
     transfers::draw(frame, app, areas.transfers);
     status_bar::draw_status(frame, app, areas.status);
     status_bar::draw_hints(frame, app, areas.hints);

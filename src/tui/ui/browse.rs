@@ -8,12 +8,13 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, StatefulWidg
 use ratatui::Frame;
 use tui_tree_widget::{Tree as TreeWidget, TreeItem, TreeState};
 
+use super::compare::{self, compare_for};
 use super::{fmt, spinner, theme};
 use crate::s3::model::{BucketStatus, Field, VersioningState};
 use crate::tui::app::browse::marks::{MarkKind, MarkSize};
 use crate::tui::app::browse::pane::{BucketList, Pane, View};
 use crate::tui::app::browse::tree::{ListingId, Row, RowItem, RowKey, Tree};
-use crate::tui::app::compare::{CompareMode, Marker};
+use crate::tui::app::compare::CompareMode;
 use crate::tui::app::{App, Focus, Side};
 
 pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
@@ -40,34 +41,7 @@ fn block<'a>(app: &App, pane: &'a Pane, focused: bool, width: u16) -> Block<'a> 
     ];
     let mut busy = Vec::new();
     if let Some(c) = compare_for(app, pane) {
-        let root = if pane.side == Side::Left {
-            &c.left
-        } else {
-            &c.right
-        };
-        busy.push(Span::styled(" compare ", theme::title()));
-        if let Some(e) = &c.error {
-            busy.push(Span::styled(
-                format!("failed: {} ", fmt::truncate_end(e, 24)),
-                theme::error(),
-            ));
-        } else {
-            let running = if c.running() {
-                format!("{} ", spinner(app))
-            } else {
-                String::new()
-            };
-            busy.push(Span::raw(format!("{running}{} ", c.summary(pane.side))));
-        }
-        // Which folder is compared, when the tree shows more than it.
-        if let View::Tree(t) = &pane.view {
-            if root.prefix != t.root && width > 70 {
-                busy.push(Span::styled(
-                    format!("{} ", fmt::truncate_start(&root.prefix, 20)),
-                    theme::dim(),
-                ));
-            }
-        }
+        busy.extend(compare::title(app, pane, c, width));
     }
     if pane.busy() {
         busy.push(Span::styled(format!(" {} ", spinner(app)), theme::warn()));
@@ -147,17 +121,6 @@ fn status_parts(s: &BucketStatus) -> Vec<String> {
         _ => parts.push("replication n/a".into()),
     }
     parts
-}
-
-/// The comparison, when one is on and this pane shows its bucket.
-fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a CompareMode> {
-    let c = app.compare.as_ref()?;
-    let root = if pane.side == Side::Left {
-        &c.left
-    } else {
-        &c.right
-    };
-    (pane.bucket() == Some(root.bucket.as_str())).then_some(c)
 }
 
 fn marks_summary(pane: &Pane, short: bool) -> String {
@@ -405,14 +368,12 @@ fn row_line(ctx: &RowCtx, row: &Row) -> Line<'static> {
     let mut spans = vec![Span::styled(mark, mark_style)];
     let mut name_w = avail.saturating_sub(2 + cols.width());
     if let Some(c) = ctx.compare {
-        let (symbol, style) = match c.marker(ctx.pane.side, &ctx.tree.bucket, &row.item) {
-            Some(m @ Marker::OnlyHere) => (m.symbol(), theme::ok()),
-            Some(m @ Marker::Different) => (m.symbol(), theme::warn()),
-            Some(m @ Marker::Same) => (m.symbol(), theme::dim()),
-            Some(m @ Marker::Unknown) => (m.symbol(), theme::warn()),
-            None => (" ", Style::new()),
-        };
-        spans.push(Span::styled(format!("{symbol} "), style));
+        spans.push(compare::marker(
+            c,
+            ctx.pane.side,
+            &ctx.tree.bucket,
+            &row.item,
+        ));
         name_w = name_w.saturating_sub(2);
     }
     match row.item {
