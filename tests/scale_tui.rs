@@ -8,7 +8,7 @@ mod tui_support;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use s3ferry::tui::app::{Effect, Side};
+use s3ferry::tui::app::{Effect, PaneSide};
 use tui_support::*;
 
 const KEYS: usize = 200_000;
@@ -31,7 +31,7 @@ fn a_200k_key_prefix_opens_page_by_page_and_draws_cheaply() {
         .count();
     assert_eq!(pages, 1, "{e:?}");
     fake.settle(&mut app, e);
-    let first = rows(&app, Side::Left);
+    let first = rows(&app, PaneSide::Left);
     assert!(
         first.iter().any(|r| r.contains("k0000999")),
         "first page shown"
@@ -56,9 +56,9 @@ fn a_200k_key_prefix_opens_page_by_page_and_draws_cheaply() {
     let load_time = start.elapsed();
     assert_eq!(loads, KEYS / 1000 - 1, "one request per page");
     assert!(
-        cursor(&app, Side::Left).contains("k0199999"),
+        cursor(&app, PaneSide::Left).contains("k0199999"),
         "{}",
-        cursor(&app, Side::Left)
+        cursor(&app, PaneSide::Left)
     );
 
     let mut frames: Vec<Duration> = Vec::new();
@@ -93,7 +93,7 @@ fn a_200k_key_prefix_opens_page_by_page_and_draws_cheaply() {
     let screen = render(&mut app, 160, 48);
     assert!(screen.contains("k0123400"), "{screen}");
     assert!(!screen.contains("k0000001"), "{screen}");
-    let shown = rows(&app, Side::Left);
+    let shown = rows(&app, PaneSide::Left);
     assert_eq!(
         shown.iter().filter(|r| r.contains("k01234")).count(),
         100,

@@ -12,7 +12,7 @@ use s3ferry::config::Config;
 use s3ferry::location::Location;
 use s3ferry::plan::model::SourceMapping;
 use s3ferry::s3::ConnectionPool;
-use s3ferry::tui::app::{update, App, AppInit, Effect, Msg, Side};
+use s3ferry::tui::app::{update, App, AppInit, Effect, Msg, PaneSide};
 
 fn press(app: &mut App, c: char) -> Vec<Effect> {
     let mods = if c.is_ascii_uppercase() {
@@ -133,7 +133,7 @@ async fn compare_marks_and_copies_exactly_the_differences() {
             "{}",
             srv.name()
         );
-        let t = app.pane(Side::Left).marks.totals();
+        let t = app.pane(PaneSide::Left).marks.totals();
         assert_eq!(
             (t.marks, t.objects, t.bytes),
             (5, 6, 6 + 4 + 1 + 2 + 5 + 3),

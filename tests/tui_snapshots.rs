@@ -7,7 +7,7 @@ use crossterm::event::KeyCode;
 use s3ferry::engine::model::{FailedEntry, JobKind, JobState, Progress};
 use s3ferry::plan::model::Action as PlanAction;
 use s3ferry::s3::model::*;
-use s3ferry::tui::app::{App, Msg, Side};
+use s3ferry::tui::app::{App, Msg, PaneSide};
 use tui_support::*;
 
 fn opened() -> (App, FakeS3) {
@@ -84,14 +84,14 @@ fn working_state() -> (App, FakeS3) {
     let (mut app, mut fake) = opened();
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
-    goto(&mut app, Side::Left, "2024/");
+    goto(&mut app, PaneSide::Left, "2024/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
     let e = ch(&mut app, ' ');
     fake.settle(&mut app, e);
-    goto(&mut app, Side::Left, "readme.txt");
+    goto(&mut app, PaneSide::Left, "readme.txt");
     ch(&mut app, ' ');
-    goto(&mut app, Side::Left, "b.jpg");
+    goto(&mut app, PaneSide::Left, "b.jpg");
     key(&mut app, KeyCode::Tab);
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
@@ -279,7 +279,7 @@ fn job_details() {
 #[test]
 fn status_view() {
     let (mut app, mut fake) = opened();
-    goto(&mut app, Side::Left, "photos/");
+    goto(&mut app, PaneSide::Left, "photos/");
     let e = ch(&mut app, 's');
     fake.settle(&mut app, e);
     let e = ch(&mut app, 'o');
@@ -417,7 +417,7 @@ fn batch_preview(kind: char) -> App {
     let e = ch(&mut app, ' ');
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "2024/");
+    goto(&mut app, PaneSide::Right, "2024/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::BackTab);

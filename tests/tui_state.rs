@@ -16,7 +16,7 @@ use s3ferry::tui::app::batch::BatchField;
 use s3ferry::tui::app::browse::marks::{MarkKind, MarkSize};
 use s3ferry::tui::app::browse::tree::PAGE_SIZE;
 use s3ferry::tui::app::dialogs::{Dialog, OnYes, SummarySlot};
-use s3ferry::tui::app::{layout, update, Effect, Focus, Msg, Side, View};
+use s3ferry::tui::app::{layout, update, Effect, Focus, Msg, PaneSide, View};
 use tui_support::*;
 
 /// Both panes open on their buckets, all listings answered.
@@ -47,14 +47,14 @@ fn start_without_locations_lists_buckets_on_both_sides() {
     let mut fake = sample_fake();
     fake.settle(&mut app, effects);
     assert_eq!(
-        bucket_cursor(&app, Side::Left).as_deref(),
+        bucket_cursor(&app, PaneSide::Left).as_deref(),
         Some("dst-bucket")
     );
 
     // Typing filters; enter opens the match and lists its root one page at a time.
     typed(&mut app, "src");
     assert_eq!(
-        bucket_cursor(&app, Side::Left).as_deref(),
+        bucket_cursor(&app, PaneSide::Left).as_deref(),
         Some("src-bucket")
     );
     let effects = key(&mut app, KeyCode::Enter);
@@ -75,7 +75,7 @@ fn start_without_locations_lists_buckets_on_both_sides() {
         .any(|e| matches!(e, Effect::LoadStatus { bucket, .. } if bucket == "src-bucket")));
     fake.settle(&mut app, effects);
     assert_eq!(
-        rows(&app, Side::Left),
+        rows(&app, PaneSide::Left),
         vec!["▸photos/", " readme.txt", " videos/", " x/"]
     );
 }
@@ -92,7 +92,7 @@ fn a_bucket_name_not_in_the_list_can_be_typed() {
         .any(|e| matches!(e, Effect::ListPage { req, .. } if req.bucket == "hidden-bucket")));
     // The fake has no such bucket: the error lands in the tree and the status line.
     fake.settle(&mut app, effects);
-    assert_eq!(rows(&app, Side::Left), vec!["▸<error>"]);
+    assert_eq!(rows(&app, PaneSide::Left), vec!["▸<error>"]);
     assert!(status_is_error(&app));
     assert!(
         status_text(&app).contains("NoSuchBucket"),
@@ -115,7 +115,7 @@ fn command_line_prefix_opens_expanded_in_its_parent() {
     assert_eq!(prefixes, vec!["".to_string(), "photos/".to_string()]);
     fake.settle(&mut app, effects);
     assert_eq!(
-        rows(&app, Side::Left),
+        rows(&app, PaneSide::Left),
         vec![
             "▸photos/",
             "   2024/",
@@ -145,22 +145,22 @@ fn navigation_moves_the_cursor() {
     ];
     for (i, (code, want)) in cases.into_iter().enumerate() {
         key(&mut app, code);
-        assert_eq!(cursor(&app, Side::Left), want, "step {i}: {code:?}");
+        assert_eq!(cursor(&app, PaneSide::Left), want, "step {i}: {code:?}");
     }
     // vi keys come from the default keymap.
     ch(&mut app, 'j');
-    assert_eq!(cursor(&app, Side::Left), "readme.txt");
+    assert_eq!(cursor(&app, PaneSide::Left), "readme.txt");
     ch(&mut app, 'G');
-    assert_eq!(cursor(&app, Side::Left), "x/");
+    assert_eq!(cursor(&app, PaneSide::Left), "x/");
 }
 
 #[test]
 fn focus_cycles_and_keys_follow_it() {
     let (mut app, _) = opened();
     let order = [
-        Focus::Pane(Side::Right),
+        Focus::Pane(PaneSide::Right),
         Focus::Transfers,
-        Focus::Pane(Side::Left),
+        Focus::Pane(PaneSide::Left),
     ];
     for want in order {
         key(&mut app, KeyCode::Tab);
@@ -171,8 +171,12 @@ fn focus_cycles_and_keys_follow_it() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Down);
-    assert_eq!(cursor(&app, Side::Right), "archive/");
-    assert_eq!(cursor(&app, Side::Left), "photos/", "left pane untouched");
+    assert_eq!(cursor(&app, PaneSide::Right), "archive/");
+    assert_eq!(
+        cursor(&app, PaneSide::Left),
+        "photos/",
+        "left pane untouched"
+    );
 }
 
 #[test]
@@ -184,7 +188,7 @@ fn expanding_is_lazy_and_pages_load_on_request() {
     fake.buckets.insert("dst-bucket".into(), Default::default());
     let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
     fake.settle(&mut app, effects);
-    assert_eq!(rows(&app, Side::Left), vec!["▸big/"]);
+    assert_eq!(rows(&app, PaneSide::Left), vec!["▸big/"]);
 
     // Nothing under big/ was listed until it is opened.
     assert!(!fake
@@ -192,7 +196,7 @@ fn expanding_is_lazy_and_pages_load_on_request() {
         .iter()
         .any(|e| matches!(e, Effect::ListPage { req, .. } if req.prefix == "big/")));
     let effects = key(&mut app, KeyCode::Enter);
-    assert_eq!(rows(&app, Side::Left), vec!["▸big/", "   <loading>"]);
+    assert_eq!(rows(&app, PaneSide::Left), vec!["▸big/", "   <loading>"]);
     let asked: Vec<_> = effects
         .iter()
         .filter_map(|e| match e {
@@ -202,13 +206,13 @@ fn expanding_is_lazy_and_pages_load_on_request() {
         .collect();
     assert_eq!(asked, vec![("big/".to_string(), None)]);
     fake.settle(&mut app, effects);
-    let shown = rows(&app, Side::Left);
+    let shown = rows(&app, PaneSide::Left);
     assert_eq!(shown.len(), 1 + 1000 + 1, "one page plus the load-more row");
     assert_eq!(shown.last().map(String::as_str), Some("   <more>"));
 
     // Load more continues from the page token.
     key(&mut app, KeyCode::End);
-    assert_eq!(cursor(&app, Side::Left), "<more>");
+    assert_eq!(cursor(&app, PaneSide::Left), "<more>");
     let effects = key(&mut app, KeyCode::Enter);
     let token = effects.iter().find_map(|e| match e {
         Effect::ListPage { token, .. } => token.clone(),
@@ -216,9 +220,9 @@ fn expanding_is_lazy_and_pages_load_on_request() {
     });
     assert_eq!(token, Some(PageToken::Continuation("big/k00999".into())));
     fake.settle(&mut app, effects);
-    assert_eq!(rows(&app, Side::Left).len(), 1 + 2000 + 1);
+    assert_eq!(rows(&app, PaneSide::Left).len(), 1 + 2000 + 1);
     // The cursor stays where it was (now the first key of the new page).
-    assert_eq!(cursor(&app, Side::Left), "k01000");
+    assert_eq!(cursor(&app, PaneSide::Left), "k01000");
 
     // Collapsing and reopening uses what is loaded; no new listing.
     key(&mut app, KeyCode::Home);
@@ -226,7 +230,7 @@ fn expanding_is_lazy_and_pages_load_on_request() {
     assert!(effects.is_empty(), "{effects:?}");
     let effects = key(&mut app, KeyCode::Enter);
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(rows(&app, Side::Left).len(), 2002);
+    assert_eq!(rows(&app, PaneSide::Left).len(), 2002);
 }
 
 #[test]
@@ -255,12 +259,16 @@ fn stale_listing_results_are_dropped() {
     assert_eq!(app.pending_count(), pending_before - 1);
     fake.settle(&mut app, refreshed);
     assert!(
-        !rows(&app, Side::Left).iter().any(|r| r.contains("ghost")),
+        !rows(&app, PaneSide::Left)
+            .iter()
+            .any(|r| r.contains("ghost")),
         "{:?}",
-        rows(&app, Side::Left)
+        rows(&app, PaneSide::Left)
     );
     assert!(
-        rows(&app, Side::Left).iter().any(|r| r.contains("a.jpg")),
+        rows(&app, PaneSide::Left)
+            .iter()
+            .any(|r| r.contains("a.jpg")),
         "expanded folder reloaded"
     );
 }
@@ -270,11 +278,11 @@ fn back_collapses_then_climbs() {
     let (mut app, mut fake) = opened();
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
-    goto(&mut app, Side::Left, "a.jpg");
+    goto(&mut app, PaneSide::Left, "a.jpg");
     key(&mut app, KeyCode::Left);
-    assert_eq!(cursor(&app, Side::Left), "photos/", "to the parent row");
+    assert_eq!(cursor(&app, PaneSide::Left), "photos/", "to the parent row");
     key(&mut app, KeyCode::Left);
-    assert_eq!(rows(&app, Side::Left)[1], " readme.txt", "collapsed");
+    assert_eq!(rows(&app, PaneSide::Left)[1], " readme.txt", "collapsed");
     let e = key(&mut app, KeyCode::Left);
     assert!(
         e.iter().any(|e| matches!(e, Effect::ListBuckets { .. })),
@@ -282,7 +290,7 @@ fn back_collapses_then_climbs() {
     );
     fake.settle(&mut app, e);
     assert_eq!(
-        bucket_cursor(&app, Side::Left).as_deref(),
+        bucket_cursor(&app, PaneSide::Left).as_deref(),
         Some("src-bucket"),
         "cursor on the bucket we left"
     );
@@ -293,12 +301,12 @@ fn marking_rules() {
     let (mut app, mut fake) = opened();
     let e = key(&mut app, KeyCode::Enter); // expand photos/
     fake.settle(&mut app, e);
-    goto(&mut app, Side::Left, "2024/");
+    goto(&mut app, PaneSide::Left, "2024/");
     let e = key(&mut app, KeyCode::Enter); // expand photos/2024/
     fake.settle(&mut app, e);
 
     // Mark a child prefix and an object first.
-    goto(&mut app, Side::Left, "2024/");
+    goto(&mut app, PaneSide::Left, "2024/");
     let e = ch(&mut app, ' ');
     let size_request = e.iter().find_map(|e| match e {
         Effect::ComputeSize {
@@ -308,12 +316,12 @@ fn marking_rules() {
     });
     let (child_count, loc) = size_request.expect("prefix size is counted in the background");
     assert_eq!(loc, Location::new("src-bucket", "photos/2024/"));
-    goto(&mut app, Side::Left, "a.jpg");
+    goto(&mut app, PaneSide::Left, "a.jpg");
     ch(&mut app, ' ');
-    assert_eq!(app.pane(Side::Left).marks.len(), 2);
+    assert_eq!(app.pane(PaneSide::Left).marks.len(), 2);
 
     // Marking the parent absorbs both and cancels the child's count.
-    goto(&mut app, Side::Left, "photos/");
+    goto(&mut app, PaneSide::Left, "photos/");
     let e = ch(&mut app, ' ');
     assert!(
         e.contains(&Effect::Cancel {
@@ -321,17 +329,17 @@ fn marking_rules() {
         }),
         "{e:?}"
     );
-    let marks: Vec<_> = app.pane(Side::Left).marks.sources();
+    let marks: Vec<_> = app.pane(PaneSide::Left).marks.sources();
     assert_eq!(marks, vec![("photos/".to_string(), MarkKind::Prefix)]);
     fake.settle(&mut app, e);
-    let totals = app.pane(Side::Left).marks.totals();
+    let totals = app.pane(PaneSide::Left).marks.totals();
     assert_eq!(
         (totals.objects, totals.bytes, totals.counting),
         (4, 7_000_000, false)
     );
 
     // A child of a marked prefix is refused, with the reason on the status line.
-    goto(&mut app, Side::Left, "b.jpg");
+    goto(&mut app, PaneSide::Left, "b.jpg");
     let e = ch(&mut app, ' ');
     assert!(e.is_empty(), "{e:?}");
     assert!(status_is_error(&app));
@@ -340,16 +348,16 @@ fn marking_rules() {
         "{}",
         status_text(&app)
     );
-    assert_eq!(app.pane(Side::Left).marks.len(), 1);
+    assert_eq!(app.pane(PaneSide::Left).marks.len(), 1);
 
     // Space again unmarks; an object's size is known from the listing.
-    goto(&mut app, Side::Left, "photos/");
+    goto(&mut app, PaneSide::Left, "photos/");
     ch(&mut app, ' ');
-    assert!(app.pane(Side::Left).marks.is_empty());
-    goto(&mut app, Side::Left, "readme.txt");
+    assert!(app.pane(PaneSide::Left).marks.is_empty());
+    goto(&mut app, PaneSide::Left, "readme.txt");
     ch(&mut app, ' ');
     let m = app
-        .pane(Side::Left)
+        .pane(PaneSide::Left)
         .marks
         .get("readme.txt")
         .expect("marked")
@@ -361,13 +369,13 @@ fn marking_rules() {
     key(&mut app, KeyCode::Tab);
     let e = ch(&mut app, ' ');
     assert!(e.is_empty());
-    assert!(app.pane(Side::Right).marks.is_empty());
+    assert!(app.pane(PaneSide::Right).marks.is_empty());
     assert!(status_text(&app).contains("source (left) pane"));
 
     // u clears.
     key(&mut app, KeyCode::BackTab);
     ch(&mut app, 'u');
-    assert!(app.pane(Side::Left).marks.is_empty());
+    assert!(app.pane(PaneSide::Left).marks.is_empty());
 }
 
 #[test]
@@ -393,7 +401,7 @@ fn late_size_results_for_unmarked_prefixes_are_ignored() {
             }),
         },
     );
-    let t = app.pane(Side::Left).marks.totals();
+    let t = app.pane(PaneSide::Left).marks.totals();
     assert_eq!((t.objects, t.counting), (2, true));
     key(&mut app, KeyCode::Up);
     let e = ch(&mut app, ' '); // unmark
@@ -409,31 +417,31 @@ fn late_size_results_for_unmarked_prefixes_are_ignored() {
             }),
         },
     );
-    assert!(app.pane(Side::Left).marks.is_empty());
+    assert!(app.pane(PaneSide::Left).marks.is_empty());
 }
 
 /// Marks `photos/` and `x/readme.txt`, puts the right cursor on `2024/`.
 fn marked_for_copy() -> (s3ferry::tui::app::App, FakeS3) {
     let (mut app, mut fake) = opened();
     ch(&mut app, ' '); // photos/
-    goto(&mut app, Side::Left, "x/");
+    goto(&mut app, PaneSide::Left, "x/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
-    goto(&mut app, Side::Left, "readme.txt");
+    goto(&mut app, PaneSide::Left, "readme.txt");
     // The first readme.txt is the top-level one; take the one under x/.
     key(&mut app, KeyCode::End);
     assert_eq!(
-        rows(&app, Side::Left).last().map(String::as_str),
+        rows(&app, PaneSide::Left).last().map(String::as_str),
         Some("▸  readme.txt")
     );
     let e = ch(&mut app, ' ');
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "2024/");
+    goto(&mut app, PaneSide::Right, "2024/");
     let e = key(&mut app, KeyCode::Enter); // open it: the destination is the open folder
     fake.settle(&mut app, e);
     assert_eq!(
-        app.pane(Side::Right).current_prefix().as_deref(),
+        app.pane(PaneSide::Right).current_prefix().as_deref(),
         Some("2024/")
     );
     key(&mut app, KeyCode::BackTab);
@@ -475,7 +483,7 @@ fn marks_map_to_source_mappings_under_the_destination_prefix() {
 #[test]
 fn without_marks_the_cursor_row_is_the_source() {
     let (mut app, _) = opened();
-    goto(&mut app, Side::Left, "videos/");
+    goto(&mut app, PaneSide::Left, "videos/");
     let e = ch(&mut app, 'c');
     let spec = &previews(&e)[0].1;
     assert_eq!(spec.mappings.len(), 1);
@@ -495,11 +503,11 @@ fn copy_into_its_own_source_is_refused() {
     let mut fake = sample_fake();
     let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://src-bucket"));
     // Same store on both sides for this test.
-    app.pane_mut(Side::Right).conn = app.pane(Side::Left).conn.clone();
+    app.pane_mut(PaneSide::Right).conn = app.pane(PaneSide::Left).conn.clone();
     fake.settle(&mut app, effects);
     ch(&mut app, ' '); // photos/ on the left
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "photos/");
+    goto(&mut app, PaneSide::Right, "photos/");
     let e = ch(&mut app, 'c');
     assert!(previews(&e).is_empty(), "{e:?}");
     assert!(
@@ -570,7 +578,7 @@ fn preview_streams_totals_then_queues_a_copy() {
     assert_eq!(submitted[0].kind, JobKind::Copy);
     assert!(app.dialogs.is_empty());
     assert!(
-        app.pane(Side::Left).marks.is_empty(),
+        app.pane(PaneSide::Left).marks.is_empty(),
         "marks are used up by the job"
     );
     send(&mut app, Msg::JobSubmitted { result: Ok(7) });
@@ -592,7 +600,7 @@ fn esc_cancels_the_preview() {
     let e = key(&mut app, KeyCode::Esc);
     assert_eq!(e, vec![Effect::Cancel { request }]);
     assert!(app.dialogs.is_empty());
-    assert_eq!(app.pane(Side::Left).marks.len(), 2, "marks kept");
+    assert_eq!(app.pane(PaneSide::Left).marks.len(), 2, "marks kept");
 }
 
 #[test]
@@ -762,7 +770,7 @@ fn compare_mode_compares_the_two_open_folders() {
         },
     );
     assert_eq!(
-        markers(&app, Side::Left),
+        markers(&app, PaneSide::Left),
         vec![
             "photos/ ≠",
             "2024/ ≠",
@@ -790,7 +798,7 @@ fn compare_mode_compares_the_two_open_folders() {
     );
     assert!(!app.busy());
     assert_eq!(
-        markers(&app, Side::Left),
+        markers(&app, PaneSide::Left),
         vec![
             "photos/ ≠",
             "2024/ ≠",
@@ -804,7 +812,7 @@ fn compare_mode_compares_the_two_open_folders() {
         "readme.txt is outside the compared folder"
     );
     assert_eq!(
-        markers(&app, Side::Right),
+        markers(&app, PaneSide::Right),
         vec![
             "backup/ ≠",
             "2024/ ≠",
@@ -816,8 +824,8 @@ fn compare_mode_compares_the_two_open_folders() {
         "the right 2024/ lacks c.jpg"
     );
     let c = app.compare.as_ref().expect("compare mode");
-    assert_eq!(c.summary(Side::Left), "+3 ≠1 =2");
-    assert_eq!(c.summary(Side::Right), "+1 ≠1 =2");
+    assert_eq!(c.summary(PaneSide::Left), "+3 ≠1 =2");
+    assert_eq!(c.summary(PaneSide::Right), "+1 ≠1 =2");
     assert!(
         status_text(&app).contains("3 only in the source")
             && status_text(&app).contains("D marks the differences"),
@@ -828,7 +836,7 @@ fn compare_mode_compares_the_two_open_folders() {
     // d again ends compare mode; a late result of it is ignored.
     assert!(ch(&mut app, 'd').is_empty());
     assert!(app.compare.is_none());
-    assert!(markers(&app, Side::Left).is_empty());
+    assert!(markers(&app, PaneSide::Left).is_empty());
     send(
         &mut app,
         Msg::CompareChunk {
@@ -859,12 +867,12 @@ fn marking_the_differences_copies_exactly_them() {
     ch(&mut app, 'd');
 
     // An earlier mark is replaced by the differences.
-    goto(&mut app, Side::Left, "a.jpg");
+    goto(&mut app, PaneSide::Left, "a.jpg");
     ch(&mut app, ' ');
     compared(&mut app, &fake);
     assert!(ch(&mut app, 'D').is_empty());
     let marks: Vec<(String, MarkKind, u64, u64)> = app
-        .pane(Side::Left)
+        .pane(PaneSide::Left)
         .marks
         .iter()
         .map(|(k, m)| {
@@ -897,7 +905,7 @@ fn marking_the_differences_copies_exactly_them() {
     // c copies them to the same paths below the compared right folder, even
     // with the right cursor inside a subfolder.
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "d.jpg");
+    goto(&mut app, PaneSide::Right, "d.jpg");
     key(&mut app, KeyCode::BackTab);
     let e = ch(&mut app, 'c');
     let spec = &previews(&e)[0].1;
@@ -954,13 +962,16 @@ fn nothing_to_mark_when_the_folders_match() {
     fake.settle(&mut app, effects);
     compared(&mut app, &fake);
     ch(&mut app, 'D');
-    assert!(app.pane(Side::Left).marks.is_empty());
+    assert!(app.pane(PaneSide::Left).marks.is_empty());
     assert!(
         status_text(&app).contains("nothing to mark"),
         "{}",
         status_text(&app)
     );
-    assert_eq!(markers(&app, Side::Right), vec!["a =", "b =", "extra +"]);
+    assert_eq!(
+        markers(&app, PaneSide::Right),
+        vec!["a =", "b =", "extra +"]
+    );
 }
 
 /// Marks `photos/` alone and opens `2024/` on the right, so the plan maps
@@ -977,7 +988,7 @@ fn batch_preview(config: Config, kind: char) -> (s3ferry::tui::app::App, u64) {
     let e = ch(&mut app, ' '); // photos/
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "2024/");
+    goto(&mut app, PaneSide::Right, "2024/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::BackTab);
@@ -1114,7 +1125,7 @@ fn batch_operations_form_confirmation_and_submit() {
         }]
     );
     assert!(app.dialogs.is_empty());
-    assert!(app.pane(Side::Left).marks.is_empty(), "marks were used");
+    assert!(app.pane(PaneSide::Left).marks.is_empty(), "marks were used");
 
     // Failure: one line in the status bar.
     send(
@@ -1244,12 +1255,12 @@ fn plans_batch_cannot_express_are_refused_with_the_reason() {
 
     // An object dropped into another folder loses its prefix: not TargetKeyPrefix + key.
     let (mut app, _) = opened();
-    goto(&mut app, Side::Left, "x/");
+    goto(&mut app, PaneSide::Left, "x/");
     let e = key(&mut app, KeyCode::Enter);
     sample_fake().settle(&mut app, e);
     key(&mut app, KeyCode::End); // x/readme.txt
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "archive/");
+    goto(&mut app, PaneSide::Right, "archive/");
     let e = key(&mut app, KeyCode::Enter);
     sample_fake().settle(&mut app, e);
     key(&mut app, KeyCode::BackTab);
@@ -1511,7 +1522,7 @@ fn read_only_refuses_everything_that_writes() {
         .is_some_and(|c| c.request == request && c.done));
     ch(&mut app, 'D');
     assert!(
-        !app.pane(Side::Left).marks.is_empty(),
+        !app.pane(PaneSide::Left).marks.is_empty(),
         "{}",
         status_text(&app)
     );
@@ -1567,9 +1578,9 @@ fn listing_errors_reach_the_status_line_and_the_row() {
     );
     assert!(status_is_error(&app));
     assert!(status_text(&app).contains("access denied"));
-    assert_eq!(rows(&app, Side::Left)[1], "   <error>");
+    assert_eq!(rows(&app, PaneSide::Left)[1], "   <error>");
     // Enter on the error row retries.
-    goto(&mut app, Side::Left, "<error>");
+    goto(&mut app, PaneSide::Left, "<error>");
     let e = key(&mut app, KeyCode::Enter);
     assert!(
         matches!(e.as_slice(), [Effect::ListPage { req, token: None, .. }] if req.prefix == "photos/"),
@@ -1736,7 +1747,7 @@ fn versions_list_under_the_object() {
         .get_mut("src-bucket")
         .expect("bucket")
         .insert("readme.txt.bak".into(), 5);
-    goto(&mut app, Side::Left, "readme.txt");
+    goto(&mut app, PaneSide::Left, "readme.txt");
     let e = ch(&mut app, 'v');
     let Some(Effect::ListPage { req, .. }) = e.first() else {
         panic!("{e:?}")
@@ -1747,7 +1758,7 @@ fn versions_list_under_the_object() {
         ("readme.txt", None)
     );
     fake.settle(&mut app, e);
-    let shown = rows(&app, Side::Left);
+    let shown = rows(&app, PaneSide::Left);
     assert_eq!(
         shown[1..5],
         ["▸readme.txt", "   v-latest", "   v-old", "   v-del"],
@@ -1761,7 +1772,7 @@ fn versions_list_under_the_object() {
     );
     // v again closes.
     ch(&mut app, 'v');
-    assert_eq!(rows(&app, Side::Left).len(), 4);
+    assert_eq!(rows(&app, PaneSide::Left).len(), 4);
 }
 
 #[test]
@@ -1769,18 +1780,18 @@ fn filter_narrows_names() {
     let (mut app, _) = opened();
     ch(&mut app, '/');
     typed(&mut app, "READ");
-    assert_eq!(rows(&app, Side::Left), vec!["▸readme.txt"]);
+    assert_eq!(rows(&app, PaneSide::Left), vec!["▸readme.txt"]);
     // Navigation still works while typing; enter keeps the filter.
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.pane(Side::Left).filter, "READ");
+    assert_eq!(app.pane(PaneSide::Left).filter, "READ");
     key(&mut app, KeyCode::Esc);
-    assert_eq!(rows(&app, Side::Left).len(), 4);
+    assert_eq!(rows(&app, PaneSide::Left).len(), 4);
 }
 
 #[test]
 fn status_dialog_and_replication_summary() {
     let (mut app, mut fake) = opened();
-    goto(&mut app, Side::Left, "videos/");
+    goto(&mut app, PaneSide::Left, "videos/");
     let e = ch(&mut app, 's');
     assert!(
         matches!(e.as_slice(), [Effect::LoadStatus { bucket, .. }] if bucket == "src-bucket"),
@@ -1844,12 +1855,12 @@ fn switching_connection_then_listing_its_buckets() {
     };
     assert_eq!(conn.endpoint_url.as_deref(), Some("http://localhost:9100"));
     assert!(app.dialogs.is_empty());
-    assert!(matches!(app.pane(Side::Right).view, View::Buckets(_)));
+    assert!(matches!(app.pane(PaneSide::Right).view, View::Buckets(_)));
     let rest = fake.settle(&mut app, e);
     assert!(rest.is_empty());
     assert!(fake.seen.iter().any(|e| matches!(e, Effect::ListBuckets { conn, .. } if conn.endpoint_url.as_deref() == Some("http://localhost:9100"))));
     assert_eq!(
-        bucket_cursor(&app, Side::Right).as_deref(),
+        bucket_cursor(&app, PaneSide::Right).as_deref(),
         Some("dst-bucket")
     );
 }
@@ -1890,8 +1901,8 @@ fn mouse_focuses_selects_and_scrolls() {
     };
     // Second row of the right pane: archive/
     send(&mut app, click(inner.x + 3, inner.y + 1));
-    assert_eq!(app.focus, Focus::Pane(Side::Right));
-    assert_eq!(cursor(&app, Side::Right), "archive/");
+    assert_eq!(app.focus, Focus::Pane(PaneSide::Right));
+    assert_eq!(cursor(&app, PaneSide::Right), "archive/");
     // Clicking the selected row opens it.
     let e = send(&mut app, click(inner.x + 3, inner.y + 1));
     assert!(
@@ -1909,7 +1920,7 @@ fn mouse_focuses_selects_and_scrolls() {
             modifiers: KeyModifiers::NONE,
         }),
     );
-    assert_eq!(cursor(&app, Side::Left), "x/");
+    assert_eq!(cursor(&app, PaneSide::Left), "x/");
 }
 
 #[test]
@@ -1929,7 +1940,7 @@ fn tiny_terminals_do_not_break_state() {
         }),
     );
     send(&mut app, Msg::Resize(120, 32));
-    assert_eq!(cursor(&app, Side::Left), "videos/");
+    assert_eq!(cursor(&app, PaneSide::Left), "videos/");
 }
 
 #[test]
@@ -1938,7 +1949,7 @@ fn key_releases_are_ignored() {
     let mut ev = crossterm::event::KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
     ev.kind = crossterm::event::KeyEventKind::Release;
     update(&mut app, Msg::Key(ev));
-    assert_eq!(cursor(&app, Side::Left), "photos/");
+    assert_eq!(cursor(&app, PaneSide::Left), "photos/");
 }
 
 #[test]
@@ -1984,7 +1995,7 @@ fn a_finished_job_reloads_the_panes_it_changed() {
     );
     fake.settle(&mut app, e);
     assert_eq!(
-        cursor(&app, Side::Left),
+        cursor(&app, PaneSide::Left),
         "photos/",
         "the cursor survives the reload"
     );

@@ -1,7 +1,7 @@
 //! The terminal side of the runtime: the guard that owns raw mode and the
 //! alternate screen, and the loop that turns terminal events, ticks and
 //! effect results into `Msg`s on one channel, runs `app::update`, hands the
-//! effects it returns to `effects`, and redraws once per batch of messages.
+//! effects it returns to `effects`, and redraws once per burst of messages.
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -15,7 +15,7 @@ use s3ferry::s3::list::ListRequest;
 use s3ferry::s3::model::*;
 use s3ferry::tui::app::browse::tree::RowItem;
 use s3ferry::tui::app::AppInit;
-use s3ferry::tui::app::{update, App, Effect, Msg, RequestId, Side, SizeCount, View};
+use s3ferry::tui::app::{update, App, Effect, Msg, PaneSide, RequestId, SizeCount, View};
 
 pub fn init(src: Option<&str>, dst: Option<&str>) -> (App, Vec<Effect>) {
     init_with(Config::defaults(), src, dst, false)
@@ -342,7 +342,7 @@ impl FakeS3 {
 }
 
 /// The visible rows of a pane's tree as `indent + name` (`▸` marks the cursor).
-pub fn rows(app: &App, side: Side) -> Vec<String> {
+pub fn rows(app: &App, side: PaneSide) -> Vec<String> {
     let pane = app.pane(side);
     let Some(tree) = pane.tree() else {
         return Vec::new();
@@ -371,7 +371,7 @@ pub fn rows(app: &App, side: Side) -> Vec<String> {
 
 /// Visible rows of a pane as `name marker` in compare mode (`name` alone
 /// where the row has no marker).
-pub fn markers(app: &App, side: Side) -> Vec<String> {
+pub fn markers(app: &App, side: PaneSide) -> Vec<String> {
     let pane = app.pane(side);
     let (Some(tree), Some(c)) = (pane.tree(), app.compare.as_ref()) else {
         return Vec::new();
@@ -387,7 +387,7 @@ pub fn markers(app: &App, side: Side) -> Vec<String> {
 }
 
 /// The name (relative) of the row under the cursor.
-pub fn cursor(app: &App, side: Side) -> String {
+pub fn cursor(app: &App, side: PaneSide) -> String {
     rows(app, side)
         .into_iter()
         .find(|r| r.starts_with('▸'))
@@ -396,7 +396,7 @@ pub fn cursor(app: &App, side: Side) -> String {
 }
 
 /// Moves the cursor down until it is on `name` (relative name, any depth).
-pub fn goto(app: &mut App, side: Side, name: &str) {
+pub fn goto(app: &mut App, side: PaneSide, name: &str) {
     key(app, KeyCode::Home);
     for _ in 0..500 {
         if cursor(app, side) == name {
@@ -407,7 +407,7 @@ pub fn goto(app: &mut App, side: Side, name: &str) {
     panic!("row {name:?} not found in {:?}", rows(app, side));
 }
 
-pub fn bucket_cursor(app: &App, side: Side) -> Option<String> {
+pub fn bucket_cursor(app: &App, side: PaneSide) -> Option<String> {
     let pane = app.pane(side);
     match &pane.view {
         View::Buckets(list) => list
@@ -530,19 +530,19 @@ pub fn compare_ready() -> (App, FakeS3) {
     let mut fake = compare_fake();
     let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
     fake.settle(&mut app, effects);
-    goto(&mut app, Side::Left, "photos/");
+    goto(&mut app, PaneSide::Left, "photos/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::Tab);
-    goto(&mut app, Side::Right, "backup/");
+    goto(&mut app, PaneSide::Right, "backup/");
     let e = key(&mut app, KeyCode::Enter);
     fake.settle(&mut app, e);
     key(&mut app, KeyCode::BackTab);
     // Open the subfolders, so their rows show.
     // Open the subfolders, so their rows show; the cursors rest on rows of the
     // compared folders themselves.
-    for side in [Side::Left, Side::Right] {
-        if side == Side::Right {
+    for side in [PaneSide::Left, PaneSide::Right] {
+        if side == PaneSide::Right {
             key(&mut app, KeyCode::Tab);
         }
         goto(&mut app, side, "2024/");

@@ -6,17 +6,17 @@
 use std::collections::HashMap;
 
 use super::browse::tree::ListingId;
-use super::msg::{Effect, RequestId, Side};
+use super::msg::{Effect, PaneSide, RequestId};
 
 /// What a request id was issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Pending {
-    Connection(Side),
-    Buckets(Side),
-    List(Side, ListingId),
-    Status(Side),
+    Connection(PaneSide),
+    Buckets(PaneSide),
+    List(PaneSide, ListingId),
+    Status(PaneSide),
     Summary,
-    Size(Side),
+    Size(PaneSide),
     Preview,
     Compare,
 }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Everything a key can ask for. Names are the `[keys]` entries of the config.
+/// Everything a key can ask for: the verbs of the keymap (not the planner's
+/// per-object `plan::model::Action`). Names are the `[keys]` entries of the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
+pub enum Verb {
     Quit,
     Help,
     FocusNext,
@@ -109,7 +110,7 @@ const MAIN: &[Context] = &[C::Tree, C::Buckets, C::Transfers];
 
 /// One row of the table: action, config name, what it does, where it applies.
 pub struct ActionInfo {
-    pub action: Action,
+    pub action: Verb,
     pub name: &'static str,
     pub description: &'static str,
     pub contexts: &'static [Context],
@@ -118,7 +119,7 @@ pub struct ActionInfo {
 /// Order matters: when two actions of one context share a key, the earlier wins.
 pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
-        action: Action::Close,
+        action: Verb::Close,
         name: "close",
         description: "close the dialog / clear the filter",
         contexts: &[
@@ -134,68 +135,68 @@ pub const ACTIONS: &[ActionInfo] = &[
         ],
     },
     ActionInfo {
-        action: Action::Yes,
+        action: Verb::Yes,
         name: "yes",
         description: "yes",
         contexts: &[C::Confirm],
     },
     ActionInfo {
-        action: Action::No,
+        action: Verb::No,
         name: "no",
         description: "no",
         contexts: &[C::Confirm],
     },
     ActionInfo {
-        action: Action::Confirm,
+        action: Verb::Confirm,
         name: "confirm",
         description: "queue the job / choose / next field, then submit",
         contexts: &[C::Preview, C::Connection, C::BatchForm],
     },
     ActionInfo {
-        action: Action::Batch,
+        action: Verb::Batch,
         name: "batch",
         description: "run on S3 Batch Operations (a complete plan it can express)",
         contexts: &[C::Preview],
     },
     ActionInfo {
-        action: Action::EditDestination,
+        action: Verb::EditDestination,
         name: "edit_destination",
         description: "edit the destination prefix",
         contexts: &[C::Preview],
     },
     ActionInfo {
-        action: Action::EditRewrite,
+        action: Verb::EditRewrite,
         name: "edit_rewrite",
         description: "edit the rewrite rule REGEX=>REPLACEMENT",
         contexts: &[C::Preview],
     },
     ActionInfo {
-        action: Action::TogglePolicy,
+        action: Verb::TogglePolicy,
         name: "toggle_policy",
         description: "cycle overwrite / skip existing / skip identical",
         contexts: &[C::Preview],
     },
     ActionInfo {
-        action: Action::ToggleSse,
+        action: Verb::ToggleSse,
         name: "toggle_sse",
         description:
             "cycle the copies' encryption: destination default / AES256 / aws:kms / as the source",
         contexts: &[C::Preview],
     },
     ActionInfo {
-        action: Action::ReplicationSummary,
+        action: Verb::ReplicationSummary,
         name: "replication_summary",
         description: "per-object replication status under the cursor's prefix",
         contexts: &[C::Status],
     },
     ActionInfo {
-        action: Action::Quit,
+        action: Verb::Quit,
         name: "quit",
         description: "quit (asks while jobs run)",
         contexts: MAIN,
     },
     ActionInfo {
-        action: Action::Help,
+        action: Verb::Help,
         name: "help",
         description: "this help",
         contexts: &[
@@ -209,158 +210,158 @@ pub const ACTIONS: &[ActionInfo] = &[
         ],
     },
     ActionInfo {
-        action: Action::FocusNext,
+        action: Verb::FocusNext,
         name: "focus_next",
         description: "focus next: left, right, transfers / next field",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
     ActionInfo {
-        action: Action::FocusPrev,
+        action: Verb::FocusPrev,
         name: "focus_prev",
         description: "focus previous / previous field",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
     ActionInfo {
-        action: Action::Up,
+        action: Verb::Up,
         name: "up",
         description: "cursor up",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::Down,
+        action: Verb::Down,
         name: "down",
         description: "cursor down",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::PageUp,
+        action: Verb::PageUp,
         name: "page_up",
         description: "page up",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::PageDown,
+        action: Verb::PageDown,
         name: "page_down",
         description: "page down",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::Top,
+        action: Verb::Top,
         name: "top",
         description: "first row",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::Bottom,
+        action: Verb::Bottom,
         name: "bottom",
         description: "last row",
         contexts: NAV,
     },
     ActionInfo {
-        action: Action::Open,
+        action: Verb::Open,
         name: "open",
         description: "open bucket / expand-collapse prefix / load more / job details",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::Connection],
     },
     ActionInfo {
-        action: Action::Back,
+        action: Verb::Back,
         name: "back",
         description: "collapse / go to parent / back to bucket list",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Mark,
+        action: Verb::Mark,
         name: "mark",
         description: "mark or unmark the row (source pane)",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::ClearMarks,
+        action: Verb::ClearMarks,
         name: "clear_marks",
         description: "clear all marks",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Copy,
+        action: Verb::Copy,
         name: "copy",
         description: "copy the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Move,
+        action: Verb::Move,
         name: "move",
         description: "move the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Compare,
+        action: Verb::Compare,
         name: "compare",
         description: "compare mode on/off: the left open folder against the right one",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::MarkDifferences,
+        action: Verb::MarkDifferences,
         name: "mark_differences",
         description: "mark on the left what is only there or different (compare mode)",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Status,
+        action: Verb::Status,
         name: "status",
         description: "bucket status: versioning, replication, ownership...",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Filter,
+        action: Verb::Filter,
         name: "filter",
         description: "filter the listed names",
         contexts: &[C::Tree, C::Buckets],
     },
     ActionInfo {
-        action: Action::Refresh,
+        action: Verb::Refresh,
         name: "refresh",
         description: "reload",
         contexts: &[C::Tree, C::Buckets, C::Status],
     },
     ActionInfo {
-        action: Action::Versions,
+        action: Verb::Versions,
         name: "versions",
         description: "list the object's versions",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Connection,
+        action: Verb::Connection,
         name: "connection",
         description: "switch the pane's connection",
         contexts: &[C::Tree, C::Buckets],
     },
     ActionInfo {
-        action: Action::Buckets,
+        action: Verb::Buckets,
         name: "buckets",
         description: "back to the bucket list",
         contexts: &[C::Tree],
     },
     ActionInfo {
-        action: Action::Pause,
+        action: Verb::Pause,
         name: "pause",
         description: "pause / resume the job",
         contexts: &[C::Transfers, C::JobDetails],
     },
     ActionInfo {
-        action: Action::CancelJob,
+        action: Verb::CancelJob,
         name: "cancel_job",
         description: "cancel the job (resumable later)",
         contexts: &[C::Transfers, C::JobDetails],
     },
     ActionInfo {
-        action: Action::RetryFailed,
+        action: Verb::RetryFailed,
         name: "retry_failed",
         description: "retry the job's failed objects",
         contexts: &[C::Transfers, C::JobDetails],
     },
 ];
 
-pub fn info(action: Action) -> Option<&'static ActionInfo> {
+pub fn info(action: Verb) -> Option<&'static ActionInfo> {
     ACTIONS.iter().find(|a| a.action == action)
 }
 
@@ -449,7 +450,7 @@ impl KeyChord {
 /// The resolved bindings: for each action, its chords and their display text.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
-    bindings: BTreeMap<Action, Vec<(KeyChord, String)>>,
+    bindings: BTreeMap<Verb, Vec<(KeyChord, String)>>,
 }
 
 impl Keymap {
@@ -475,7 +476,7 @@ impl Keymap {
     }
 
     /// The action `ev` means in `ctx`, if any.
-    pub fn resolve(&self, ctx: Context, ev: &KeyEvent) -> Option<Action> {
+    pub fn resolve(&self, ctx: Context, ev: &KeyEvent) -> Option<Verb> {
         let chord = KeyChord::from_event(ev);
         let found = ACTIONS
             .iter()
@@ -492,12 +493,12 @@ impl Keymap {
         let closes = chord == KeyChord::plain(KeyCode::Esc)
             && ACTIONS
                 .iter()
-                .any(|a| a.action == Action::Close && a.contexts.contains(&ctx));
-        closes.then_some(Action::Close)
+                .any(|a| a.action == Verb::Close && a.contexts.contains(&ctx));
+        closes.then_some(Verb::Close)
     }
 
     /// Display text of an action's keys, e.g. `q/ctrl-c`.
-    pub fn keys_text(&self, action: Action) -> String {
+    pub fn keys_text(&self, action: Verb) -> String {
         self.bindings
             .get(&action)
             .map(|b| {
@@ -510,7 +511,7 @@ impl Keymap {
     }
 
     /// Each key of an action as written in the config.
-    pub fn key_texts(&self, action: Action) -> Vec<&str> {
+    pub fn key_texts(&self, action: Verb) -> Vec<&str> {
         self.bindings
             .get(&action)
             .map(|b| b.iter().map(|(_, t)| t.as_str()).collect())
@@ -518,7 +519,7 @@ impl Keymap {
     }
 
     /// The first key of an action, for short hints.
-    pub fn first_key(&self, action: Action) -> String {
+    pub fn first_key(&self, action: Verb) -> String {
         self.bindings
             .get(&action)
             .and_then(|b| b.first())
@@ -606,8 +607,8 @@ mod tests {
         let cfg = crate::config::Config::defaults();
         let (km, _) = Keymap::from_config(&cfg.keys);
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(km.resolve(Context::Tree, &enter), Some(Action::Open));
-        assert_eq!(km.resolve(Context::Preview, &enter), Some(Action::Confirm));
+        assert_eq!(km.resolve(Context::Tree, &enter), Some(Verb::Open));
+        assert_eq!(km.resolve(Context::Preview, &enter), Some(Verb::Confirm));
         assert_eq!(
             km.resolve(Context::Confirm, &enter),
             None,
@@ -616,13 +617,13 @@ mod tests {
         let shift_r = key(KeyCode::Char('R'), KeyModifiers::SHIFT);
         assert_eq!(
             km.resolve(Context::Transfers, &shift_r),
-            Some(Action::RetryFailed)
+            Some(Verb::RetryFailed)
         );
         let ctrl_c = key(
             KeyCode::Char('C'),
             KeyModifiers::CONTROL | KeyModifiers::SHIFT,
         );
-        assert_eq!(km.resolve(Context::Tree, &ctrl_c), Some(Action::Quit));
+        assert_eq!(km.resolve(Context::Tree, &ctrl_c), Some(Verb::Quit));
     }
 
     #[test]
@@ -631,7 +632,7 @@ mod tests {
         keys.insert("close".into(), vec!["f10".into()]);
         let (km, _) = Keymap::from_config(&keys);
         let esc = key(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(km.resolve(Context::Preview, &esc), Some(Action::Close));
+        assert_eq!(km.resolve(Context::Preview, &esc), Some(Verb::Close));
     }
 
     #[test]

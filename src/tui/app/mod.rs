@@ -23,8 +23,8 @@ mod update;
 
 pub use browse::pane::{Pane, View};
 pub use dialogs::Dialog;
-pub use keymap::{Action, Context, Keymap};
-pub use msg::{Effect, Msg, RequestId, Side, SizeCount};
+pub use keymap::{Context, Keymap, Verb};
+pub use msg::{Effect, Msg, PaneSide, RequestId, SizeCount};
 pub use update::update;
 
 pub(crate) use inflight::{InFlight, Pending};
@@ -35,7 +35,7 @@ use crate::location::Location;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
-    Pane(Side),
+    Pane(PaneSide),
     Transfers,
 }
 
@@ -96,10 +96,10 @@ impl App {
         let run_options = run_options(&init.config, &mut problems);
         let mut app = App {
             panes: [
-                Pane::new(Side::Left, init.src_conn),
-                Pane::new(Side::Right, init.dst_conn),
+                Pane::new(PaneSide::Left, init.src_conn),
+                Pane::new(PaneSide::Right, init.dst_conn),
             ],
-            focus: Focus::Pane(Side::Left),
+            focus: Focus::Pane(PaneSide::Left),
             dialogs: Vec::new(),
             keymap,
             read_only: init.read_only || init.config.ui.read_only,
@@ -117,7 +117,7 @@ impl App {
             inflight: InFlight::default(),
         };
         let mut effects = Vec::new();
-        for (side, loc) in [(Side::Left, init.src), (Side::Right, init.dst)] {
+        for (side, loc) in [(PaneSide::Left, init.src), (PaneSide::Right, init.dst)] {
             match loc {
                 Some(loc) => effects.extend(app.open_bucket(side, &loc.bucket, &loc.prefix)),
                 None => effects.extend(app.show_buckets(side, None)),
@@ -132,11 +132,11 @@ impl App {
         (app, effects)
     }
 
-    pub fn pane(&self, side: Side) -> &Pane {
+    pub fn pane(&self, side: PaneSide) -> &Pane {
         &self.panes[side.index()]
     }
 
-    pub fn pane_mut(&mut self, side: Side) -> &mut Pane {
+    pub fn pane_mut(&mut self, side: PaneSide) -> &mut Pane {
         &mut self.panes[side.index()]
     }
 
@@ -184,10 +184,14 @@ impl App {
     }
 
     /// Rows a pane shows at the current size.
-    pub fn pane_height(&self, side: Side) -> usize {
+    pub fn pane_height(&self, side: PaneSide) -> usize {
         self.areas()
             .map(|a| {
-                let r = if side == Side::Left { a.left } else { a.right };
+                let r = if side == PaneSide::Left {
+                    a.left
+                } else {
+                    a.right
+                };
                 layout::inner(r).height as usize
             })
             .unwrap_or(1)

@@ -5,8 +5,8 @@ use ratatui::layout::{Position, Rect};
 
 use crate::tui::app::browse::pane::View;
 use crate::tui::app::dialogs::keys::dialog_action;
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::{layout, App, Focus};
 
 /// Rows a wheel notch scrolls.
@@ -20,8 +20,8 @@ pub(crate) fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
     let (x, y) = (ev.column, ev.row);
     if !app.dialogs.is_empty() {
         let action = match ev.kind {
-            MouseEventKind::ScrollUp => Action::Up,
-            MouseEventKind::ScrollDown => Action::Down,
+            MouseEventKind::ScrollUp => Verb::Up,
+            MouseEventKind::ScrollDown => Verb::Down,
             _ => return Vec::new(),
         };
         let mut effects = Vec::new();
@@ -34,9 +34,9 @@ pub(crate) fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
         return Vec::new();
     };
     let target = if contains(areas.left, x, y) {
-        Some((Focus::Pane(Side::Left), areas.left))
+        Some((Focus::Pane(PaneSide::Left), areas.left))
     } else if contains(areas.right, x, y) {
-        Some((Focus::Pane(Side::Right), areas.right))
+        Some((Focus::Pane(PaneSide::Right), areas.right))
     } else if contains(areas.transfers, x, y) {
         Some((Focus::Transfers, areas.transfers))
     } else {
@@ -59,9 +59,9 @@ pub(crate) fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
                     if Some(index) == current {
                         // A click on the selected row opens it, like Enter.
                         if matches!(app.pane(side).view, View::Tree(_)) {
-                            app.tree_action(side, Action::Open)
+                            app.tree_action(side, Verb::Open)
                         } else {
-                            app.buckets_action(side, Action::Open)
+                            app.buckets_action(side, Verb::Open)
                         }
                     } else {
                         app.select_row(side, index);
@@ -81,9 +81,9 @@ pub(crate) fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
         }
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
             let action = if ev.kind == MouseEventKind::ScrollUp {
-                Action::Up
+                Verb::Up
             } else {
-                Action::Down
+                Verb::Down
             };
             for _ in 0..WHEEL_ROWS {
                 match focus {
@@ -100,7 +100,7 @@ pub(crate) fn mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
 }
 
 /// A pane's first visible row and cursor row.
-pub(crate) fn list_position(app: &App, side: Side) -> (usize, Option<usize>) {
+pub(crate) fn list_position(app: &App, side: PaneSide) -> (usize, Option<usize>) {
     let pane = app.pane(side);
     match &pane.view {
         View::Tree(t) => {

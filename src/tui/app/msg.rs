@@ -18,31 +18,33 @@ use crate::s3::model::{BucketInfo, BucketStatus, ListPage, PageToken, Replicatio
 /// id is no longer awaited (refreshed, cancelled, bucket switched) are dropped.
 pub type RequestId = u64;
 
+/// The left (source) or right (destination) pane; the CLI's `cli::Side` names
+/// a connection's role instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
+pub enum PaneSide {
     Left,
     Right,
 }
 
-impl Side {
+impl PaneSide {
     pub fn index(self) -> usize {
         match self {
-            Side::Left => 0,
-            Side::Right => 1,
+            PaneSide::Left => 0,
+            PaneSide::Right => 1,
         }
     }
 
-    pub fn other(self) -> Side {
+    pub fn other(self) -> PaneSide {
         match self {
-            Side::Left => Side::Right,
-            Side::Right => Side::Left,
+            PaneSide::Left => PaneSide::Right,
+            PaneSide::Right => PaneSide::Left,
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Side::Left => "SOURCE",
-            Side::Right => "DESTINATION",
+            PaneSide::Left => "SOURCE",
+            PaneSide::Right => "DESTINATION",
         }
     }
 }

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use super::browse::pane::View;
 use super::dialogs::Dialog;
 use super::input::InputOutcome;
-use super::keymap::{Action, Context};
+use super::keymap::{Context, Verb};
 use super::msg::{Effect, Msg};
 use super::{
     batch, browse, compare, dialogs, mouse, preview, transfers, App, Focus, ERROR_TTL_MS,
@@ -97,13 +97,13 @@ fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match action {
-        Action::Quit => app.request_quit(),
-        Action::Help => {
+        Verb::Quit => app.request_quit(),
+        Verb::Help => {
             app.dialogs.push(Dialog::Help { scroll: 0 });
             Vec::new()
         }
-        Action::FocusNext | Action::FocusPrev => {
-            app.cycle_focus(action == Action::FocusNext);
+        Verb::FocusNext | Verb::FocusPrev => {
+            app.cycle_focus(action == Verb::FocusNext);
             Vec::new()
         }
         _ => match (app.focus, ctx) {

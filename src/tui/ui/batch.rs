@@ -8,7 +8,7 @@ use ratatui::Frame;
 use super::dialogs::{frame_dialog, input_line, key_hint};
 use super::{fmt, theme};
 use crate::tui::app::batch::{BatchField, BatchForm};
-use crate::tui::app::{Action, App};
+use crate::tui::app::{App, Verb};
 
 /// The form's fields, what the job will do, and its refusals.
 pub(super) fn draw(frame: &mut Frame, app: &App, f: &BatchForm, screen: Rect) {
@@ -25,9 +25,9 @@ pub(super) fn draw(frame: &mut Frame, app: &App, f: &BatchForm, screen: Rect) {
     let footer = key_hint(
         app,
         &[
-            (Action::Confirm, "next / submit"),
-            (Action::FocusNext, "switch field"),
-            (Action::Close, "cancel"),
+            (Verb::Confirm, "next / submit"),
+            (Verb::FocusNext, "switch field"),
+            (Verb::Close, "cancel"),
         ],
     );
     let label = |text: &str| Span::styled(format!("{text:<13}"), theme::title());

@@ -15,9 +15,9 @@ use crate::tui::app::browse::marks::{MarkKind, MarkSize};
 use crate::tui::app::browse::pane::{BucketList, Pane, View};
 use crate::tui::app::browse::tree::{ListingId, Row, RowItem, RowKey, Tree};
 use crate::tui::app::compare::CompareMode;
-use crate::tui::app::{App, Focus, Side};
+use crate::tui::app::{App, Focus, PaneSide};
 
-pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
+pub fn draw(frame: &mut Frame, app: &App, side: PaneSide, area: Rect) {
     let pane = app.pane(side);
     let focused = app.focus == Focus::Pane(side);
     let block = block(app, pane, focused, area.width);

@@ -8,12 +8,12 @@ use super::{fmt, spinner, theme};
 use crate::tui::app::browse::pane::{Pane, View};
 use crate::tui::app::browse::tree::RowItem;
 use crate::tui::app::compare::{CompareMode, Marker};
-use crate::tui::app::{App, Side};
+use crate::tui::app::{App, PaneSide};
 
 /// The comparison, when one is on and this pane shows its bucket.
 pub(super) fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a CompareMode> {
     let c = app.compare.as_ref()?;
-    let root = if pane.side == Side::Left {
+    let root = if pane.side == PaneSide::Left {
         &c.left
     } else {
         &c.right
@@ -24,7 +24,7 @@ pub(super) fn compare_for<'a>(app: &'a App, pane: &Pane) -> Option<&'a CompareMo
 /// The comparison's state in a pane's title, at its right.
 pub(super) fn title(app: &App, pane: &Pane, c: &CompareMode, width: u16) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    let root = if pane.side == Side::Left {
+    let root = if pane.side == PaneSide::Left {
         &c.left
     } else {
         &c.right
@@ -56,7 +56,12 @@ pub(super) fn title(app: &App, pane: &Pane, c: &CompareMode, width: u16) -> Vec<
 }
 
 /// A row's marker column.
-pub(super) fn marker(c: &CompareMode, side: Side, bucket: &str, item: &RowItem) -> Span<'static> {
+pub(super) fn marker(
+    c: &CompareMode,
+    side: PaneSide,
+    bucket: &str,
+    item: &RowItem,
+) -> Span<'static> {
     let (symbol, style) = match c.marker(side, bucket, item) {
         Some(m @ Marker::OnlyHere) => (m.symbol(), theme::ok()),
         Some(m @ Marker::Different) => (m.symbol(), theme::warn()),

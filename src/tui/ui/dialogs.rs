@@ -15,7 +15,7 @@ use crate::tui::app::dialogs::{
 };
 use crate::tui::app::input::TextInput;
 use crate::tui::app::layout::centered;
-use crate::tui::app::{Action, App};
+use crate::tui::app::{App, Verb};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
     match dialog {
@@ -49,7 +49,7 @@ pub(super) fn frame_dialog(
     inner
 }
 
-pub(super) fn key_hint(app: &App, pairs: &[(Action, &str)]) -> Line<'static> {
+pub(super) fn key_hint(app: &App, pairs: &[(Verb, &str)]) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (i, (a, label)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -71,7 +71,7 @@ fn help(frame: &mut Frame, app: &App, scroll: usize, screen: Rect) {
         w,
         h,
         Line::styled(" Help — keys from your config ", theme::title()),
-        key_hint(app, &[(Action::Up, "scroll"), (Action::Close, "close")]),
+        key_hint(app, &[(Verb::Up, "scroll"), (Verb::Close, "close")]),
     );
     let mut lines = Vec::new();
     for (title, rows) in app.keymap.help() {
@@ -120,7 +120,7 @@ fn confirm(frame: &mut Frame, app: &App, title: &str, lines: &[String], screen: 
         w.min(screen.width),
         h,
         Line::styled(format!(" {title} "), theme::title()),
-        key_hint(app, &[(Action::Yes, "yes"), (Action::No, "no")]),
+        key_hint(app, &[(Verb::Yes, "yes"), (Verb::No, "no")]),
     );
     let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
@@ -286,9 +286,9 @@ fn status(frame: &mut Frame, app: &App, d: &StatusDialog, screen: Rect) {
         key_hint(
             app,
             &[
-                (Action::ReplicationSummary, "per-object replication"),
-                (Action::Refresh, "reload"),
-                (Action::Close, "close"),
+                (Verb::ReplicationSummary, "per-object replication"),
+                (Verb::Refresh, "reload"),
+                (Verb::Close, "close"),
             ],
         ),
     );
@@ -315,7 +315,7 @@ fn status(frame: &mut Frame, app: &App, d: &StatusDialog, screen: Rect) {
             Span::styled(
                 format!(
                     "  press {} to check each object's replication status",
-                    app.keymap.first_key(Action::ReplicationSummary)
+                    app.keymap.first_key(Verb::ReplicationSummary)
                 ),
                 theme::dim(),
             ),
@@ -385,10 +385,10 @@ fn job_details(frame: &mut Frame, app: &App, d: &JobDetails, screen: Rect) {
         key_hint(
             app,
             &[
-                (Action::Pause, "pause/resume"),
-                (Action::CancelJob, "cancel"),
-                (Action::RetryFailed, "retry failed"),
-                (Action::Close, "close"),
+                (Verb::Pause, "pause/resume"),
+                (Verb::CancelJob, "cancel"),
+                (Verb::RetryFailed, "retry failed"),
+                (Verb::Close, "close"),
             ],
         ),
     );
@@ -471,10 +471,7 @@ fn connection(frame: &mut Frame, app: &App, c: &ConnectionPicker, screen: Rect) 
             format!(" Connection of the {} pane ", c.side.label().to_lowercase()),
             theme::title(),
         ),
-        key_hint(
-            app,
-            &[(Action::Confirm, "choose"), (Action::Close, "cancel")],
-        ),
+        key_hint(app, &[(Verb::Confirm, "choose"), (Verb::Close, "cancel")]),
     );
     let current = &app.pane(c.side).conn;
     let other = &app.pane(c.side.other()).conn;

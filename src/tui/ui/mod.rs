@@ -19,7 +19,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::tui::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use crate::tui::app::{App, Side};
+use crate::tui::app::{App, PaneSide};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -46,8 +46,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     };
-    browse::draw(frame, app, Side::Left, areas.left);
-    browse::draw(frame, app, Side::Right, areas.right);
+    browse::draw(frame, app, PaneSide::Left, areas.left);
+    browse::draw(frame, app, PaneSide::Right, areas.right);
     transfers::draw(frame, app, areas.transfers);
     status_bar::draw_status(frame, app, areas.status);
     status_bar::draw_hints(frame, app, areas.hints);

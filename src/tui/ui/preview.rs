@@ -10,7 +10,7 @@ use super::dialogs::{frame_dialog, input_line, key_hint};
 use super::{fmt, spinner, theme};
 use crate::plan::model::Action as PlanAction;
 use crate::tui::app::preview::{policy_text, PreviewDialog, PreviewField};
-use crate::tui::app::{Action, App};
+use crate::tui::app::{App, Verb};
 
 /// The plan of a copy or move before it is queued, with its settings.
 pub(super) fn draw(frame: &mut Frame, app: &App, p: &PreviewDialog, screen: Rect) {
@@ -34,16 +34,16 @@ pub(super) fn draw(frame: &mut Frame, app: &App, p: &PreviewDialog, screen: Rect
     // Offered only for a complete plan Batch Operations can express.
     let batch_target = crate::tui::app::batch::expressible(p).ok();
     let mut keys = vec![
-        (Action::Confirm, "queue"),
-        (Action::EditDestination, "destination"),
-        (Action::EditRewrite, "rewrite"),
-        (Action::TogglePolicy, "on existing"),
-        (Action::ToggleSse, "encryption"),
+        (Verb::Confirm, "queue"),
+        (Verb::EditDestination, "destination"),
+        (Verb::EditRewrite, "rewrite"),
+        (Verb::TogglePolicy, "on existing"),
+        (Verb::ToggleSse, "encryption"),
     ];
     if batch_target.is_some() && !app.read_only {
-        keys.push((Action::Batch, "S3 Batch Operations"));
+        keys.push((Verb::Batch, "S3 Batch Operations"));
     }
-    keys.push((Action::Close, "cancel"));
+    keys.push((Verb::Close, "cancel"));
     let footer = key_hint(app, &keys);
     let inner = frame_dialog(frame, screen, w, h, title, footer);
     let head = head_lines(app, p, inner.width, batch_target.as_deref());
@@ -135,7 +135,7 @@ fn head_lines(
     if let (Some(target), false) = (batch_target, app.read_only) {
         let mut text = format!(
             "{} run on S3 Batch Operations · {} objects · TargetKeyPrefix {target:?}",
-            app.keymap.first_key(Action::Batch),
+            app.keymap.first_key(Verb::Batch),
             fmt::count(p.batch.objects)
         );
         if p.batch.excluded > 0 {

@@ -6,7 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme;
-use crate::tui::app::{Action, App, Context};
+use crate::tui::app::{App, Context, Verb};
 
 pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
@@ -29,72 +29,72 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// In compare mode the bucket pane's hints are about comparing.
-const COMPARE_HINTS: &[(Action, &str)] = &[
-    (Action::FocusNext, "focus"),
-    (Action::MarkDifferences, "mark differences"),
-    (Action::Mark, "mark"),
-    (Action::Copy, "copy"),
-    (Action::Compare, "end compare"),
-    (Action::Help, "help"),
-    (Action::Quit, "quit"),
+const COMPARE_HINTS: &[(Verb, &str)] = &[
+    (Verb::FocusNext, "focus"),
+    (Verb::MarkDifferences, "mark differences"),
+    (Verb::Mark, "mark"),
+    (Verb::Copy, "copy"),
+    (Verb::Compare, "end compare"),
+    (Verb::Help, "help"),
+    (Verb::Quit, "quit"),
 ];
 
 /// The most useful actions of each context, in the order shown.
-fn hint_actions(ctx: Context) -> &'static [(Action, &'static str)] {
+fn hint_actions(ctx: Context) -> &'static [(Verb, &'static str)] {
     match ctx {
         Context::Tree => &[
-            (Action::FocusNext, "focus"),
-            (Action::Mark, "mark"),
-            (Action::Copy, "copy"),
-            (Action::Move, "move"),
-            (Action::Status, "status"),
-            (Action::Filter, "filter"),
-            (Action::Versions, "versions"),
-            (Action::Connection, "connection"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
+            (Verb::FocusNext, "focus"),
+            (Verb::Mark, "mark"),
+            (Verb::Copy, "copy"),
+            (Verb::Move, "move"),
+            (Verb::Status, "status"),
+            (Verb::Filter, "filter"),
+            (Verb::Versions, "versions"),
+            (Verb::Connection, "connection"),
+            (Verb::Help, "help"),
+            (Verb::Quit, "quit"),
         ],
         Context::Buckets => &[
-            (Action::FocusNext, "focus"),
-            (Action::Open, "open"),
-            (Action::Connection, "connection"),
-            (Action::Refresh, "refresh"),
-            (Action::Help, "help"),
+            (Verb::FocusNext, "focus"),
+            (Verb::Open, "open"),
+            (Verb::Connection, "connection"),
+            (Verb::Refresh, "refresh"),
+            (Verb::Help, "help"),
         ],
         Context::Transfers => &[
-            (Action::FocusNext, "focus"),
-            (Action::Pause, "pause/resume"),
-            (Action::CancelJob, "cancel"),
-            (Action::Open, "details"),
-            (Action::RetryFailed, "retry failed"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
+            (Verb::FocusNext, "focus"),
+            (Verb::Pause, "pause/resume"),
+            (Verb::CancelJob, "cancel"),
+            (Verb::Open, "details"),
+            (Verb::RetryFailed, "retry failed"),
+            (Verb::Help, "help"),
+            (Verb::Quit, "quit"),
         ],
         Context::Preview => &[
-            (Action::Confirm, "queue"),
-            (Action::EditDestination, "destination"),
-            (Action::EditRewrite, "rewrite"),
-            (Action::TogglePolicy, "on existing"),
-            (Action::Close, "cancel"),
+            (Verb::Confirm, "queue"),
+            (Verb::EditDestination, "destination"),
+            (Verb::EditRewrite, "rewrite"),
+            (Verb::TogglePolicy, "on existing"),
+            (Verb::Close, "cancel"),
         ],
         Context::Status => &[
-            (Action::ReplicationSummary, "per-object replication"),
-            (Action::Close, "close"),
+            (Verb::ReplicationSummary, "per-object replication"),
+            (Verb::Close, "close"),
         ],
         Context::JobDetails => &[
-            (Action::Pause, "pause/resume"),
-            (Action::CancelJob, "cancel"),
-            (Action::RetryFailed, "retry failed"),
-            (Action::Close, "close"),
+            (Verb::Pause, "pause/resume"),
+            (Verb::CancelJob, "cancel"),
+            (Verb::RetryFailed, "retry failed"),
+            (Verb::Close, "close"),
         ],
-        Context::Connection => &[(Action::Confirm, "choose"), (Action::Close, "cancel")],
-        Context::Confirm => &[(Action::Yes, "yes"), (Action::No, "no")],
+        Context::Connection => &[(Verb::Confirm, "choose"), (Verb::Close, "cancel")],
+        Context::Confirm => &[(Verb::Yes, "yes"), (Verb::No, "no")],
         Context::BatchForm => &[
-            (Action::Confirm, "next / submit"),
-            (Action::FocusNext, "switch field"),
-            (Action::Close, "cancel"),
+            (Verb::Confirm, "next / submit"),
+            (Verb::FocusNext, "switch field"),
+            (Verb::Close, "cancel"),
         ],
-        Context::Help => &[(Action::Close, "close")],
+        Context::Help => &[(Verb::Close, "close")],
     }
 }
 

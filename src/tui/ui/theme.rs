@@ -3,7 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::engine::model::JobState;
-use crate::plan::model::Action;
+use crate::plan::model::Action as PlanAction;
 
 pub fn border(focused: bool) -> Style {
     if focused {
@@ -63,11 +63,11 @@ pub fn job_state(s: JobState) -> Style {
     }
 }
 
-pub fn plan_action(a: Action) -> Style {
+pub fn plan_action(a: PlanAction) -> Style {
     match a {
-        Action::Copy => ok(),
-        Action::Overwrite => warn(),
-        Action::Skip => dim(),
-        Action::Conflict | Action::Delete => error(),
+        PlanAction::Copy => ok(),
+        PlanAction::Overwrite => warn(),
+        PlanAction::Skip => dim(),
+        PlanAction::Conflict | PlanAction::Delete => error(),
     }
 }

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::{fmt, theme};
 use crate::engine::model::{JobSnapshot, JobState};
-use crate::tui::app::batch::BatchJob;
+use crate::tui::app::batch::BatchRow;
 use crate::tui::app::layout::{self, CHART_WIDTH};
 use crate::tui::app::transfers::throughput::{eta_secs, job_eta};
 use crate::tui::app::{App, Focus};
@@ -242,7 +242,7 @@ fn batch_state(status: &str) -> JobState {
 }
 
 /// A Batch Operations job: its remote status and task counts, as last polled.
-fn batch_cell(b: &BatchJob, c: Col, route_w: u16) -> Cell<'static> {
+fn batch_cell(b: &BatchRow, c: Col, route_w: u16) -> Cell<'static> {
     let status = match &b.remote {
         Some(Ok(s)) => Some(s),
         _ => None,
@@ -325,9 +325,9 @@ fn draw_jobs(frame: &mut Frame, app: &App, area: Rect, focused: bool) {
     if t.is_empty() {
         let hint = format!(
             "no jobs yet — {} marks, {} copies, {} moves",
-            app.keymap.first_key(crate::tui::app::Action::Mark),
-            app.keymap.first_key(crate::tui::app::Action::Copy),
-            app.keymap.first_key(crate::tui::app::Action::Move)
+            app.keymap.first_key(crate::tui::app::Verb::Mark),
+            app.keymap.first_key(crate::tui::app::Verb::Copy),
+            app.keymap.first_key(crate::tui::app::Verb::Move)
         );
         frame.render_widget(Paragraph::new(Span::styled(hint, theme::dim())), area);
         return;

@@ -6,7 +6,7 @@ use crate::tui::app::batch::{self};
 use crate::tui::app::dialogs::keys::close_all;
 use crate::tui::app::dialogs::Dialog;
 use crate::tui::app::input::InputOutcome;
-use crate::tui::app::keymap::{Action, Context};
+use crate::tui::app::keymap::{Context, Verb};
 use crate::tui::app::msg::Effect;
 use crate::tui::app::App;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -50,15 +50,15 @@ pub(crate) fn batch_form_key(app: &mut App, ev: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match action {
-        Some(Action::Close) => {
+        Some(Verb::Close) => {
             app.dialogs.pop();
             Vec::new()
         }
-        Some(Action::FocusNext | Action::FocusPrev) => {
+        Some(Verb::FocusNext | Verb::FocusPrev) => {
             form.switch_field();
             Vec::new()
         }
-        Some(Action::Confirm) => batch_form_submit(app),
+        Some(Verb::Confirm) => batch_form_submit(app),
         _ => {
             match form.input_mut().handle(ev) {
                 InputOutcome::Submit => return batch_form_submit(app),
@@ -114,12 +114,12 @@ pub(crate) fn submit_batch(
 impl App {
     /// Keys on a Batch Operations row: the job runs in S3, so only its details
     /// are shown here.
-    pub(crate) fn batch_row_action(&mut self, id: i64, action: Action) -> Vec<Effect> {
+    pub(crate) fn batch_row_action(&mut self, id: i64, action: Verb) -> Vec<Effect> {
         let Some(b) = self.transfers.batches.iter().find(|b| b.id == id) else {
             return Vec::new();
         };
         match action {
-            Action::Open => {
+            Verb::Open => {
                 let mut parts = vec![format!(
                     "batch {id}: Batch Operations job {} in {}",
                     b.record.remote_id, b.record.region
@@ -145,7 +145,7 @@ impl App {
                 ));
                 self.set_info(parts.join(" · "));
             }
-            Action::Pause | Action::CancelJob | Action::RetryFailed => {
+            Verb::Pause | Verb::CancelJob | Verb::RetryFailed => {
                 self.set_info(format!(
                     "batch {id} runs in S3 Batch Operations: change or cancel it in S3; `s3ferry batch status {id}` follows it"
                 ));

@@ -249,9 +249,10 @@ impl BatchForm {
     }
 }
 
-/// A Batch Operations job in the transfers panel.
+/// A Batch Operations job as a row of the transfers panel (an engine job is
+/// a `JobSnapshot`; the S3 Batch Operations calls live in `crate::batch`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct BatchJob {
+pub struct BatchRow {
     /// The local number (`s3ferry batch status N`).
     pub id: i64,
     pub record: BatchRecord,
@@ -267,10 +268,10 @@ pub struct BatchJob {
     pub move_error: Option<String>,
 }
 
-impl BatchJob {
+impl BatchRow {
     /// A job not polled yet.
-    pub fn new(id: i64, record: BatchRecord) -> BatchJob {
-        BatchJob {
+    pub fn new(id: i64, record: BatchRecord) -> BatchRow {
+        BatchRow {
             id,
             record,
             move_job: None,
@@ -281,10 +282,10 @@ impl BatchJob {
         }
     }
 
-    pub fn from_listing(l: BatchListing) -> BatchJob {
-        BatchJob {
+    pub fn from_listing(l: BatchListing) -> BatchRow {
+        BatchRow {
             move_job: l.move_job,
-            ..BatchJob::new(l.id, l.record)
+            ..BatchRow::new(l.id, l.record)
         }
     }
 

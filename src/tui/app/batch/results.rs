@@ -5,7 +5,7 @@ use crate::batch::control::JobStatus;
 use crate::batch::finish::MoveStarted;
 use crate::batch::submit::Submitted;
 use crate::journal::BatchListing;
-use crate::tui::app::batch::BatchJob;
+use crate::tui::app::batch::BatchRow;
 use crate::tui::app::msg::Effect;
 use crate::tui::app::App;
 
@@ -32,7 +32,7 @@ pub(crate) fn batch_submitted(
             }
             app.set_info(text);
             let id = done.id;
-            app.transfers.put_batch(BatchJob::new(id, done.record));
+            app.transfers.put_batch(BatchRow::new(id, done.record));
             app.clamp_views();
             poll_batch(app, id)
         }

@@ -2,15 +2,15 @@
 
 use crate::tui::app::browse::pane::{Pane, View};
 use crate::tui::app::browse::tree::scroll_to;
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::Side;
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::PaneSide;
 use crate::tui::app::navigation::nav_target;
 use crate::tui::app::App;
 
 impl App {
     pub(crate) fn move_tree_cursor(
         &mut self,
-        side: Side,
+        side: PaneSide,
         target: impl FnOnce(usize, usize) -> Option<usize>,
     ) {
         let height = self.pane_height(side);
@@ -34,7 +34,7 @@ impl App {
 
     pub(crate) fn move_bucket_cursor(
         &mut self,
-        side: Side,
+        side: PaneSide,
         target: impl FnOnce(usize, usize) -> Option<usize>,
     ) {
         let height = self.pane_height(side);
@@ -49,7 +49,7 @@ impl App {
     }
 
     /// Moves the focused list's cursor by a navigation action or to a row.
-    pub(crate) fn navigate(&mut self, side: Side, action: Action) {
+    pub(crate) fn navigate(&mut self, side: PaneSide, action: Verb) {
         let height = self.pane_height(side);
         let tree = matches!(self.pane(side).view, View::Tree(_));
         if tree {
@@ -59,7 +59,7 @@ impl App {
         }
     }
 
-    pub(crate) fn select_row(&mut self, side: Side, index: usize) {
+    pub(crate) fn select_row(&mut self, side: PaneSide, index: usize) {
         if matches!(self.pane(side).view, View::Tree(_)) {
             self.move_tree_cursor(side, |_, len| (index < len).then_some(index));
         } else {
@@ -69,7 +69,7 @@ impl App {
 
     /// Keeps every cursor visible after a resize or a list change.
     pub(crate) fn clamp_views(&mut self) {
-        for side in [Side::Left, Side::Right] {
+        for side in [PaneSide::Left, PaneSide::Right] {
             let height = self.pane_height(side);
             let Pane { view, filter, .. } = self.pane_mut(side);
             match view {

@@ -9,8 +9,8 @@ use crate::tui::app::browse::pane::{Pane, View};
 use crate::tui::app::browse::tree::{ListingId, RowItem, RowKey};
 use crate::tui::app::dialogs::{ConnectionPicker, Dialog, StatusDialog, SummarySlot};
 use crate::tui::app::input::{InputOutcome, TextInput};
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::{Effect, Side, SizeCount};
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::{Effect, PaneSide, SizeCount};
 use crate::tui::app::navigation::is_nav;
 use crate::tui::app::{App, Pending};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -61,7 +61,7 @@ pub(crate) fn bucket_filter_char(ev: &KeyEvent) -> Option<char> {
 
 /// Keys while a pane's filter is typed: the list narrows as you type;
 /// navigation keys the field does not use still move the cursor.
-pub(crate) fn filter_key(app: &mut App, side: Side, ev: &KeyEvent) -> InputOutcome {
+pub(crate) fn filter_key(app: &mut App, side: PaneSide, ev: &KeyEvent) -> InputOutcome {
     let pane = app.pane_mut(side);
     let Some(input) = pane.filter_input.as_mut() else {
         return InputOutcome::Ignored;
@@ -96,39 +96,39 @@ pub(crate) fn filter_key(app: &mut App, side: Side, ev: &KeyEvent) -> InputOutco
 }
 
 impl App {
-    pub(crate) fn tree_action(&mut self, side: Side, action: Action) -> Vec<Effect> {
+    pub(crate) fn tree_action(&mut self, side: PaneSide, action: Verb) -> Vec<Effect> {
         if is_nav(action) {
             self.navigate(side, action);
             return Vec::new();
         }
         match action {
-            Action::Open => self.tree_open(side),
-            Action::Back => self.tree_back(side),
-            Action::Mark => self.mark(side),
-            Action::ClearMarks => {
+            Verb::Open => self.tree_open(side),
+            Verb::Back => self.tree_back(side),
+            Verb::Mark => self.mark(side),
+            Verb::ClearMarks => {
                 let n = self.pane(side).marks.len();
                 let effects = self.clear_marks(side);
                 self.set_info(format!("cleared {n} mark(s)"));
                 effects
             }
-            Action::Copy => self.open_preview(JobKind::Copy),
-            Action::Move => self.open_preview(JobKind::Move),
-            Action::Compare => self.toggle_compare(),
-            Action::MarkDifferences => self.mark_differences(),
-            Action::Status => self.open_status(side),
-            Action::Filter => {
+            Verb::Copy => self.open_preview(JobKind::Copy),
+            Verb::Move => self.open_preview(JobKind::Move),
+            Verb::Compare => self.toggle_compare(),
+            Verb::MarkDifferences => self.mark_differences(),
+            Verb::Status => self.open_status(side),
+            Verb::Filter => {
                 let text = self.pane(side).filter.clone();
                 self.pane_mut(side).filter_input = Some(TextInput::new(text));
                 Vec::new()
             }
-            Action::Refresh => self.refresh_tree(side),
-            Action::Versions => self.toggle_versions(side),
-            Action::Connection => self.open_connection_picker(side),
-            Action::Buckets => {
+            Verb::Refresh => self.refresh_tree(side),
+            Verb::Versions => self.toggle_versions(side),
+            Verb::Connection => self.open_connection_picker(side),
+            Verb::Buckets => {
                 let current = self.pane(side).bucket().map(str::to_string);
                 self.show_buckets(side, current)
             }
-            Action::Close => {
+            Verb::Close => {
                 let pane = self.pane_mut(side);
                 if !pane.filter.is_empty() {
                     pane.filter.clear();
@@ -142,13 +142,13 @@ impl App {
         }
     }
 
-    pub(crate) fn buckets_action(&mut self, side: Side, action: Action) -> Vec<Effect> {
+    pub(crate) fn buckets_action(&mut self, side: PaneSide, action: Verb) -> Vec<Effect> {
         if is_nav(action) {
             self.navigate(side, action);
             return Vec::new();
         }
         match action {
-            Action::Open => {
+            Verb::Open => {
                 let pane = self.pane(side);
                 let View::Buckets(list) = &pane.view else {
                     return Vec::new();
@@ -164,14 +164,14 @@ impl App {
                 effects.extend(self.ensure_loaded());
                 effects
             }
-            Action::Filter => {
+            Verb::Filter => {
                 let text = self.pane(side).filter.clone();
                 self.pane_mut(side).filter_input = Some(TextInput::new(text));
                 Vec::new()
             }
-            Action::Refresh => self.show_buckets(side, None),
-            Action::Connection => self.open_connection_picker(side),
-            Action::Close => {
+            Verb::Refresh => self.show_buckets(side, None),
+            Verb::Connection => self.open_connection_picker(side),
+            Verb::Close => {
                 self.pane_mut(side).filter.clear();
                 self.clamp_views();
                 Vec::new()
@@ -180,7 +180,7 @@ impl App {
         }
     }
 
-    pub(crate) fn tree_open(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn tree_open(&mut self, side: PaneSide) -> Vec<Effect> {
         let Some(row) = cursor_row(self.pane(side)) else {
             return Vec::new();
         };
@@ -214,7 +214,7 @@ impl App {
     }
 
     /// Puts an object's details in the status line.
-    pub(crate) fn describe_object(&mut self, side: Side, key: &str, version: Option<&str>) {
+    pub(crate) fn describe_object(&mut self, side: PaneSide, key: &str, version: Option<&str>) {
         let Some(tree) = self.pane(side).tree() else {
             return;
         };
@@ -250,7 +250,7 @@ impl App {
         self.set_info(parts.join(" · "));
     }
 
-    pub(crate) fn tree_back(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn tree_back(&mut self, side: PaneSide) -> Vec<Effect> {
         let Some(row) = cursor_row(self.pane(side)) else {
             let current = self.pane(side).bucket().map(str::to_string);
             return self.show_buckets(side, current);
@@ -291,7 +291,7 @@ impl App {
         effects
     }
 
-    pub(crate) fn toggle_versions(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn toggle_versions(&mut self, side: PaneSide) -> Vec<Effect> {
         let Some(row) = cursor_row(self.pane(side)) else {
             return Vec::new();
         };
@@ -310,13 +310,13 @@ impl App {
         Vec::new()
     }
 
-    pub(crate) fn refresh_tree(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn refresh_tree(&mut self, side: PaneSide) -> Vec<Effect> {
         self.set_info("refreshing");
         self.reload_tree(side)
     }
 
-    pub(crate) fn mark(&mut self, side: Side) -> Vec<Effect> {
-        if side == Side::Right {
+    pub(crate) fn mark(&mut self, side: PaneSide) -> Vec<Effect> {
+        if side == PaneSide::Right {
             self.set_error(
                 "marks are made in the source (left) pane; the right pane is the destination",
             );
@@ -388,11 +388,11 @@ impl App {
                 }
             }
         }
-        self.navigate(side, Action::Down);
+        self.navigate(side, Verb::Down);
         effects
     }
 
-    pub(crate) fn open_status(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn open_status(&mut self, side: PaneSide) -> Vec<Effect> {
         let Some(bucket) = self.pane(side).bucket().map(str::to_string) else {
             return Vec::new();
         };
@@ -407,7 +407,7 @@ impl App {
         self.load_status(side)
     }
 
-    pub(crate) fn open_connection_picker(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn open_connection_picker(&mut self, side: PaneSide) -> Vec<Effect> {
         let names: Vec<String> = self
             .named_connections
             .iter()

@@ -5,12 +5,12 @@ use crate::config::ConnectionSettings;
 use crate::location::parent_prefix;
 use crate::tui::app::browse::pane::{BucketList, View};
 use crate::tui::app::browse::tree::{ListingId, RowKey, Tree};
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::{App, Pending};
 
 impl App {
     /// Cancels prefix counts of marks that are going away.
-    pub(crate) fn clear_marks(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn clear_marks(&mut self, side: PaneSide) -> Vec<Effect> {
         let pane = self.pane_mut(side);
         let requests = pane.marks.counting_requests();
         pane.marks.clear();
@@ -21,7 +21,7 @@ impl App {
     }
 
     /// Shows the pane's bucket list, loading it; `select` puts the cursor on a name.
-    pub(crate) fn show_buckets(&mut self, side: Side, select: Option<String>) -> Vec<Effect> {
+    pub(crate) fn show_buckets(&mut self, side: PaneSide, select: Option<String>) -> Vec<Effect> {
         let mut effects = self.clear_marks(side);
         let request = self.request(Pending::Buckets(side));
         let pane = self.pane_mut(side);
@@ -53,7 +53,12 @@ impl App {
     /// Opens `bucket` rooted at `prefix`. A prefix that is not dir-like
     /// (`s3://b/photos`) is taken as the folder `photos/`, shown expanded
     /// within its parent.
-    pub(crate) fn open_bucket(&mut self, side: Side, bucket: &str, prefix: &str) -> Vec<Effect> {
+    pub(crate) fn open_bucket(
+        &mut self,
+        side: PaneSide,
+        bucket: &str,
+        prefix: &str,
+    ) -> Vec<Effect> {
         let same_bucket = self.pane(side).bucket() == Some(bucket);
         let mut effects = if same_bucket {
             Vec::new()
@@ -82,7 +87,7 @@ impl App {
         effects
     }
 
-    pub(crate) fn load_status(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn load_status(&mut self, side: PaneSide) -> Vec<Effect> {
         let Some(bucket) = self.pane(side).bucket().map(str::to_string) else {
             return Vec::new();
         };
@@ -100,7 +105,7 @@ impl App {
 
     pub(crate) fn switch_connection(
         &mut self,
-        side: Side,
+        side: PaneSide,
         conn: ConnectionSettings,
     ) -> Vec<Effect> {
         let mut effects = self.clear_marks(side);
@@ -124,7 +129,7 @@ impl App {
     /// and prefixes expanded while their parent was being (re)loaded.
     pub(crate) fn ensure_loaded(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
-        for side in [Side::Left, Side::Right] {
+        for side in [PaneSide::Left, PaneSide::Right] {
             let missing: Vec<ListingId> = {
                 let pane = self.pane(side);
                 let Some(tree) = pane.tree() else { continue };
@@ -151,7 +156,12 @@ impl App {
         effects
     }
 
-    pub(crate) fn load_listing(&mut self, side: Side, id: &ListingId, more: bool) -> Vec<Effect> {
+    pub(crate) fn load_listing(
+        &mut self,
+        side: PaneSide,
+        id: &ListingId,
+        more: bool,
+    ) -> Vec<Effect> {
         let request = self.request(Pending::List(side, id.clone()));
         let conn = self.pane(side).conn.clone();
         let Some(tree) = self.pane_mut(side).tree_mut() else {
@@ -168,7 +178,7 @@ impl App {
     }
 
     /// Lists the tree afresh, keeping what is expanded.
-    pub(crate) fn reload_tree(&mut self, side: Side) -> Vec<Effect> {
+    pub(crate) fn reload_tree(&mut self, side: PaneSide) -> Vec<Effect> {
         if let Some(t) = self.pane_mut(side).tree_mut() {
             // Dropped listings reload as they become visible (see ensure_loaded).
             t.clear_listings();

@@ -6,7 +6,7 @@ use crate::s3::model::BucketInfo;
 use crate::tui::app::browse::marks::Marks;
 use crate::tui::app::browse::tree::{ParentRef, Row, Tree};
 use crate::tui::app::input::TextInput;
-use crate::tui::app::msg::{RequestId, Side};
+use crate::tui::app::msg::{PaneSide, RequestId};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BucketList {
@@ -38,7 +38,7 @@ pub enum View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pane {
-    pub side: Side,
+    pub side: PaneSide,
     pub conn: ConnectionSettings,
     pub view: View,
     pub marks: Marks,
@@ -51,7 +51,7 @@ pub struct Pane {
 }
 
 impl Pane {
-    pub fn new(side: Side, conn: ConnectionSettings) -> Pane {
+    pub fn new(side: PaneSide, conn: ConnectionSettings) -> Pane {
         Pane {
             side,
             conn,

@@ -5,8 +5,8 @@ use crate::location::Location;
 use crate::tui::app::browse::marks::MarkSize;
 use crate::tui::app::browse::pane::Pane;
 use crate::tui::app::compare::CompareMode;
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::{App, Pending};
 
 impl App {
@@ -22,16 +22,16 @@ impl App {
                 .map(|(b, p)| Location::new(b, p))
         };
         let (Some(left), Some(right)) = (
-            folder(self.pane(Side::Left)),
-            folder(self.pane(Side::Right)),
+            folder(self.pane(PaneSide::Left)),
+            folder(self.pane(PaneSide::Right)),
         ) else {
             self.set_error("compare: open a folder in both panes first");
             return Vec::new();
         };
         let same_store = self
-            .pane(Side::Left)
+            .pane(PaneSide::Left)
             .conn
-            .same_store(&self.pane(Side::Right).conn);
+            .same_store(&self.pane(PaneSide::Right).conn);
         if left == right && same_store {
             self.set_error(format!("compare: both panes show {left}"));
             return Vec::new();
@@ -39,8 +39,8 @@ impl App {
         let effects = self.start_compare(left.clone(), right.clone());
         self.set_info(format!(
             "comparing {left} with {right}: + only on that side · ≠ different · = same; {} marks the differences, {} again ends compare mode",
-            self.keymap.first_key(Action::MarkDifferences),
-            self.keymap.first_key(Action::Compare)
+            self.keymap.first_key(Verb::MarkDifferences),
+            self.keymap.first_key(Verb::Compare)
         ));
         effects
     }
@@ -55,9 +55,9 @@ impl App {
         self.compare = Some(CompareMode::new(request, left.clone(), right.clone()));
         effects.push(Effect::StartCompare {
             request,
-            src_conn: self.pane(Side::Left).conn.clone(),
+            src_conn: self.pane(PaneSide::Left).conn.clone(),
             src: left,
-            dst_conn: self.pane(Side::Right).conn.clone(),
+            dst_conn: self.pane(PaneSide::Right).conn.clone(),
             dst: right,
         });
         effects
@@ -68,7 +68,7 @@ impl App {
         let Some(c) = &self.compare else {
             self.set_error(format!(
                 "no comparison: {} compares the two panes' open folders first",
-                self.keymap.first_key(Action::Compare)
+                self.keymap.first_key(Verb::Compare)
             ));
             return Vec::new();
         };
@@ -80,7 +80,7 @@ impl App {
             self.set_error("wait for the comparison to finish: it marks what it found then");
             return Vec::new();
         }
-        if self.pane(Side::Left).bucket() != Some(c.left.bucket.as_str()) {
+        if self.pane(PaneSide::Left).bucket() != Some(c.left.bucket.as_str()) {
             self.set_error(format!(
                 "the left pane no longer shows {}; compare again",
                 c.left
@@ -89,14 +89,14 @@ impl App {
         }
         let marks = c.differences();
         let destination = c.right.to_string();
-        let effects = self.clear_marks(Side::Left);
+        let effects = self.clear_marks(PaneSide::Left);
         if marks.is_empty() {
             self.set_info(format!(
                 "nothing to mark: every source key is the same in {destination}"
             ));
             return effects;
         }
-        let pane = self.pane_mut(Side::Left);
+        let pane = self.pane_mut(PaneSide::Left);
         for (key, kind, size) in marks {
             pane.marks.toggle(&key, kind, MarkSize::Known(size));
         }
@@ -106,7 +106,7 @@ impl App {
             t.marks,
             crate::fmt::count(t.objects),
             crate::fmt::bytes(t.bytes),
-            self.keymap.first_key(Action::Copy)
+            self.keymap.first_key(Verb::Copy)
         ));
         effects
     }

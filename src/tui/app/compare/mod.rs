@@ -12,7 +12,7 @@ use crate::compare::{DiffCounts, DiffEntry, Status};
 use crate::location::Location;
 use crate::tui::app::browse::marks::MarkKind;
 use crate::tui::app::browse::tree::RowItem;
-use crate::tui::app::msg::{RequestId, Side, SizeCount};
+use crate::tui::app::msg::{PaneSide, RequestId, SizeCount};
 
 /// What a row's marker says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +56,10 @@ impl FolderCounts {
     }
 
     /// Keys only on `side`, and only on the other side.
-    fn here_there(&self, side: Side) -> (u64, u64) {
+    fn here_there(&self, side: PaneSide) -> (u64, u64) {
         match side {
-            Side::Left => (self.counts.only_src, self.counts.only_dst),
-            Side::Right => (self.counts.only_dst, self.counts.only_src),
+            PaneSide::Left => (self.counts.only_src, self.counts.only_dst),
+            PaneSide::Right => (self.counts.only_dst, self.counts.only_src),
         }
     }
 }
@@ -132,10 +132,10 @@ impl CompareMode {
         }
     }
 
-    fn root(&self, side: Side) -> &Location {
+    fn root(&self, side: PaneSide) -> &Location {
         match side {
-            Side::Left => &self.left,
-            Side::Right => &self.right,
+            PaneSide::Left => &self.left,
+            PaneSide::Right => &self.right,
         }
     }
 
@@ -153,7 +153,7 @@ impl CompareMode {
 
     /// The marker of a row of `side`'s pane showing `bucket`; `None` for rows
     /// outside the compared folder or not compared yet.
-    pub fn marker(&self, side: Side, bucket: &str, item: &RowItem) -> Option<Marker> {
+    pub fn marker(&self, side: PaneSide, bucket: &str, item: &RowItem) -> Option<Marker> {
         let root = self.root(side);
         if bucket != root.bucket {
             return None;
@@ -164,9 +164,8 @@ impl CompareMode {
                 match (self.diffs.get(rel).map(|d| d.0), side) {
                     (Some(Status::Different), _) => Some(Marker::Different),
                     (Some(Status::Unknown), _) => Some(Marker::Unknown),
-                    (Some(Status::OnlySrc), Side::Left) | (Some(Status::OnlyDst), Side::Right) => {
-                        Some(Marker::OnlyHere)
-                    }
+                    (Some(Status::OnlySrc), PaneSide::Left)
+                    | (Some(Status::OnlyDst), PaneSide::Right) => Some(Marker::OnlyHere),
                     // Listed here but compared as only on the other side: changed since.
                     (Some(_), _) => None,
                     (None, _) => self.passed_key(rel).then_some(Marker::Same),
@@ -207,7 +206,7 @@ impl CompareMode {
 
     /// `+3 ≠2 =40` for `side`'s title: only here, different, same; and
     /// `?1` before the same when some same-size keys are not comparable.
-    pub fn summary(&self, side: Side) -> String {
+    pub fn summary(&self, side: PaneSide) -> String {
         let (here, _) = self.totals.here_there(side);
         let unknown = match self.totals.counts.unknown {
             0 => String::new(),
@@ -306,43 +305,52 @@ mod tests {
         let obj = |k: &str| ObjectEntry::new(k, 1);
         let (same, later) = (obj("p/m"), obj("p/n"));
         assert_eq!(
-            c.marker(Side::Left, "a", &RowItem::Object(&same)),
+            c.marker(PaneSide::Left, "a", &RowItem::Object(&same)),
             Some(Marker::Same)
         );
         assert_eq!(
-            c.marker(Side::Left, "a", &RowItem::Object(&later)),
+            c.marker(PaneSide::Left, "a", &RowItem::Object(&later)),
             None,
             "not compared yet"
         );
-        assert_eq!(c.marker(Side::Left, "b", &RowItem::Object(&same)), None);
+        assert_eq!(c.marker(PaneSide::Left, "b", &RowItem::Object(&same)), None);
 
         let c = sample();
         // Still running: what was merged is known, a folder being merged only when it certainly differs.
-        let left = |k: &str| c.marker(Side::Left, "a", &RowItem::Object(&obj(k)));
+        let left = |k: &str| c.marker(PaneSide::Left, "a", &RowItem::Object(&obj(k)));
         assert_eq!(left("p/new/x"), Some(Marker::OnlyHere));
         assert_eq!(left("p/zzz"), None);
         assert_eq!(
-            c.marker(Side::Left, "a", &RowItem::Prefix("p/sub/")),
+            c.marker(PaneSide::Left, "a", &RowItem::Prefix("p/sub/")),
             Some(Marker::Different)
         );
         assert_eq!(
-            c.marker(Side::Left, "a", &RowItem::Prefix("p/")),
+            c.marker(PaneSide::Left, "a", &RowItem::Prefix("p/")),
             Some(Marker::Different),
             "the compared folder itself"
         );
         let mut c = c.clone();
         c.done = true;
-        let left = |k: &str| c.marker(Side::Left, "a", &RowItem::Object(&obj(k)));
+        let left = |k: &str| c.marker(PaneSide::Left, "a", &RowItem::Object(&obj(k)));
         assert_eq!(left("p/new/x"), Some(Marker::OnlyHere));
         assert_eq!(left("p/sub/changed"), Some(Marker::Different));
         assert_eq!(left("p/same.txt"), Some(Marker::Same));
-        let right = c.marker(Side::Right, "b", &RowItem::Object(&obj("q/old.txt")));
+        let right = c.marker(PaneSide::Right, "b", &RowItem::Object(&obj("q/old.txt")));
         assert_eq!(right, Some(Marker::OnlyHere));
         let folder = |side, b, p| c.marker(side, b, &RowItem::Prefix(p));
-        assert_eq!(folder(Side::Left, "a", "p/new/"), Some(Marker::OnlyHere));
-        assert_eq!(folder(Side::Left, "a", "p/sub/"), Some(Marker::Different));
-        assert_eq!(folder(Side::Right, "b", "q/sub/"), Some(Marker::Different));
-        assert_eq!(folder(Side::Left, "a", "elsewhere/"), None);
+        assert_eq!(
+            folder(PaneSide::Left, "a", "p/new/"),
+            Some(Marker::OnlyHere)
+        );
+        assert_eq!(
+            folder(PaneSide::Left, "a", "p/sub/"),
+            Some(Marker::Different)
+        );
+        assert_eq!(
+            folder(PaneSide::Right, "b", "q/sub/"),
+            Some(Marker::Different)
+        );
+        assert_eq!(folder(PaneSide::Left, "a", "elsewhere/"), None);
     }
 
     #[test]
@@ -373,8 +381,8 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(c.summary(Side::Left), "+2 ≠1 =2");
-        assert_eq!(c.summary(Side::Right), "+1 ≠1 =2");
+        assert_eq!(c.summary(PaneSide::Left), "+2 ≠1 =2");
+        assert_eq!(c.summary(PaneSide::Right), "+1 ≠1 =2");
     }
 
     #[test]
@@ -391,28 +399,28 @@ mod tests {
         let obj = |k: &str| ObjectEntry::new(k, 9);
         let marker = |side, b, item: RowItem| c.marker(side, b, &item);
         assert_eq!(
-            marker(Side::Left, "a", RowItem::Object(&obj("p/mp/big"))),
+            marker(PaneSide::Left, "a", RowItem::Object(&obj("p/mp/big"))),
             Some(Marker::Unknown)
         );
         assert_eq!(
-            marker(Side::Right, "b", RowItem::Object(&obj("q/mp/big"))),
+            marker(PaneSide::Right, "b", RowItem::Object(&obj("q/mp/big"))),
             Some(Marker::Unknown)
         );
         assert_eq!(Marker::Unknown.symbol(), "?");
         // Nothing known to differ, something not known to be the same.
         assert_eq!(
-            marker(Side::Left, "a", RowItem::Prefix("p/mp/")),
+            marker(PaneSide::Left, "a", RowItem::Prefix("p/mp/")),
             Some(Marker::Unknown)
         );
         assert_eq!(
-            marker(Side::Left, "a", RowItem::Prefix("p/only/")),
+            marker(PaneSide::Left, "a", RowItem::Prefix("p/only/")),
             Some(Marker::Unknown)
         );
         assert_eq!(
-            marker(Side::Left, "a", RowItem::Prefix("p/mixed/")),
+            marker(PaneSide::Left, "a", RowItem::Prefix("p/mixed/")),
             Some(Marker::Different)
         );
-        assert_eq!(c.summary(Side::Left), "+0 ≠1 ?3 =1");
+        assert_eq!(c.summary(PaneSide::Left), "+0 ≠1 ?3 =1");
         // Only what differs is marked for a copy, never a folder holding unknown keys whole.
         let marks: Vec<String> = c.differences().into_iter().map(|m| m.0).collect();
         assert_eq!(marks, vec!["p/mixed/changed".to_string()]);

@@ -37,8 +37,7 @@ pub(crate) fn compare_done(
             if t.only_src + t.different > 0 {
                 let hint = format!(
                     "{text}; {} marks the differences",
-                    app.keymap
-                        .first_key(crate::tui::app::Action::MarkDifferences)
+                    app.keymap.first_key(crate::tui::app::Verb::MarkDifferences)
                 );
                 app.set_info(hint);
             } else {

@@ -5,8 +5,8 @@
 use crate::tui::app::dialogs::{choice_settings, prompt_settings, SUMMARY_LIMIT};
 use crate::tui::app::dialogs::{Confirm, Dialog, OnYes, StatusDialog, SummarySlot};
 use crate::tui::app::input::{InputOutcome, TextInput};
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::navigation::{is_nav, nav_target};
 use crate::tui::app::{batch, preview, transfers, DIALOG_PAGE};
 use crate::tui::app::{App, Pending};
@@ -28,8 +28,8 @@ pub(crate) fn dialog_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     dialog_action(app, action)
 }
 
-pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
-    if action == Action::Close {
+pub(crate) fn dialog_action(app: &mut App, action: Verb) -> Vec<Effect> {
+    if action == Verb::Close {
         return close_dialog(app);
     }
     let help_len: usize = app
@@ -43,7 +43,7 @@ pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
     };
     match top {
         Dialog::Help { scroll } => {
-            if action == Action::Help {
+            if action == Verb::Help {
                 app.dialogs.pop();
             } else if let Some(t) = nav_target(action, *scroll, help_len, DIALOG_PAGE) {
                 *scroll = t;
@@ -52,7 +52,7 @@ pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Dialog::Preview(_) => preview::keys::dialog_action(app, action),
         Dialog::Confirm(c) => match action {
-            Action::Yes => {
+            Verb::Yes => {
                 let on_yes = c.on_yes.clone();
                 match on_yes {
                     OnYes::Quit => {
@@ -63,14 +63,14 @@ pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                     OnYes::SubmitBatch(req) => batch::keys::submit_batch(app, req),
                 }
             }
-            Action::No => {
+            Verb::No => {
                 app.dialogs.pop();
                 Vec::new()
             }
             _ => Vec::new(),
         },
         Dialog::Status(s) => match action {
-            Action::ReplicationSummary => {
+            Verb::ReplicationSummary => {
                 let (side, bucket, prefix) = (s.side, s.bucket.clone(), s.prefix.clone());
                 if let SummarySlot::Loading(r, _) = s.summary {
                     app.inflight.forget(r);
@@ -95,11 +95,11 @@ pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
                     covered,
                 }]
             }
-            Action::Refresh => {
+            Verb::Refresh => {
                 let side = s.side;
                 app.load_status(side)
             }
-            Action::Help => {
+            Verb::Help => {
                 app.dialogs.push(Dialog::Help { scroll: 0 });
                 Vec::new()
             }
@@ -115,7 +115,7 @@ pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
         // Its keys are taken by `batch_form_key` before actions are resolved.
         Dialog::BatchForm(_) => Vec::new(),
         Dialog::Connection(c) => match action {
-            Action::Open | Action::Confirm => choose_connection(app),
+            Verb::Open | Verb::Confirm => choose_connection(app),
             a if is_nav(a) => {
                 if let Some(t) = nav_target(a, c.cursor, c.choices.len(), DIALOG_PAGE) {
                     c.cursor = t;
@@ -148,11 +148,11 @@ pub(crate) fn close_all(app: &mut App) -> Vec<Effect> {
             effects.extend(app.inflight.cancel_open(p.request));
         }
     }
-    let counting = app.pane(Side::Left).marks.counting_requests();
+    let counting = app.pane(PaneSide::Left).marks.counting_requests();
     for r in counting {
         effects.push(app.inflight.cancel(r));
     }
-    app.pane_mut(Side::Left).marks.clear();
+    app.pane_mut(PaneSide::Left).marks.clear();
     effects
 }
 

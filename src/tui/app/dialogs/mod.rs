@@ -9,7 +9,7 @@ use crate::s3::model::ReplicationSummary;
 use crate::tui::app::batch::BatchForm;
 use crate::tui::app::input::TextInput;
 use crate::tui::app::keymap::Context;
-use crate::tui::app::msg::{RequestId, Side};
+use crate::tui::app::msg::{PaneSide, RequestId};
 use crate::tui::app::preview::PreviewDialog;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,7 @@ pub enum SummarySlot {
 /// dialog adds the optional per-object replication summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusDialog {
-    pub side: Side,
+    pub side: PaneSide,
     pub bucket: String,
     /// The prefix under the pane's cursor, for the per-object summary.
     pub prefix: String,
@@ -100,7 +100,7 @@ pub enum ConnChoice {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionPicker {
-    pub side: Side,
+    pub side: PaneSide,
     pub choices: Vec<ConnChoice>,
     pub cursor: usize,
     /// The prompt being answered (`Profile` or `Endpoint`).
@@ -109,7 +109,7 @@ pub struct ConnectionPicker {
 }
 
 impl ConnectionPicker {
-    pub fn new(side: Side, names: &[String]) -> ConnectionPicker {
+    pub fn new(side: PaneSide, names: &[String]) -> ConnectionPicker {
         let mut choices = vec![ConnChoice::Default, ConnChoice::SameAsOther];
         choices.extend(names.iter().cloned().map(ConnChoice::Named));
         choices.extend([ConnChoice::Profile, ConnChoice::Endpoint]);

@@ -10,8 +10,8 @@ use crate::tui::app::browse::tree::RowKey;
 use crate::tui::app::dialogs::keys::close_all;
 use crate::tui::app::dialogs::{Confirm, Dialog, OnYes};
 use crate::tui::app::input::{InputOutcome, TextInput};
-use crate::tui::app::keymap::Action;
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::keymap::Verb;
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::navigation::{is_nav, nav_target};
 use crate::tui::app::preview::{
     next_policy, parse_destination, parse_rewrite, PreviewDialog, PreviewField,
@@ -29,7 +29,7 @@ impl App {
             self.set_error(format!("read-only: {} is disabled", kind.as_str()));
             return Vec::new();
         }
-        let left = self.pane(Side::Left);
+        let left = self.pane(PaneSide::Left);
         let Some(src_bucket) = left.bucket().map(str::to_string) else {
             self.set_error("open a source bucket in the left pane first");
             return Vec::new();
@@ -47,7 +47,7 @@ impl App {
                 }
             }
         }
-        let right = self.pane(Side::Right);
+        let right = self.pane(PaneSide::Right);
         let (Some(dst_bucket), Some(open_folder)) =
             (right.bucket().map(str::to_string), right.current_prefix())
         else {
@@ -73,8 +73,8 @@ impl App {
             sources,
             src_bucket,
             dst_bucket,
-            src_conn: self.pane(Side::Left).conn.clone(),
-            dst_conn: self.pane(Side::Right).conn.clone(),
+            src_conn: self.pane(PaneSide::Left).conn.clone(),
+            dst_conn: self.pane(PaneSide::Right).conn.clone(),
             dst_prefix,
             src_root,
             rewrite: None,
@@ -101,37 +101,37 @@ impl App {
 }
 
 /// Keys in the preview dialog.
-pub(crate) fn dialog_action(app: &mut App, action: Action) -> Vec<Effect> {
+pub(crate) fn dialog_action(app: &mut App, action: Verb) -> Vec<Effect> {
     let Some(Dialog::Preview(p)) = app.dialogs.last_mut() else {
         return Vec::new();
     };
     match action {
-        Action::Confirm => preview_confirm(app),
-        Action::EditDestination => {
+        Verb::Confirm => preview_confirm(app),
+        Verb::EditDestination => {
             p.editing = Some((
                 PreviewField::Destination,
                 TextInput::new(p.dst_prefix.clone()),
             ));
             Vec::new()
         }
-        Action::EditRewrite => {
+        Verb::EditRewrite => {
             p.editing = Some((
                 PreviewField::Rewrite,
                 TextInput::new(p.rewrite.clone().unwrap_or_default()),
             ));
             Vec::new()
         }
-        Action::TogglePolicy => {
+        Verb::TogglePolicy => {
             p.conflict = next_policy(p.conflict);
             restart_preview(app)
         }
         // The plan does not depend on encryption: no new listing.
-        Action::ToggleSse => {
+        Verb::ToggleSse => {
             crate::tui::app::preview::next_sse(&mut p.run);
             Vec::new()
         }
-        Action::Batch => crate::tui::app::batch::keys::open_batch_form(app),
-        Action::Help => {
+        Verb::Batch => crate::tui::app::batch::keys::open_batch_form(app),
+        Verb::Help => {
             app.dialogs.push(Dialog::Help { scroll: 0 });
             Vec::new()
         }

@@ -4,14 +4,14 @@
 use crate::engine::model::JobState;
 use crate::tui::app::browse::tree::scroll_to;
 use crate::tui::app::dialogs::{Dialog, JobDetails};
-use crate::tui::app::keymap::Action;
+use crate::tui::app::keymap::Verb;
 use crate::tui::app::msg::Effect;
 use crate::tui::app::navigation::{is_nav, nav_target};
 use crate::tui::app::App;
 use crate::tui::app::DIALOG_PAGE;
 
 impl App {
-    pub(crate) fn transfers_action(&mut self, action: Action) -> Vec<Effect> {
+    pub(crate) fn transfers_action(&mut self, action: Verb) -> Vec<Effect> {
         if is_nav(action) {
             let rows = self.job_rows();
             let len = self.transfers.len();
@@ -28,14 +28,14 @@ impl App {
         let Some(job) = self.transfers.selected_job().map(|j| j.id) else {
             if matches!(
                 action,
-                Action::Open | Action::Pause | Action::CancelJob | Action::RetryFailed
+                Verb::Open | Verb::Pause | Verb::CancelJob | Verb::RetryFailed
             ) {
                 self.set_info("no jobs yet: mark objects and press c to copy");
             }
             return Vec::new();
         };
         match action {
-            Action::Open => {
+            Verb::Open => {
                 self.dialogs.push(Dialog::JobDetails(JobDetails {
                     job,
                     failed: None,
@@ -43,9 +43,7 @@ impl App {
                 }));
                 vec![Effect::LoadJobDetails(job)]
             }
-            Action::Pause | Action::CancelJob | Action::RetryFailed => {
-                self.job_control(job, action)
-            }
+            Verb::Pause | Verb::CancelJob | Verb::RetryFailed => self.job_control(job, action),
             _ => Vec::new(),
         }
     }
@@ -54,7 +52,7 @@ impl App {
     pub(crate) fn job_control(
         &mut self,
         id: crate::engine::model::JobId,
-        action: Action,
+        action: Verb,
     ) -> Vec<Effect> {
         let Some(job) = self.transfers.jobs.iter().find(|j| j.id == id) else {
             return Vec::new();
@@ -62,8 +60,8 @@ impl App {
         let state = job.state;
         let failed = job.progress.failed;
         let writes = match action {
-            Action::Pause => !matches!(state, JobState::Running | JobState::Queued),
-            Action::RetryFailed => true,
+            Verb::Pause => !matches!(state, JobState::Running | JobState::Queued),
+            Verb::RetryFailed => true,
             _ => false,
         };
         if writes && self.read_only {
@@ -71,7 +69,7 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Pause => match state {
+            Verb::Pause => match state {
                 JobState::Running | JobState::Queued => {
                     self.set_info(format!("pausing job {id}"));
                     vec![Effect::PauseJob(id)]
@@ -88,25 +86,25 @@ impl App {
                     Vec::new()
                 }
             },
-            Action::CancelJob if state.is_active() => {
+            Verb::CancelJob if state.is_active() => {
                 self.set_info(format!("cancelling job {id} (resumable later)"));
                 vec![Effect::CancelJob(id)]
             }
-            Action::CancelJob => {
+            Verb::CancelJob => {
                 self.set_info(format!("job {id} is not running"));
                 Vec::new()
             }
-            Action::RetryFailed if failed > 0 && !state.is_active() => {
+            Verb::RetryFailed if failed > 0 && !state.is_active() => {
                 self.set_info(format!("retrying {failed} failed object(s) of job {id}"));
                 vec![Effect::RetryFailed(id)]
             }
-            Action::RetryFailed if failed > 0 => {
+            Verb::RetryFailed if failed > 0 => {
                 self.set_info(format!(
                     "job {id} is still running; retry its failures when it ends"
                 ));
                 Vec::new()
             }
-            Action::RetryFailed => {
+            Verb::RetryFailed => {
                 self.set_info(format!("job {id} has no failed objects"));
                 Vec::new()
             }
@@ -123,16 +121,16 @@ impl App {
 }
 
 /// Keys in the job details dialog.
-pub(crate) fn details_action(app: &mut App, action: Action) -> Vec<Effect> {
+pub(crate) fn details_action(app: &mut App, action: Verb) -> Vec<Effect> {
     let Some(Dialog::JobDetails(d)) = app.dialogs.last_mut() else {
         return Vec::new();
     };
     match action {
-        Action::Pause | Action::CancelJob | Action::RetryFailed => {
+        Verb::Pause | Verb::CancelJob | Verb::RetryFailed => {
             let job = d.job;
             app.job_control(job, action)
         }
-        Action::Help => {
+        Verb::Help => {
             app.dialogs.push(Dialog::Help { scroll: 0 });
             Vec::new()
         }

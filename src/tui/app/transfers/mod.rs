@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use crate::engine::model::{JobId, JobSnapshot, JobState};
 use crate::journal::BatchListing;
-use crate::tui::app::batch::BatchJob;
+use crate::tui::app::batch::BatchRow;
 use crate::tui::app::transfers::throughput::{Rate, Throughput};
 
 /// A row of the panel.
@@ -26,7 +26,7 @@ pub struct Transfers {
     /// Display order: active jobs first, newest first.
     pub jobs: Vec<JobSnapshot>,
     /// Below the jobs, newest first.
-    pub batches: Vec<BatchJob>,
+    pub batches: Vec<BatchRow>,
     pub selected: Option<TransferRow>,
     /// When batch jobs were last listed (`now_ms`), and whether that is still running.
     pub batches_loaded_at: Option<u64>,
@@ -70,7 +70,7 @@ impl Transfers {
                     b.move_job = l.move_job;
                     b
                 }
-                None => BatchJob::from_listing(l),
+                None => BatchRow::from_listing(l),
             })
             .collect();
         self.batches.sort_by_key(|b| std::cmp::Reverse(b.id));
@@ -78,14 +78,14 @@ impl Transfers {
     }
 
     /// Adds or replaces one batch job (just submitted).
-    pub fn put_batch(&mut self, job: BatchJob) {
+    pub fn put_batch(&mut self, job: BatchRow) {
         self.batches.retain(|b| b.id != job.id);
         self.batches.push(job);
         self.batches.sort_by_key(|b| std::cmp::Reverse(b.id));
         self.keep_selection();
     }
 
-    pub fn batch_mut(&mut self, id: i64) -> Option<&mut BatchJob> {
+    pub fn batch_mut(&mut self, id: i64) -> Option<&mut BatchRow> {
         self.batches.iter_mut().find(|b| b.id == id)
     }
 
@@ -137,7 +137,7 @@ impl Transfers {
         }
     }
 
-    pub fn selected_batch(&self) -> Option<&BatchJob> {
+    pub fn selected_batch(&self) -> Option<&BatchRow> {
         match self.selected? {
             TransferRow::Batch(id) => self.batches.iter().find(|b| b.id == id),
             TransferRow::Job(_) => None,

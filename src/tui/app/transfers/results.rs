@@ -3,7 +3,7 @@
 
 use crate::engine::model::{FailedEntry, JobId, JobKind, JobSnapshot, JobState};
 use crate::tui::app::dialogs::Dialog;
-use crate::tui::app::msg::{Effect, Side};
+use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::App;
 
 pub(crate) fn job_submitted(app: &mut App, result: Result<JobId, String>) -> Vec<Effect> {
@@ -74,7 +74,7 @@ fn job_finished(app: &mut App, job: &JobSnapshot) -> Vec<Effect> {
     if let Some((left, right)) = stale {
         effects.extend(app.start_compare(left, right));
     }
-    for side in [Side::Left, Side::Right] {
+    for side in [PaneSide::Left, PaneSide::Right] {
         let Some(bucket) = app.pane(side).bucket() else {
             continue;
         };
