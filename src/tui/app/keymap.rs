@@ -1,4 +1,4 @@
-//! Key bindings: one table of actions drives both key handling and the help
+//! Key bindings: one table of verbs drives both key handling and the help
 //! screen, so the two can never disagree.
 
 use std::collections::BTreeMap;

@@ -1,6 +1,10 @@
 //! Pure TUI state: `update(&mut App, Msg) -> Vec<Effect>`. No terminal, no
-//! network, no clock: the runtime (`crate::tui`) feeds events and effect
-//! results in as messages and carries the returned effects out.
+//! network, no clock: the runtime (`tui::terminal`, `tui::effects`) feeds
+//! events and effect results in as messages and carries the returned effects
+//! out. One folder per feature (`browse`, `preview`, `compare`, `batch`,
+//! `transfers`, `dialogs`) holds its state, its keys and its results; the
+//! shared core is `App` here, `msg`, `update` (the dispatch), `keymap`,
+//! `layout`, `input`, `mouse`, `navigation` and `inflight`.
 
 pub mod batch;
 pub mod browse;

@@ -13,6 +13,7 @@ use super::{
     batch, browse, compare, dialogs, mouse, preview, transfers, App, Focus, ERROR_TTL_MS,
     INFO_TTL_MS,
 };
+use crate::engine::model::JobKind;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let background = matches!(msg, Msg::Tick { .. } | Msg::JobsSnapshot(_));
@@ -108,7 +109,14 @@ fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         }
         _ => match (app.focus, ctx) {
             (Focus::Transfers, _) => app.transfers_action(action),
-            (Focus::Pane(side), Context::Tree) => app.tree_action(side, action),
+            // Verbs that start a feature go straight to it.
+            (Focus::Pane(side), Context::Tree) => match action {
+                Verb::Copy => app.open_preview(JobKind::Copy),
+                Verb::Move => app.open_preview(JobKind::Move),
+                Verb::Compare => app.toggle_compare(),
+                Verb::MarkDifferences => app.mark_differences(),
+                _ => app.tree_action(side, action),
+            },
             (Focus::Pane(side), _) => app.buckets_action(side, action),
         },
     }

@@ -1,6 +1,7 @@
 //! S3 Batch Operations from the TUI: whether a preview's plan can run there,
 //! the form asking for the role and the report location, its confirmation,
-//! and the batch jobs the transfers panel follows.
+//! and the batch jobs the transfers panel follows. `keys.rs` has the form's
+//! keys, `results.rs` the jobs coming back and their polling.
 
 pub(crate) mod keys;
 pub(crate) mod results;

@@ -1,8 +1,7 @@
 //! What the keys of a pane do: open, back, mark, filter, refresh, versions,
-//! the bucket status and the connection picker; copy, move and compare keys
-//! hand over to their features.
+//! the bucket status and the connection picker. Copy, move and compare are
+//! routed by `update` to their features.
 
-use crate::engine::model::JobKind;
 use crate::location::{parent_prefix, Location};
 use crate::tui::app::browse::marks::{MarkKind, MarkOutcome, MarkSize};
 use crate::tui::app::browse::pane::{Pane, View};
@@ -111,10 +110,6 @@ impl App {
                 self.set_info(format!("cleared {n} mark(s)"));
                 effects
             }
-            Verb::Copy => self.open_preview(JobKind::Copy),
-            Verb::Move => self.open_preview(JobKind::Move),
-            Verb::Compare => self.toggle_compare(),
-            Verb::MarkDifferences => self.mark_differences(),
             Verb::Status => self.open_status(side),
             Verb::Filter => {
                 let text = self.pane(side).filter.clone();

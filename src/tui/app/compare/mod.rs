@@ -1,7 +1,9 @@
 //! Compare mode: the left pane's open folder against the right pane's,
 //! compared in the background exactly as `s3ferry diff` compares (a streaming
 //! merge of both listings). Rows get a marker, pane titles a summary, and
-//! what is only in the source or different can be marked for a copy.
+//! what is only in the source or different can be marked for a copy. The
+//! merge itself is `crate::compare`; `keys.rs` starts and ends compare mode,
+//! `results.rs` takes the comparison in.
 
 pub(crate) mod keys;
 pub(crate) mod results;

@@ -1,4 +1,6 @@
-//! Dialogs stacked over the panes. `Esc` closes the top one.
+//! Dialogs stacked over the panes. `Esc` closes the top one. `keys.rs` hands
+//! each key to the dialog on top; `results.rs` fills the status dialog's
+//! replication summary.
 
 pub(crate) mod keys;
 pub(crate) mod results;

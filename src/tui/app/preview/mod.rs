@@ -1,5 +1,7 @@
-//! The copy/move preview: the job as it would be submitted, with its planned
-//! entries streaming in and the parts the user may still change.
+//! The preview dialog of a copy or move: the job as it would be submitted,
+//! with its planned entries (the engine's preview, `engine::preview`)
+//! streaming in and the parts the user may still change. Its keys are in
+//! `keys.rs`, the plan coming back in `results.rs`.
 
 pub(crate) mod keys;
 pub(crate) mod results;

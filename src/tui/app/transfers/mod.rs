@@ -1,6 +1,7 @@
 //! The transfers panel: jobs as the engine reports them, then the S3 Batch
 //! Operations jobs s3ferry handed off, the selected row and the throughput
-//! history.
+//! history. `keys.rs` has the panel's and the job details dialog's keys,
+//! `results.rs` the jobs coming back.
 
 pub(crate) mod keys;
 pub(crate) mod results;
