@@ -51,7 +51,7 @@ async fn compare_marks_and_copies_exactly_the_differences() {
             put(&c, &b, k, v).await;
         }
 
-        // The background comparison, as tui.rs runs it.
+        // The background comparison, as tui/effects/compare.rs runs it.
         let pool = ConnectionPool::new();
         let conn = pool.get(&srv.settings()).await.expect("connection");
         let side = |bucket: &str, prefix: &str| DiffSide {

@@ -48,7 +48,7 @@ pub enum Verb {
     ReplicationSummary,
 }
 
-/// Where a key is pressed; the same key may mean different actions in
+/// Where a key is pressed; the same key may mean different verbs in
 /// different contexts (`enter` opens in a pane and confirms in the preview).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
@@ -108,17 +108,17 @@ const NAV: &[Context] = &[
 ];
 const MAIN: &[Context] = &[C::Tree, C::Buckets, C::Transfers];
 
-/// One row of the table: action, config name, what it does, where it applies.
-pub struct ActionInfo {
+/// One row of the table: verb, config name, what it does, where it applies.
+pub struct VerbInfo {
     pub action: Verb,
     pub name: &'static str,
     pub description: &'static str,
     pub contexts: &'static [Context],
 }
 
-/// Order matters: when two actions of one context share a key, the earlier wins.
-pub const ACTIONS: &[ActionInfo] = &[
-    ActionInfo {
+/// Order matters: when two verbs of one context share a key, the earlier wins.
+pub const ACTIONS: &[VerbInfo] = &[
+    VerbInfo {
         action: Verb::Close,
         name: "close",
         description: "close the dialog / clear the filter",
@@ -134,68 +134,68 @@ pub const ACTIONS: &[ActionInfo] = &[
             C::Tree,
         ],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Yes,
         name: "yes",
         description: "yes",
         contexts: &[C::Confirm],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::No,
         name: "no",
         description: "no",
         contexts: &[C::Confirm],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Confirm,
         name: "confirm",
         description: "queue the job / choose / next field, then submit",
         contexts: &[C::Preview, C::Connection, C::BatchForm],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Batch,
         name: "batch",
         description: "run on S3 Batch Operations (a complete plan it can express)",
         contexts: &[C::Preview],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::EditDestination,
         name: "edit_destination",
         description: "edit the destination prefix",
         contexts: &[C::Preview],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::EditRewrite,
         name: "edit_rewrite",
         description: "edit the rewrite rule REGEX=>REPLACEMENT",
         contexts: &[C::Preview],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::TogglePolicy,
         name: "toggle_policy",
         description: "cycle overwrite / skip existing / skip identical",
         contexts: &[C::Preview],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::ToggleSse,
         name: "toggle_sse",
         description:
             "cycle the copies' encryption: destination default / AES256 / aws:kms / as the source",
         contexts: &[C::Preview],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::ReplicationSummary,
         name: "replication_summary",
         description: "per-object replication status under the cursor's prefix",
         contexts: &[C::Status],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Quit,
         name: "quit",
         description: "quit (asks while jobs run)",
         contexts: MAIN,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Help,
         name: "help",
         description: "this help",
@@ -209,151 +209,151 @@ pub const ACTIONS: &[ActionInfo] = &[
             C::Help,
         ],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::FocusNext,
         name: "focus_next",
         description: "focus next: left, right, transfers / next field",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::FocusPrev,
         name: "focus_prev",
         description: "focus previous / previous field",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::BatchForm],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Up,
         name: "up",
         description: "cursor up",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Down,
         name: "down",
         description: "cursor down",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::PageUp,
         name: "page_up",
         description: "page up",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::PageDown,
         name: "page_down",
         description: "page down",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Top,
         name: "top",
         description: "first row",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Bottom,
         name: "bottom",
         description: "last row",
         contexts: NAV,
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Open,
         name: "open",
         description: "open bucket / expand-collapse prefix / load more / job details",
         contexts: &[C::Tree, C::Buckets, C::Transfers, C::Connection],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Back,
         name: "back",
         description: "collapse / go to parent / back to bucket list",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Mark,
         name: "mark",
         description: "mark or unmark the row (source pane)",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::ClearMarks,
         name: "clear_marks",
         description: "clear all marks",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Copy,
         name: "copy",
         description: "copy the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Move,
         name: "move",
         description: "move the marks into the right pane's open folder (preview first)",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Compare,
         name: "compare",
         description: "compare mode on/off: the left open folder against the right one",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::MarkDifferences,
         name: "mark_differences",
         description: "mark on the left what is only there or different (compare mode)",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Status,
         name: "status",
         description: "bucket status: versioning, replication, ownership...",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Filter,
         name: "filter",
         description: "filter the listed names",
         contexts: &[C::Tree, C::Buckets],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Refresh,
         name: "refresh",
         description: "reload",
         contexts: &[C::Tree, C::Buckets, C::Status],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Versions,
         name: "versions",
         description: "list the object's versions",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Connection,
         name: "connection",
         description: "switch the pane's connection",
         contexts: &[C::Tree, C::Buckets],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Buckets,
         name: "buckets",
         description: "back to the bucket list",
         contexts: &[C::Tree],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::Pause,
         name: "pause",
         description: "pause / resume the job",
         contexts: &[C::Transfers, C::JobDetails],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::CancelJob,
         name: "cancel_job",
         description: "cancel the job (resumable later)",
         contexts: &[C::Transfers, C::JobDetails],
     },
-    ActionInfo {
+    VerbInfo {
         action: Verb::RetryFailed,
         name: "retry_failed",
         description: "retry the job's failed objects",
@@ -361,7 +361,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     },
 ];
 
-pub fn info(action: Verb) -> Option<&'static ActionInfo> {
+pub fn info(action: Verb) -> Option<&'static VerbInfo> {
     ACTIONS.iter().find(|a| a.action == action)
 }
 
@@ -447,14 +447,14 @@ impl KeyChord {
     }
 }
 
-/// The resolved bindings: for each action, its chords and their display text.
+/// The resolved bindings: for each verb, its chords and their display text.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
     bindings: BTreeMap<Verb, Vec<(KeyChord, String)>>,
 }
 
 impl Keymap {
-    /// Builds the keymap; problems (unknown actions or keys) are returned so the
+    /// Builds the keymap; problems (unknown verbs or keys) are returned so the
     /// caller can show them instead of silently dropping a binding.
     pub fn from_config(keys: &BTreeMap<String, Vec<String>>) -> (Keymap, Vec<String>) {
         let mut map = Keymap::default();
@@ -475,7 +475,7 @@ impl Keymap {
         (map, problems)
     }
 
-    /// The action `ev` means in `ctx`, if any.
+    /// The verb `ev` means in `ctx`, if any.
     pub fn resolve(&self, ctx: Context, ev: &KeyEvent) -> Option<Verb> {
         let chord = KeyChord::from_event(ev);
         let found = ACTIONS
@@ -497,7 +497,7 @@ impl Keymap {
         closes.then_some(Verb::Close)
     }
 
-    /// Display text of an action's keys, e.g. `q/ctrl-c`.
+    /// Display text of a verb's keys, e.g. `q/ctrl-c`.
     pub fn keys_text(&self, action: Verb) -> String {
         self.bindings
             .get(&action)
@@ -510,7 +510,7 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// Each key of an action as written in the config.
+    /// Each key of a verb as written in the config.
     pub fn key_texts(&self, action: Verb) -> Vec<&str> {
         self.bindings
             .get(&action)
@@ -518,7 +518,7 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// The first key of an action, for short hints.
+    /// The first key of a verb, for short hints.
     pub fn first_key(&self, action: Verb) -> String {
         self.bindings
             .get(&action)
@@ -527,12 +527,12 @@ impl Keymap {
             .unwrap_or_else(|| "?".into())
     }
 
-    /// Help rows: per context, (keys, description) for every bound action.
+    /// Help rows: per context, (keys, description) for every bound verb.
     /// Help sections (title, rows of keys and description): first what works
     /// on the whole main screen, then what each context adds.
     pub fn help(&self) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
-        let everywhere = |a: &ActionInfo| MAIN.iter().all(|c| a.contexts.contains(c));
-        let row = |a: &ActionInfo| {
+        let everywhere = |a: &VerbInfo| MAIN.iter().all(|c| a.contexts.contains(c));
+        let row = |a: &VerbInfo| {
             let keys = self.keys_text(a.action);
             (!keys.is_empty()).then_some((keys, a.description))
         };

@@ -39,7 +39,7 @@ const COMPARE_HINTS: &[(Verb, &str)] = &[
     (Verb::Quit, "quit"),
 ];
 
-/// The most useful actions of each context, in the order shown.
+/// The most useful verbs of each context, in the order shown.
 fn hint_actions(ctx: Context) -> &'static [(Verb, &'static str)] {
     match ctx {
         Context::Tree => &[

@@ -48,7 +48,7 @@ impl App {
         }
     }
 
-    /// Moves the focused list's cursor by a navigation action or to a row.
+    /// Moves the focused list's cursor by a navigation verb or to a row.
     pub(crate) fn navigate(&mut self, side: PaneSide, action: Verb) {
         let height = self.pane_height(side);
         let tree = matches!(self.pane(side).view, View::Tree(_));

@@ -112,7 +112,7 @@ pub(crate) fn dialog_action(app: &mut App, action: Verb) -> Vec<Effect> {
             _ => Vec::new(),
         },
         Dialog::JobDetails(_) => transfers::keys::details_action(app, action),
-        // Its keys are taken by `batch_form_key` before actions are resolved.
+        // Its keys are taken by `batch_form_key` before verbs are resolved.
         Dialog::BatchForm(_) => Vec::new(),
         Dialog::Connection(c) => match action {
             Verb::Open | Verb::Confirm => choose_connection(app),
