@@ -81,3 +81,24 @@ impl InFlight {
         self.open.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_is_taken_once_and_late_ones_are_ignored() {
+        let mut f = InFlight::default();
+        let a = f.issue(Pending::Preview);
+        let b = f.issue(Pending::Compare);
+        let c = f.issue(Pending::Size(PaneSide::Left));
+        assert_ne!(a, b);
+        assert_eq!(f.settle(a), Some(Pending::Preview));
+        assert_eq!(f.settle(a), None, "a second answer is stale");
+        assert_eq!(f.cancel_open(a), None, "nothing to stop once answered");
+        assert_eq!(f.cancel_open(b), Some(Effect::Cancel { request: b }));
+        assert_eq!(f.get(c), Some(&Pending::Size(PaneSide::Left)));
+        assert_eq!(f.cancel(c), Effect::Cancel { request: c });
+        assert_eq!(f.len(), 0);
+    }
+}
