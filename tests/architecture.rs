@@ -46,18 +46,14 @@ const TUI_PURE_PATHS: &[&str] = &[
     "crate::s3::status::covered_prefixes",
     "crate::engine::model::",
 ];
-/// Runtime words: tasks, awaiting, the terminal, the engine and connections.
+/// Runtime words: tasks, awaiting, the terminal library (keys and mouse
+/// events come in as `tui::app::event` types), the engine and connections.
 const TUI_PURE_FORBIDDEN: &[&str] = &[
     "tokio",
     "async ",
     ".await",
     "spawn",
-    "crossterm::terminal",
-    "crossterm::execute",
-    "execute!",
-    "EventStream",
-    "event::read",
-    "event::poll",
+    "crossterm",
     "Engine",
     "ConnectionPool",
 ];
@@ -184,11 +180,12 @@ fn tui_app_and_ui_never_reach_the_runtime() {
 fn a_runtime_call_in_the_pure_tui_is_caught() {
     let bad = vec![(
         src().join("tui/app/browse/keys.rs"),
-        "use crate::s3::model::ListItem;\nuse crate::s3::list::list_page; // listing from the state\nfn f() { tokio::spawn(async {}); }\n// tokio::spawn in a comment is fine\n".to_string(),
+        "use crossterm::event::KeyEvent;\nuse crate::s3::model::ListItem;\nuse crate::s3::list::list_page; // listing from the state\nfn f() { tokio::spawn(async {}); }\n// tokio::spawn in a comment is fine\n".to_string(),
     )];
     assert_eq!(
         tui_pure_violations(&bad),
         vec![
+            "tui/app/browse/keys.rs: the pure TUI may not use crossterm".to_string(),
             "tui/app/browse/keys.rs: the pure TUI may not use crate::s3::list::list_page"
                 .to_string(),
             "tui/app/browse/keys.rs: the pure TUI may not use tokio".to_string(),

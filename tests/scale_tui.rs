@@ -7,7 +7,7 @@ mod tui_support;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::KeyCode;
+use s3ferry::tui::app::event::KeyCode;
 use s3ferry::tui::app::{Effect, PaneSide};
 use tui_support::*;
 

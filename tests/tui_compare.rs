@@ -5,13 +5,13 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use s3ferry::compare::{diff_stream, DiffOptions, DiffSide, Status};
 use s3ferry::config::Config;
 use s3ferry::location::Location;
 use s3ferry::plan::model::SourceMapping;
 use s3ferry::s3::ConnectionPool;
+use s3ferry::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 use s3ferry::tui::app::{update, App, AppInit, Effect, Msg, PaneSide};
 
 fn press(app: &mut App, c: char) -> Vec<Effect> {

@@ -3,10 +3,10 @@
 
 mod tui_support;
 
-use crossterm::event::KeyCode;
 use s3ferry::engine::model::{FailedEntry, JobKind, JobState, Progress};
 use s3ferry::plan::model::Action as PlanAction;
 use s3ferry::s3::model::*;
+use s3ferry::tui::app::event::KeyCode;
 use s3ferry::tui::app::{App, Msg, PaneSide};
 use tui_support::*;
 

@@ -2,7 +2,6 @@
 
 mod tui_support;
 
-use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use s3ferry::batch::control::JobStatus;
 use s3ferry::batch::finish::MoveStarted;
 use s3ferry::batch::submit::Submitted;
@@ -16,6 +15,7 @@ use s3ferry::tui::app::batch::BatchField;
 use s3ferry::tui::app::browse::marks::{MarkKind, MarkSize};
 use s3ferry::tui::app::browse::tree::PAGE_SIZE;
 use s3ferry::tui::app::dialogs::{Dialog, OnYes, SummarySlot};
+use s3ferry::tui::app::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use s3ferry::tui::app::{layout, update, Effect, Focus, Msg, PaneSide, View};
 use tui_support::*;
 
@@ -1946,8 +1946,8 @@ fn tiny_terminals_do_not_break_state() {
 #[test]
 fn key_releases_are_ignored() {
     let (mut app, _) = opened();
-    let mut ev = crossterm::event::KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
-    ev.kind = crossterm::event::KeyEventKind::Release;
+    let mut ev = s3ferry::tui::app::event::KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    ev.kind = s3ferry::tui::app::event::KeyEventKind::Release;
     update(&mut app, Msg::Key(ev));
     assert_eq!(cursor(&app, PaneSide::Left), "photos/");
 }

@@ -10,7 +10,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
@@ -20,6 +20,9 @@ use ratatui::Terminal;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::app::dialogs::{Dialog, SummarySlot};
+use super::app::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use super::app::{update, App, AppInit, Effect, Msg};
 use super::effects::Executor;
 use super::TuiOptions;
@@ -126,8 +129,8 @@ async fn read_terminal(tx: UnboundedSender<Msg>) {
     let mut events = EventStream::new();
     while let Some(ev) = events.next().await {
         let msg = match ev {
-            Ok(Event::Key(k)) => Msg::Key(k),
-            Ok(Event::Mouse(m)) => Msg::Mouse(m),
+            Ok(Event::Key(k)) => Msg::Key(key_event(k)),
+            Ok(Event::Mouse(m)) => Msg::Mouse(mouse_event(m)),
             Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
             Ok(_) => continue,
             Err(e) => {
@@ -163,6 +166,81 @@ async fn tick(tx: UnboundedSender<Msg>, engine: Option<Engine>) {
             break;
         }
     }
+}
+
+/// The terminal's key event in `app`'s words.
+fn key_event(k: ct::KeyEvent) -> KeyEvent {
+    let code = match k.code {
+        ct::KeyCode::Backspace => KeyCode::Backspace,
+        ct::KeyCode::Enter => KeyCode::Enter,
+        ct::KeyCode::Left => KeyCode::Left,
+        ct::KeyCode::Right => KeyCode::Right,
+        ct::KeyCode::Up => KeyCode::Up,
+        ct::KeyCode::Down => KeyCode::Down,
+        ct::KeyCode::Home => KeyCode::Home,
+        ct::KeyCode::End => KeyCode::End,
+        ct::KeyCode::PageUp => KeyCode::PageUp,
+        ct::KeyCode::PageDown => KeyCode::PageDown,
+        ct::KeyCode::Tab => KeyCode::Tab,
+        ct::KeyCode::BackTab => KeyCode::BackTab,
+        ct::KeyCode::Delete => KeyCode::Delete,
+        ct::KeyCode::Insert => KeyCode::Insert,
+        ct::KeyCode::F(n) => KeyCode::F(n),
+        ct::KeyCode::Char(c) => KeyCode::Char(c),
+        ct::KeyCode::Esc => KeyCode::Esc,
+        _ => KeyCode::Other,
+    };
+    let kind = match k.kind {
+        ct::KeyEventKind::Press => KeyEventKind::Press,
+        ct::KeyEventKind::Repeat => KeyEventKind::Repeat,
+        ct::KeyEventKind::Release => KeyEventKind::Release,
+    };
+    KeyEvent {
+        code,
+        modifiers: modifiers(k.modifiers),
+        kind,
+    }
+}
+
+fn mouse_event(m: ct::MouseEvent) -> MouseEvent {
+    let button = |b: ct::MouseButton| match b {
+        ct::MouseButton::Left => MouseButton::Left,
+        ct::MouseButton::Right => MouseButton::Right,
+        ct::MouseButton::Middle => MouseButton::Middle,
+    };
+    let kind = match m.kind {
+        ct::MouseEventKind::Down(b) => MouseEventKind::Down(button(b)),
+        ct::MouseEventKind::Up(b) => MouseEventKind::Up(button(b)),
+        ct::MouseEventKind::Drag(b) => MouseEventKind::Drag(button(b)),
+        ct::MouseEventKind::Moved => MouseEventKind::Moved,
+        ct::MouseEventKind::ScrollDown => MouseEventKind::ScrollDown,
+        ct::MouseEventKind::ScrollUp => MouseEventKind::ScrollUp,
+        ct::MouseEventKind::ScrollLeft => MouseEventKind::ScrollLeft,
+        ct::MouseEventKind::ScrollRight => MouseEventKind::ScrollRight,
+    };
+    MouseEvent {
+        kind,
+        column: m.column,
+        row: m.row,
+        modifiers: modifiers(m.modifiers),
+    }
+}
+
+fn modifiers(m: ct::KeyModifiers) -> KeyModifiers {
+    let mut out = KeyModifiers::NONE;
+    for (theirs, ours) in [
+        (ct::KeyModifiers::SHIFT, KeyModifiers::SHIFT),
+        (ct::KeyModifiers::CONTROL, KeyModifiers::CONTROL),
+        (ct::KeyModifiers::ALT, KeyModifiers::ALT),
+        (ct::KeyModifiers::SUPER, KeyModifiers::SUPER),
+        (ct::KeyModifiers::HYPER, KeyModifiers::HYPER),
+        (ct::KeyModifiers::META, KeyModifiers::META),
+    ] {
+        if m.contains(theirs) {
+            out |= ours;
+        }
+    }
+    out
 }
 
 /// Set while the TUI owns the terminal, with the thread that drives it.
@@ -273,5 +351,28 @@ impl Drop for TerminalGuard {
         if !std::thread::panicking() {
             restore_hook(self.previous_hook.take());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_keys_keep_their_code_modifiers_and_kind() {
+        let mut k = ct::KeyEvent::new(
+            ct::KeyCode::Char('c'),
+            ct::KeyModifiers::CONTROL | ct::KeyModifiers::SHIFT,
+        );
+        k.kind = ct::KeyEventKind::Release;
+        let ours = key_event(k);
+        assert_eq!(ours.code, KeyCode::Char('c'));
+        assert!(ours
+            .modifiers
+            .contains(KeyModifiers::CONTROL | KeyModifiers::SHIFT));
+        assert!(!ours.modifiers.intersects(KeyModifiers::ALT));
+        assert_eq!(ours.kind, KeyEventKind::Release);
+        let caps = ct::KeyEvent::new(ct::KeyCode::CapsLock, ct::KeyModifiers::NONE);
+        assert_eq!(key_event(caps).code, KeyCode::Other);
     }
 }

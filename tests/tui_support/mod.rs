@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use s3ferry::config::{Config, ConnectionSettings};
@@ -14,6 +13,7 @@ use s3ferry::plan::model::{Action as PlanAction, PlanEntry};
 use s3ferry::s3::list::ListRequest;
 use s3ferry::s3::model::*;
 use s3ferry::tui::app::browse::tree::RowItem;
+use s3ferry::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 use s3ferry::tui::app::AppInit;
 use s3ferry::tui::app::{update, App, Effect, Msg, PaneSide, RequestId, SizeCount, View};
 

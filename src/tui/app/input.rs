@@ -1,6 +1,6 @@
 //! A one-line text field (filters, prefixes, rewrite rules, names).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextInput {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Everything a key can ask for: the verbs of the keymap (not the planner's
 /// per-object `plan::model::Action`). Names are the `[keys]` entries of the config.

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod browse;
 pub mod compare;
 pub mod dialogs;
+pub mod event;
 mod inflight;
 pub mod input;
 pub mod keymap;

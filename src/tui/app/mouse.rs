@@ -1,6 +1,6 @@
 //! Clicks and the wheel: hit-tested against `layout`, as the screen is drawn.
 
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use crate::tui::app::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use crate::tui::app::browse::pane::View;

@@ -1,6 +1,6 @@
 //! What flows into `update` (messages) and out of it (effects for the runtime).
 
-use crossterm::event::{KeyEvent, MouseEvent};
+use crate::tui::app::event::{KeyEvent, MouseEvent};
 
 use crate::batch::control::JobStatus;
 use crate::batch::finish::MoveStarted;

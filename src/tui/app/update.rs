@@ -2,7 +2,7 @@
 //! the dialog on top or to the focused pane's feature, results to the
 //! feature that asked for them.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crate::tui::app::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::browse::pane::View;
 use super::dialogs::Dialog;

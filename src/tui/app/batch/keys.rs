@@ -5,11 +5,11 @@
 use crate::tui::app::batch::{self};
 use crate::tui::app::dialogs::keys::close_all;
 use crate::tui::app::dialogs::Dialog;
+use crate::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::tui::app::input::InputOutcome;
 use crate::tui::app::keymap::{Context, Verb};
 use crate::tui::app::msg::Effect;
 use crate::tui::app::App;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// `B` in a preview: the Batch Operations form, when the plan can run there.
 pub(crate) fn open_batch_form(app: &mut App) -> Vec<Effect> {

@@ -7,12 +7,12 @@ use crate::tui::app::browse::marks::{MarkKind, MarkOutcome, MarkSize};
 use crate::tui::app::browse::pane::{Pane, View};
 use crate::tui::app::browse::tree::{ListingId, RowItem, RowKey};
 use crate::tui::app::dialogs::{ConnectionPicker, Dialog, StatusDialog, SummarySlot};
+use crate::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::tui::app::input::{InputOutcome, TextInput};
 use crate::tui::app::keymap::Verb;
 use crate::tui::app::msg::{Effect, PaneSide, SizeCount};
 use crate::tui::app::navigation::is_nav;
 use crate::tui::app::{App, Pending};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The row under a tree cursor, detached from the tree's borrow.
 #[derive(Debug, Clone)]

@@ -4,13 +4,13 @@
 
 use crate::tui::app::dialogs::{choice_settings, prompt_settings, SUMMARY_LIMIT};
 use crate::tui::app::dialogs::{Confirm, Dialog, OnYes, StatusDialog, SummarySlot};
+use crate::tui::app::event::KeyEvent;
 use crate::tui::app::input::{InputOutcome, TextInput};
 use crate::tui::app::keymap::Verb;
 use crate::tui::app::msg::{Effect, PaneSide};
 use crate::tui::app::navigation::{is_nav, nav_target};
 use crate::tui::app::{batch, preview, transfers, DIALOG_PAGE};
 use crate::tui::app::{App, Pending};
-use crossterm::event::KeyEvent;
 
 pub(crate) fn dialog_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     match app.dialogs.last() {

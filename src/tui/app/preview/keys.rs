@@ -9,6 +9,7 @@ use crate::tui::app::browse::marks::MarkKind;
 use crate::tui::app::browse::tree::RowKey;
 use crate::tui::app::dialogs::keys::close_all;
 use crate::tui::app::dialogs::{Confirm, Dialog, OnYes};
+use crate::tui::app::event::KeyEvent;
 use crate::tui::app::input::{InputOutcome, TextInput};
 use crate::tui::app::keymap::Verb;
 use crate::tui::app::msg::{Effect, PaneSide};
@@ -18,7 +19,6 @@ use crate::tui::app::preview::{
 };
 use crate::tui::app::DIALOG_PAGE;
 use crate::tui::app::{App, Pending};
-use crossterm::event::KeyEvent;
 
 impl App {
     /// `c`, `m`: the marks of the left pane (or the row under its cursor)
