@@ -19,6 +19,7 @@
 mod archive;
 mod auth;
 mod bucket_ops;
+mod copy_ops;
 mod delete_ops;
 mod list_ops;
 mod listing;
@@ -26,10 +27,12 @@ mod multipart_ops;
 mod object_lock;
 mod object_ops;
 mod persist;
+mod read_ops;
 mod server;
 mod service;
 mod sse;
 mod store;
+mod tagging_ops;
 mod util;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
