@@ -1,6 +1,6 @@
 //! `s3ferry diff` against moto and the sandbox.
 
-mod common;
+use crate::common;
 
 use common::*;
 

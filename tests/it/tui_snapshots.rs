@@ -1,7 +1,7 @@
 //! The screen at fixed sizes, drawn with ratatui's TestBackend from states
 //! built by messages (deterministic clock: time only moves by `Tick`).
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 use s3ferry::app::{App, Msg, Side};

@@ -2,7 +2,7 @@
 //! the real servers: the same result as the SDK path, awkward keys included,
 //! and S3's late failures (status 200 with an `<Error>` body) retried.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::Ordering;
 

@@ -3,7 +3,7 @@
 //! page, and drawing stays cheap with the whole prefix loaded. Frame times are
 //! printed for BENCHMARKS.md, not asserted (timings are flaky on shared machines).
 
-mod tui_support;
+use crate::tui_support;
 
 use std::time::{Duration, Instant};
 

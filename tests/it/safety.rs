@@ -1,7 +1,7 @@
 //! Every destructive path under S3's real semantics: the real binary against
 //! the sandbox (as strict as AWS) and moto, where moto implements the case.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,6 @@
 //! Pure TUI state: messages in, state and effects out. No terminal, no network.
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use s3ferry::app::batch::BatchField;

@@ -1,6 +1,6 @@
 //! The copy engine end to end: the real binary against the sandbox and moto.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Fault tolerance: throttling, dropped connections, a source that changes
 //! mid-copy, an unusable journal.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;

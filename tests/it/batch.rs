@@ -1,7 +1,7 @@
 //! S3 Batch Operations hand-off: manifest and S3 parts against moto; S3
 //! Control (CreateJob / DescribeJob) against recorded responses.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,7 +1,7 @@
 //! Foundation: exact listings, bucket status and errors, against the sandbox
 //! and moto over HTTP.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! background (`diff::diff_stream`, shared with `s3ferry diff`) on the sandbox
 //! and moto, fed into the app as the runtime feeds it, then `D` and `c`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
