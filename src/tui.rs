@@ -462,10 +462,11 @@ impl Executor {
                     return;
                 };
                 self.spawn(None, async move {
-                    let result = crate::batch::submit::submit(&pool, engine.journal(), &req)
-                        .await
-                        .map(Box::new)
-                        .map_err(|e| text(format!("{e:#}")));
+                    let result =
+                        crate::engine::batch::submit::submit(&pool, engine.journal(), &req)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| text(format!("{e:#}")));
                     if let Err(e) = &result {
                         tracing::error!("creating a Batch Operations job: {e}");
                     }
@@ -501,8 +502,8 @@ impl Executor {
                 let result = async {
                     let c = pool.get(&conn).await?;
                     let client =
-                        crate::batch::control::client(&c, &region, control_endpoint.as_deref());
-                    crate::batch::control::describe_job(&client, &account_id, &remote_id).await
+                        crate::s3::BatchControl::new(&c, &region, control_endpoint.as_deref());
+                    client.describe_job(&account_id, &remote_id).await
                 }
                 .await
                 .map_err(|e| text(format!("{e:#}")));
@@ -518,7 +519,7 @@ impl Executor {
                 self.spawn(None, async move {
                     let result = async {
                         let c = pool.get(&conn).await?;
-                        crate::batch::finish::start_move(&engine, id, &record, &c).await
+                        crate::engine::batch::finish::start_move(&engine, id, &record, &c).await
                     }
                     .await
                     .map_err(|e| text(format!("{e:#}")));

@@ -3,7 +3,7 @@
 //! report's successes are journaled as copied-by-someone-else and a normal
 //! s3ferry move job checks each copy and only then deletes its source.
 
-use crate::batch::report;
+use crate::engine::batch::report;
 use crate::engine::{Engine, JobId};
 use crate::journal::{BatchRecord, EntryState, NewEntry};
 use crate::plan::model::Action;

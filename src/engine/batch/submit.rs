@@ -2,14 +2,14 @@
 //! write and upload the manifest, CreateJob, and record the job in the
 //! journal. Shared by `s3ferry batch submit` and the TUI.
 
-use crate::batch::control::{self, CopyJobRequest};
-use crate::batch::manifest;
-use crate::batch::mapping::{exclusion, refusal, TargetCheck};
+use crate::engine::batch::manifest;
+use crate::engine::batch::mapping::{exclusion, refusal, TargetCheck};
 use crate::engine::preview::plan_in_memory;
 use crate::engine::{JobKind, JobSpec};
 use crate::journal::{BatchRecord, Journal};
 use crate::location::Location;
 use crate::plan::model::Action;
+use crate::s3::control::{BatchControl, CopyJobRequest};
 use crate::s3::{admin, ConnectionPool};
 
 /// The plan cannot run on Batch Operations as asked; says why (a usage
@@ -172,7 +172,7 @@ pub async fn create(
     .await?;
     let account_id = match &req.account_id {
         Some(id) => id.clone(),
-        None => control::account_id(&dst_conn).await?,
+        None => crate::s3::identity::account_id(&dst_conn).await?,
     };
     let region = dst_conn.bucket_region(&mapping.destination.bucket).await?;
     let job = CopyJobRequest {
@@ -196,8 +196,8 @@ pub async fn create(
             mapping.destination
         ),
     };
-    let client = control::client(&dst_conn, &region, req.control_endpoint.as_deref());
-    let remote_id = control::create_copy_job(&client, &job).await?;
+    let control = BatchControl::new(&dst_conn, &region, req.control_endpoint.as_deref());
+    let remote_id = control.create_copy_job(&job).await?;
     let mut spec = req.spec.clone();
     // The record's spec is what `finish` runs to delete sources: its kind follows the flag.
     spec.kind = if req.move_sources {

@@ -3,7 +3,6 @@
 //! follows it, reads its completion report, and (for `--move`) deletes the
 //! sources the report marks done after checking each copy.
 
-pub mod control;
 pub mod finish;
 pub mod manifest;
 pub mod mapping;
