@@ -6,7 +6,8 @@ use serde::Deserialize;
 use crate::cli::args::{DemoArgs, SandboxArgs};
 use crate::cli::Exit;
 use crate::config::{Config, ConnectionSettings};
-use crate::s3::{admin, Connection, S3Result};
+use crate::s3::admin::Admin;
+use crate::s3::{Connection, ListItem, ListRequest, S3Result};
 use crate::sandbox::{Sandbox, SandboxOptions};
 
 const SEED: &str = include_str!("../assets/demo/seed.toml");
@@ -101,11 +102,11 @@ fn file_bytes(name: &str) -> Vec<u8> {
 /// Fill an endpoint with the demo data set.
 pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
     let seed: Seed = toml::from_str(SEED)?;
-    let c = conn.home_clients().meta;
+    let c = conn.admin();
     for b in &seed.buckets {
-        admin::create_bucket(&c, &b.name).await?;
+        c.create_bucket(&b.name).await?;
         if b.versioning == "Enabled" {
-            admin::set_versioning(&c, &b.name, true).await?;
+            c.set_versioning(&b.name, true).await?;
         }
     }
     for b in &seed.buckets {
@@ -124,23 +125,16 @@ pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
         for v in &b.versions {
             for n in 1..=v.versions {
                 let text = format!("{{\"key\": {:?}, \"version\": {n}}}\n", v.key);
-                admin::put_bytes(
-                    &c,
-                    &b.name,
-                    &v.key,
-                    text.into_bytes(),
-                    Some("application/json"),
-                )
-                .await?;
+                c.put_bytes(&b.name, &v.key, text.into_bytes(), Some("application/json"))
+                    .await?;
             }
             if v.delete_marker {
-                admin::delete_key(&c, &b.name, &v.key).await?;
+                c.delete_key(&b.name, &v.key).await?;
             }
         }
         if let Some(dest) = &b.replicate_to {
             let prefix = b.replicate_prefix.as_deref().unwrap_or("");
-            admin::put_replication_rule(
-                &c,
+            c.put_replication_rule(
                 &b.name,
                 "arn:aws:iam::123456789012:role/s3ferry-demo-replication",
                 "reports-to-backup",
@@ -154,7 +148,7 @@ pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
 }
 
 async fn put_all(
-    c: &aws_sdk_s3::Client,
+    c: &Admin,
     bucket: &str,
     uploads: Vec<(String, Vec<u8>, Option<String>)>,
 ) -> S3Result<()> {
@@ -162,7 +156,7 @@ async fn put_all(
     let results: Vec<S3Result<()>> = futures::stream::iter(uploads)
         .map(|(key, data, ct)| {
             let c = c.clone();
-            async move { admin::put_bytes(&c, bucket, &key, data, ct.as_deref()).await }
+            async move { c.put_bytes(bucket, &key, data, ct.as_deref()).await }
         })
         .buffer_unordered(16)
         .collect()
@@ -240,8 +234,7 @@ pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
 
 async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
     use futures::StreamExt;
-    let c = conn.home_clients().meta;
-    let buckets = crate::s3::list::list_buckets(&c).await?;
+    let buckets = conn.list_buckets().await?;
     println!(
         "sandbox endpoint: {}",
         conn.settings().endpoint_url.as_deref().unwrap_or_default()
@@ -250,15 +243,16 @@ async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
         let status = crate::s3::status::bucket_status(conn, &b.name).await?;
         println!("\n== s3://{}/", b.name);
         print!("{}", crate::cli::render_status(&status));
-        let mut pages = Box::pin(crate::s3::list::list_stream(
-            c.clone(),
-            crate::s3::list::ListRequest::folder(&b.name, ""),
-        ));
+        let mut pages = Box::pin(
+            conn.bucket(&b.name)
+                .await?
+                .pages(ListRequest::folder(&b.name, "")),
+        );
         while let Some(page) = pages.next().await {
             for item in page?.items {
                 match item {
-                    crate::s3::ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
-                    crate::s3::ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
+                    ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
+                    ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
                 }
             }
         }

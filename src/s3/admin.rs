@@ -102,43 +102,51 @@ pub async fn delete_key(c: &Client, bucket: &str, key: &str) -> S3Result<()> {
     Ok(())
 }
 
-/// Upload and return the new object's ETag.
-pub async fn put_bytes_etag(
-    c: &Client,
-    bucket: &str,
-    key: &str,
-    body: Vec<u8>,
-) -> S3Result<String> {
-    let r = c
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .content_type("text/csv")
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map_err(|e| S3Error::from(e).context(format_args!("uploading s3://{bucket}/{key}")))?;
-    r.e_tag().map(str::to_string).ok_or_else(|| {
-        S3Error::new(
-            super::ErrorKind::Other,
-            format!("no ETag for s3://{bucket}/{key}"),
-        )
-    })
+/// The set-up calls above on one connection's home-region client.
+#[derive(Clone, Debug)]
+pub struct Admin {
+    client: Client,
 }
 
-pub async fn get_text(c: &Client, bucket: &str, key: &str) -> S3Result<String> {
-    let r = c
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| S3Error::from(e).context(format_args!("reading s3://{bucket}/{key}")))?;
-    let data = r.body.collect().await.map_err(|e| {
-        S3Error::new(
-            super::ErrorKind::Transient,
-            format!("reading s3://{bucket}/{key}: {e}"),
-        )
-    })?;
-    Ok(String::from_utf8_lossy(&data.into_bytes()).into_owned())
+impl super::Connection {
+    pub fn admin(&self) -> Admin {
+        Admin {
+            client: self.clients_for_region(&self.home_region()).meta,
+        }
+    }
+}
+
+impl Admin {
+    pub async fn create_bucket(&self, bucket: &str) -> S3Result<()> {
+        create_bucket(&self.client, bucket).await
+    }
+
+    pub async fn set_versioning(&self, bucket: &str, enabled: bool) -> S3Result<()> {
+        set_versioning(&self.client, bucket, enabled).await
+    }
+
+    pub async fn put_replication_rule(
+        &self,
+        bucket: &str,
+        role: &str,
+        id: &str,
+        prefix: &str,
+        dest_bucket: &str,
+    ) -> S3Result<()> {
+        put_replication_rule(&self.client, bucket, role, id, prefix, dest_bucket).await
+    }
+
+    pub async fn put_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> S3Result<()> {
+        put_bytes(&self.client, bucket, key, body, content_type).await
+    }
+
+    pub async fn delete_key(&self, bucket: &str, key: &str) -> S3Result<()> {
+        delete_key(&self.client, bucket, key).await
+    }
 }

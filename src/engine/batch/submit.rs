@@ -10,7 +10,7 @@ use crate::journal::{BatchRecord, Journal};
 use crate::location::Location;
 use crate::plan::model::Action;
 use crate::s3::control::{BatchControl, CopyJobRequest};
-use crate::s3::{admin, ConnectionPool};
+use crate::s3::ConnectionPool;
 
 /// The plan cannot run on Batch Operations as asked; says why (a usage
 /// problem, not a failure: nothing was written).
@@ -159,17 +159,11 @@ pub async fn create(
         if manifest_loc.is_dir_like() { "" } else { "/" },
         uuid::Uuid::new_v4().simple()
     );
-    let mclient = dst_conn
-        .clients_for_bucket(&manifest_loc.bucket)
+    let etag = dst_conn
+        .bucket(&manifest_loc.bucket)
         .await?
-        .meta;
-    let etag = admin::put_bytes_etag(
-        &mclient,
-        &manifest_loc.bucket,
-        &manifest_key,
-        plan.manifest.clone().into_bytes(),
-    )
-    .await?;
+        .put_manifest(&manifest_key, plan.manifest.clone().into_bytes())
+        .await?;
     let account_id = match &req.account_id {
         Some(id) => id.clone(),
         None => crate::s3::identity::account_id(&dst_conn).await?,
