@@ -1,4 +1,5 @@
-//! Listings, one page at a time, keys exactly as stored.
+//! Listings, one page at a time, keys exactly as stored: ListBuckets, and
+//! ListObjectsV2 / ListObjectVersions behind one resumable [`Paginator`].
 
 use aws_sdk_s3::types::{EncodingType, ObjectVersion};
 use aws_sdk_s3::Client;

@@ -1,7 +1,7 @@
 //! Object operations the engine is built from, on one SDK client each: reads
 //! (`read.rs`), writes (`write.rs`) and deletes (`delete.rs`). Each call is
-//! one attempt of the client it is given; the engine reaches them through
-//! [`crate::s3::Bucket`].
+//! one attempt of the client it is given (the engine decides about retries);
+//! the rest of the crate reaches them through [`crate::s3::Bucket`].
 
 use aws_sdk_s3::types::{ServerSideEncryption, StorageClass};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
