@@ -299,7 +299,11 @@ impl Executor {
             } => self.spawn(None, async move {
                 let result = async {
                     let c = pool.get(&conn).await?;
-                    c.bucket(&req.bucket).await?.list_page(&req, token).await
+                    c.bucket(&req.bucket)
+                        .await?
+                        .paginator(req, token)
+                        .fetch()
+                        .await
                 }
                 .await
                 .map_err(text);

@@ -96,8 +96,9 @@ impl Bucket {
 
     // Reads.
 
-    /// One page of `req` (which names this bucket) from `cursor`.
-    pub async fn list_page(
+    /// One page of `req` (which names this bucket) from `cursor`; the rest
+    /// of the crate lists through [`Bucket::paginator`].
+    pub(super) async fn list_page(
         &self,
         req: &ListRequest,
         cursor: Option<PageToken>,
