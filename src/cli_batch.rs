@@ -5,20 +5,20 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::batch::control::{self, JobStatus};
-use crate::batch::finish::{read_report, start_move};
-use crate::batch::report;
-use crate::batch::submit::{self as batch_submit, Refused, SubmitRequest};
 use crate::cli::args::{BatchCommand, BatchStatusArgs, BatchSubmitArgs, ConnFlags};
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::Config;
+use crate::engine::batch::finish::{read_report, start_move};
+use crate::engine::batch::report;
+use crate::engine::batch::submit::{self as batch_submit, Refused, SubmitRequest};
 use crate::engine::{Engine, JobKind, JobSpec, PlanOptions, RunOptions};
 use crate::journal::{BatchRecord, Journal};
 use crate::plan::model::{ConflictPolicy, SourceMapping};
+use crate::s3::{BatchControl, BatchStatus, JobStatus};
 use crate::s3::{Connection, ConnectionPool};
 
 /// Kept here too: tests and scripts reach the manifest builder as `cli_batch::batch_plan`.
-pub use crate::batch::submit::{batch_plan, BatchPlan};
+pub use crate::engine::batch::submit::{batch_plan, BatchPlan};
 
 const WATCH_EVERY: Duration = Duration::from_secs(10);
 
@@ -190,21 +190,29 @@ fn print_status(s: &JobStatus, json: bool) {
 
 async fn status(flags: &ConnFlags, config: &Config, a: BatchStatusArgs) -> anyhow::Result<Exit> {
     let (journal, id, record, move_job, conn) = load(flags, config, &a.job).await?;
-    let client = control::client(&conn, &record.region, record.control_endpoint.as_deref());
-    let mut s = control::describe_job(&client, &record.account_id, &record.remote_id).await?;
+    let client = BatchControl::new(&conn, &record.region, record.control_endpoint.as_deref());
+    let mut s = client
+        .describe_job(&record.account_id, &record.remote_id)
+        .await?;
     print_status(&s, a.json);
     while a.watch && !s.is_finished() {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
             _ = tokio::signal::ctrl_c() => return Ok(Exit(130)),
         }
-        s = control::describe_job(&client, &record.account_id, &record.remote_id).await?;
+        s = client
+            .describe_job(&record.account_id, &record.remote_id)
+            .await?;
         print_status(&s, a.json);
     }
-    if record.move_sources && s.status == "Complete" && move_job.is_none() && (a.watch || !a.json) {
+    if record.move_sources
+        && s.status == BatchStatus::Complete
+        && move_job.is_none()
+        && (a.watch || !a.json)
+    {
         return finish_move(&journal, id, &record, &conn, a.json).await;
     }
-    Ok(if s.status == "Failed" || s.failed > 0 {
+    Ok(if s.status == BatchStatus::Failed || s.failed > 0 {
         Exit::FAILURE
     } else {
         Exit::OK

@@ -2,7 +2,6 @@
 //! on one async engine.
 
 pub mod app;
-pub mod batch;
 pub mod cli;
 pub mod cli_batch;
 pub mod cli_transfer;

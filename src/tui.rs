@@ -28,7 +28,7 @@ use crate::config::{Config, ConnectionSettings};
 use crate::engine::preview::PreviewEvent;
 use crate::engine::Engine;
 use crate::location::Location;
-use crate::s3::list::{list_buckets, list_page, list_stream, ListRequest};
+use crate::s3::list::ListRequest;
 use crate::s3::status::{bucket_status, replication_checks, replication_summary};
 use crate::s3::{ConnectionPool, ListItem};
 
@@ -285,7 +285,7 @@ impl Executor {
             Effect::ListBuckets { request, conn } => self.spawn(None, async move {
                 let result = async {
                     let c = pool.get(&conn).await?;
-                    list_buckets(&c.home_clients().meta).await
+                    c.list_buckets().await
                 }
                 .await
                 .map_err(text);
@@ -299,8 +299,11 @@ impl Executor {
             } => self.spawn(None, async move {
                 let result = async {
                     let c = pool.get(&conn).await?;
-                    let clients = c.clients_for_bucket(&req.bucket).await?;
-                    list_page(&clients.meta, &req, token).await
+                    c.bucket(&req.bucket)
+                        .await?
+                        .paginator(req, token)
+                        .fetch()
+                        .await
                 }
                 .await
                 .map_err(text);
@@ -462,10 +465,11 @@ impl Executor {
                     return;
                 };
                 self.spawn(None, async move {
-                    let result = crate::batch::submit::submit(&pool, engine.journal(), &req)
-                        .await
-                        .map(Box::new)
-                        .map_err(|e| text(format!("{e:#}")));
+                    let result =
+                        crate::engine::batch::submit::submit(&pool, engine.journal(), &req)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| text(format!("{e:#}")));
                     if let Err(e) = &result {
                         tracing::error!("creating a Batch Operations job: {e}");
                     }
@@ -501,8 +505,8 @@ impl Executor {
                 let result = async {
                     let c = pool.get(&conn).await?;
                     let client =
-                        crate::batch::control::client(&c, &region, control_endpoint.as_deref());
-                    crate::batch::control::describe_job(&client, &account_id, &remote_id).await
+                        crate::s3::BatchControl::new(&c, &region, control_endpoint.as_deref());
+                    client.describe_job(&account_id, &remote_id).await
                 }
                 .await
                 .map_err(|e| text(format!("{e:#}")));
@@ -518,7 +522,7 @@ impl Executor {
                 self.spawn(None, async move {
                     let result = async {
                         let c = pool.get(&conn).await?;
-                        crate::batch::finish::start_move(&engine, id, &record, &c).await
+                        crate::engine::batch::finish::start_move(&engine, id, &record, &c).await
                     }
                     .await
                     .map_err(|e| text(format!("{e:#}")));
@@ -556,12 +560,7 @@ async fn compare(
             let pool = pool.clone();
             async move {
                 let c = pool.get(&conn).await.map_err(text)?;
-                let client = c
-                    .clients_for_bucket(&location.bucket)
-                    .await
-                    .map_err(text)?
-                    .meta;
-                Ok::<_, String>(DiffSide { client, location })
+                DiffSide::open(&c, location).await.map_err(text)
             }
         };
         let src = side(src_conn, src).await?;
@@ -601,11 +600,9 @@ async fn count_prefix(
 ) {
     let result: Result<SizeCount, String> = async {
         let c = pool.get(&conn).await.map_err(text)?;
-        let clients = c.clients_for_bucket(&location.bucket).await.map_err(text)?;
-        let mut pages = Box::pin(list_stream(
-            clients.meta,
-            ListRequest::objects(&location.bucket, &location.prefix),
-        ));
+        let bucket = c.bucket(&location.bucket).await.map_err(text)?;
+        let mut pages =
+            Box::pin(bucket.pages(ListRequest::objects(&location.bucket, &location.prefix)));
         let mut count = SizeCount::default();
         let mut reported = Instant::now();
         while let Some(page) = pages.next().await {

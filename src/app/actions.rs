@@ -785,7 +785,7 @@ impl App {
                 )];
                 match &b.remote {
                     Some(Ok(s)) => {
-                        parts.push(s.status.clone());
+                        parts.push(s.status.to_string());
                         parts.extend(s.failure_reasons.iter().cloned());
                     }
                     Some(Err(e)) => parts.push(e.clone()),

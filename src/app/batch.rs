@@ -6,15 +6,15 @@ use super::dialogs::{Confirm, OnYes};
 use super::input::TextInput;
 use super::marks::normalize_dir;
 use super::preview::Preview;
-use crate::batch::control::JobStatus;
-use crate::batch::mapping::{exclusion, refusal, TargetCheck};
-use crate::batch::submit::SubmitRequest;
 use crate::config::BatchSettings;
+use crate::engine::batch::mapping::{exclusion, refusal, TargetCheck};
+use crate::engine::batch::submit::SubmitRequest;
 use crate::engine::model::{JobId, JobKind, JobSpec};
 use crate::fmt;
 use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::{Action as PlanAction, PlanEntry};
+use crate::s3::JobStatus;
 
 /// How often batch jobs are listed from the journal and described (DescribeJob).
 pub const POLL_EVERY_MS: u64 = 10_000;
@@ -296,7 +296,7 @@ impl BatchJob {
             && self.move_job.is_none()
             && !self.finishing
             && self.move_error.is_none()
-            && matches!(&self.remote, Some(Ok(s)) if s.status == "Complete")
+            && matches!(&self.remote, Some(Ok(s)) if s.status == crate::s3::BatchStatus::Complete)
     }
 
     pub fn kind(&self) -> &'static str {

@@ -567,7 +567,10 @@ fn batch_form_submit(app: &mut App) -> Vec<Effect> {
 
 /// Hands the job to a background task, closes the dialogs and clears the
 /// marks it came from.
-fn submit_batch(app: &mut App, req: Box<crate::batch::submit::SubmitRequest>) -> Vec<Effect> {
+fn submit_batch(
+    app: &mut App,
+    req: Box<crate::engine::batch::submit::SubmitRequest>,
+) -> Vec<Effect> {
     let mut effects = close_all(app);
     app.set_info(format!(
         "creating the S3 Batch Operations job for {} (planning, uploading the manifest)",

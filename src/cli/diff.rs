@@ -14,14 +14,8 @@ use crate::s3::Connection;
 pub async fn run(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
     let src_conn = Connection::open(resolve_side(flags, config, Side::Src)?).await?;
     let dst_conn = Connection::open(resolve_side(flags, config, Side::Dst)?).await?;
-    let src = DiffSide {
-        client: src_conn.clients_for_bucket(&args.src.bucket).await?.meta,
-        location: args.src.clone(),
-    };
-    let dst = DiffSide {
-        client: dst_conn.clients_for_bucket(&args.dst.bucket).await?.meta,
-        location: args.dst.clone(),
-    };
+    let src = DiffSide::open(&src_conn, args.src.clone()).await?;
+    let dst = DiffSide::open(&dst_conn, args.dst.clone()).await?;
     let opts = DiffOptions {
         checksum: args.checksum,
         versions: args.versions,

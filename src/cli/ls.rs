@@ -7,7 +7,7 @@ use super::args::{ConnFlags, LsArgs};
 use super::conn::{resolve_side, Side};
 use super::output::{json_line, Exit};
 use crate::config::Config;
-use crate::s3::list::{list_buckets, list_stream, ListRequest};
+use crate::s3::list::ListRequest;
 use crate::s3::{Connection, ListItem, ObjectEntry};
 
 fn time_text(o: &ObjectEntry) -> String {
@@ -36,7 +36,7 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: LsArgs) -> anyhow::Re
     let settings = resolve_side(flags, config, Side::Src)?;
     let conn = Connection::open(settings).await?;
     let Some(loc) = args.location else {
-        let buckets = list_buckets(&conn.home_clients().meta).await?;
+        let buckets = conn.list_buckets().await?;
         for b in buckets {
             if args.json {
                 json_line(&json!({"bucket": b.name, "created": b.created.map(|t| t.to_rfc3339())}));
@@ -50,14 +50,14 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: LsArgs) -> anyhow::Re
         }
         return Ok(Exit::OK);
     };
-    let client = conn.clients_for_bucket(&loc.bucket).await?.meta;
+    let bucket = conn.bucket(&loc.bucket).await?;
     let mut req = if args.recursive {
         ListRequest::objects(&loc.bucket, &loc.prefix)
     } else {
         ListRequest::folder(&loc.bucket, &loc.prefix)
     };
     req.versions = args.versions;
-    let mut pages = Box::pin(list_stream(client, req));
+    let mut pages = Box::pin(bucket.pages(req));
     let mut stdout = std::io::stdout().lock();
     while let Some(page) = pages.next().await {
         let page = page?;

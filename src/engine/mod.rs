@@ -1,6 +1,7 @@
 //! The job engine: the only place that writes to buckets. The CLI and the TUI
 //! submit jobs here and sample their progress.
 
+pub mod batch;
 pub mod copy;
 pub mod delete;
 pub mod job;

@@ -1,7 +1,6 @@
 //! Running one job: plan into the journal, copy with bounded adaptive
 //! concurrency, verify, delete sources of moves, record every state.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +13,11 @@ use super::delete::{delete_worker, Deletion, DELETE_BATCH};
 use super::job::JobHandle;
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
-use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
+use super::planner::{needs_dest_index, needs_full_plan, PlanError, PlanSetup};
 use super::retry::with_retries;
 use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Update};
 use crate::plan::model::Action;
-use crate::plan::Mapper;
-use crate::s3::{ops, ConnectionPool, ErrorKind, S3Error, VersioningState};
+use crate::s3::{Bucket, ConnectionPool, ErrorKind, S3Error, VersioningState, WriteResult};
 
 const BATCH: usize = 512;
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
@@ -86,38 +84,18 @@ impl Runner {
         let spec = &h.spec;
         let record = self.journal.job(h.id)?;
         let planned = record.map(|r| r.planned).unwrap_or(false);
-        let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
-            .map_err(|e| PlanError::Refused(e.to_string()))?;
-        let src_conn = self.pool.get(&spec.src_conn).await?;
-        let dst_conn = self.pool.get(&spec.dst_conn).await?;
-        let Some(first) = spec.mappings.first() else {
-            return Err(PlanError::Refused("nothing to copy: no sources".into()));
-        };
-        let dst_bucket = first.destination.bucket.clone();
-        let dst = with_retries(|| dst_conn.clients_for_bucket(&dst_bucket)).await?;
+        let setup = PlanSetup::new(&self.pool, spec).await?;
         if spec.plan.all_versions && !planned {
-            refuse_unversioned_destination(&dst.meta, &dst_bucket).await?;
-        }
-        let mut src_data = HashMap::new();
-        let mut src_meta = HashMap::new();
-        for m in &spec.mappings {
-            if !src_data.contains_key(&m.source.bucket) {
-                let c = with_retries(|| src_conn.clients_for_bucket(&m.source.bucket)).await?;
-                src_data.insert(m.source.bucket.clone(), c.data);
-                src_meta.insert(m.source.bucket.clone(), c.meta);
-            }
+            refuse_unversioned_destination(&setup.dst).await?;
         }
         let notify = Arc::new(Notify::new());
-        let full = needs_full_plan(spec, &mapper);
-        let planner = Arc::new(Planner {
-            journal: self.journal.clone(),
-            job: h.id,
-            spec: spec.clone(),
-            mapper: mapper.clone(),
-            src_clients: src_meta,
-            dst_client: dst.meta.clone(),
-            notify: notify.clone(),
-            on_page: (!full).then(|| {
+        let full = needs_full_plan(spec, &setup.mapper);
+        let planner = Arc::new(setup.planner(
+            self.journal.clone(),
+            h.id,
+            spec,
+            notify.clone(),
+            (!full).then(|| {
                 let handle = h.clone();
                 Box::new(move |rows: &[crate::journal::NewEntry]| {
                     let c = &handle.counters;
@@ -138,7 +116,7 @@ impl Runner {
                     }
                 }) as super::planner::PageHook
             }),
-        });
+        ));
         let indexed = needs_dest_index(spec, false);
         if !planned && indexed {
             planner.index_destination().await?;
@@ -183,9 +161,13 @@ impl Runner {
             .store(limiter.limit() as u64, Ordering::Relaxed);
         let job_id = h.id;
         let ctx = Arc::new(Ctx {
-            src: src_data,
-            dst: dst.data.clone(),
-            dst_direct: dst.direct.clone().filter(|_| spec.run.direct_copy),
+            src: setup
+                .src
+                .iter()
+                .map(|(name, b)| (name.clone(), b.single_attempt()))
+                .collect(),
+            dst: setup.dst.single_attempt(),
+            dst_direct: setup.dst.direct().filter(|_| spec.run.direct_copy),
             server_side: spec.run.server_side || spec.src_conn.same_store(&spec.dst_conn),
             run: spec.run.clone(),
             limiter: limiter.clone(),
@@ -345,11 +327,9 @@ impl Runner {
 
 /// `--all-versions` replays history into the destination: a destination that
 /// does not keep versions would keep only the last one.
-async fn refuse_unversioned_destination(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-) -> Result<(), PlanError> {
-    let v = with_retries(|| crate::s3::status::versioning(client, bucket)).await?;
+async fn refuse_unversioned_destination(dst: &Bucket) -> Result<(), PlanError> {
+    let bucket = dst.name();
+    let v = with_retries(|| dst.versioning()).await?;
     if v.status != VersioningState::Enabled {
         return Err(PlanError::Refused(format!(
             "refusing to run: --all-versions needs versioning enabled on the destination s3://{bucket} (it is {}); without it only the newest version would survive",
@@ -378,13 +358,6 @@ fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
         }
     }
     out
-}
-
-fn source_client(ctx: &Ctx, e: &crate::journal::NewEntry) -> aws_sdk_s3::Client {
-    ctx.src
-        .get(&e.src_bucket)
-        .cloned()
-        .unwrap_or_else(|| ctx.dst.clone())
 }
 
 /// Journal a verified copy: final for a copy, awaiting its source delete
@@ -452,10 +425,8 @@ async fn copy_still_there(ctx: &Ctx, row: &EntryRow, versions: bool) -> Result<(
     if e.delete_marker {
         return Ok(());
     }
-    match ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, version))
-        .await
-    {
+    let dst = ctx.dst(&e.dst_bucket);
+    match ctx.call(|| dst.head(&e.dst_key, version)).await {
         Ok(p) if p.size == e.size => Ok(()),
         Ok(p) => Err(kept(format!(
             "it now has {} bytes, the source {}",
@@ -484,12 +455,10 @@ async fn process(
     let c = &h.counters;
     let e = &row.entry;
     let is_move = h.spec.kind == JobKind::Move;
-    let src_client = source_client(ctx, e);
+    let src_bucket = ctx.src(&e.src_bucket);
 
     if e.action == Action::Delete {
-        let _ = del_tx
-            .send(Deletion::of_extra(row.id, e, ctx.dst.clone()))
-            .await;
+        let _ = del_tx.send(Deletion::of_extra(row.id, e, &ctx.dst)).await;
         return;
     }
     if row.state == EntryState::Verified {
@@ -503,7 +472,7 @@ async fn process(
         }
         let copied = recorded_source(&row);
         let _ = del_tx
-            .send(Deletion::of_source(row.id, e, &copied, src_client))
+            .send(Deletion::of_source(row.id, e, &copied, &src_bucket))
             .await;
         return;
     }
@@ -513,7 +482,7 @@ async fn process(
             record_copy(journal, h, &row, &done);
             if is_move {
                 let _ = del_tx
-                    .send(Deletion::of_source(row.id, e, &done.source, src_client))
+                    .send(Deletion::of_source(row.id, e, &done.source, &src_bucket))
                     .await;
             }
         }
@@ -551,12 +520,12 @@ async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, grou
     let mut rows = group.into_iter();
     while let Some(row) = rows.next() {
         let e = &row.entry;
-        let src_client = source_client(ctx, e);
+        let src_bucket = ctx.src(&e.src_bucket);
         if row.state == EntryState::Verified && !copying {
             match copy_still_there(ctx, &row, true).await {
                 Ok(()) => {
                     let copied = recorded_source(&row);
-                    deletions.push(Deletion::of_source(row.id, e, &copied, src_client));
+                    deletions.push(Deletion::of_source(row.id, e, &copied, &src_bucket));
                     continue;
                 }
                 // Copy it again, and every newer version after it.
@@ -569,7 +538,7 @@ async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, grou
         match copy_row(ctx, h, &row).await {
             Ok(done) => {
                 record_copy(journal, h, &row, &done);
-                deletions.push(Deletion::of_source(row.id, e, &done.source, src_client));
+                deletions.push(Deletion::of_source(row.id, e, &done.source, &src_bucket));
             }
             Err(err) => {
                 record_failure(journal, h, &row, reason_for(&err));
@@ -609,7 +578,7 @@ async fn verify_external_copy(ctx: &Ctx, e: &crate::journal::NewEntry) -> Result
         version_id: e.version_id.clone(),
         etag: e.etag.clone(),
     };
-    let written = ops::WriteResult::default();
+    let written = WriteResult::default();
     let verify = super::copy::verify_by_head(ctx, e, None, &source, &written).await?;
     // The source was read again when the copy was already made: equal size
     // alone cannot show that the copy is of this object.
@@ -639,10 +608,8 @@ fn reason_for(err: &S3Error) -> String {
 /// how sure that is ("etag" when both ETags are the same MD5, else only the
 /// size matched). `None` when it does not.
 async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> Option<&'static str> {
-    let p = ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
-        .await
-        .ok()?;
+    let dst = ctx.dst(&e.dst_bucket);
+    let p = ctx.call(|| dst.head(&e.dst_key, None)).await.ok()?;
     if p.size != e.size {
         return None;
     }

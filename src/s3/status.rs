@@ -7,7 +7,7 @@ use futures::StreamExt;
 
 use super::client::Connection;
 use super::error::{ErrorKind, S3Error, S3Result};
-use super::list::{list_stream, ListRequest};
+use super::list::ListRequest;
 use super::model::*;
 use super::xml::Flat;
 
@@ -324,10 +324,11 @@ pub async fn replication_summary(
         prefix: prefix.to_string(),
         ..Default::default()
     };
-    let mut pages = Box::pin(list_stream(
-        client.clone(),
-        ListRequest::objects(bucket, prefix),
-    ));
+    let mut pages = Box::pin(
+        conn.bucket(bucket)
+            .await?
+            .pages(ListRequest::objects(bucket, prefix)),
+    );
     let mut queue = Vec::new();
     'outer: while let Some(page) = pages.next().await {
         let page = page?;

@@ -1,6 +1,7 @@
-//! The layer rules of ARCHITECTURE.md that hold today, checked on the source:
-//! a module may name (`crate::x`) only the modules its layer allows. Rules
-//! for the upper layers (engine, s3, the TUI, the CLI) join this table as the
+//! The rules of ARCHITECTURE.md that hold today, checked on the source: a
+//! module may name (`crate::x`) only the modules its layer allows; SDK crates
+//! are named only in `s3/`; only `engine/` calls s3's bucket writes. Rules
+//! for the upper layers (the TUI, the CLI) join the layer table as the
 //! architecture issue makes them true.
 
 use std::collections::BTreeSet;
@@ -17,10 +18,19 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("plan", &["job", "location", "config"]),
     // The journal: leaves and plan.
     ("journal", &["job", "plan", "config", "location"]),
+    // The S3 boundary: connection settings and locations only.
+    ("s3", &["config", "location"]),
     // The two-listing merge: plan and s3 (and the leaves).
     (
         "compare",
         &["plan", "s3", "location", "config", "job", "fmt"],
+    ),
+    // The engine: everything below it, nothing above.
+    (
+        "engine",
+        &[
+            "compare", "s3", "journal", "plan", "job", "fmt", "location", "config",
+        ],
     ),
 ];
 
@@ -117,5 +127,287 @@ fn a_bad_import_is_caught() {
     assert_eq!(
         found,
         vec!["plan/mapping.rs: plan may not use crate::engine".to_string()]
+    );
+}
+
+/// Every `.rs` file under `src/`, relative to it, with its text.
+fn all_sources() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![src()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("read source");
+                out.push((p.strip_prefix(src()).unwrap_or(&p).to_path_buf(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A source text with comments and the insides of string and char literals
+/// blanked (newlines kept, so line numbers still match): what is left is
+/// code. A crate named in a string (a log filter) or a comment is not a use.
+fn code_only(text: &str) -> String {
+    let c: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let blank = |out: &mut String, ch: char| out.push(if ch == '\n' { '\n' } else { ' ' });
+    let mut i = 0;
+    while i < c.len() {
+        let next = c.get(i + 1).copied();
+        if c[i] == '/' && next == Some('/') {
+            while i < c.len() && c[i] != '\n' {
+                i += 1;
+            }
+        } else if c[i] == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < c.len() {
+                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    blank(&mut out, c[i]);
+                    i += 1;
+                }
+            }
+        } else if c[i] == 'r' && (next == Some('"') || next == Some('#')) {
+            // A raw string: r"…" or r#"…"#.
+            let mut j = i + 1;
+            let mut hashes = 0;
+            while c.get(j) == Some(&'#') {
+                hashes += 1;
+                j += 1;
+            }
+            if c.get(j) != Some(&'"') {
+                out.push(c[i]);
+                i += 1;
+                continue;
+            }
+            out.push('"');
+            i = j + 1;
+            while i < c.len() {
+                if c[i] == '"' && (1..=hashes).all(|k| c.get(i + k) == Some(&'#')) {
+                    i += 1 + hashes;
+                    break;
+                }
+                blank(&mut out, c[i]);
+                i += 1;
+            }
+            out.push('"');
+        } else if c[i] == '"' {
+            out.push('"');
+            i += 1;
+            while i < c.len() && c[i] != '"' {
+                if c[i] == '\\' {
+                    blank(&mut out, c[i]);
+                    i += 1;
+                }
+                if i < c.len() {
+                    blank(&mut out, c[i]);
+                    i += 1;
+                }
+            }
+            out.push('"');
+            i += 1;
+        } else if c[i] == '\'' && (next == Some('\\') || c.get(i + 2) == Some(&'\'')) {
+            // A char literal ('x', '\'', '\u{..}'); a lifetime has no closing quote.
+            out.push('\'');
+            i += 1;
+            if c.get(i) == Some(&'\\') {
+                // The escaped character may itself be a quote.
+                i += 2;
+            }
+            while i < c.len() && c[i] != '\'' {
+                i += 1;
+            }
+            out.push('\'');
+            i += 1;
+        } else {
+            out.push(c[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Names of the SDK crates (prefixes) that only `s3/` may use.
+const SDK_CRATES: &[&str] = &["aws_sdk_", "aws_smithy", "aws_sigv4", "aws_config"];
+
+/// Files outside `s3/` allowed to name SDK crates, and why.
+const SDK_ALLOWED: &[(&str, &str)] = &[(
+    "sandbox/auth.rs",
+    "the sandbox checks SigV4 signatures as S3 does, with the same signer",
+)];
+
+/// `file:line: names <crate>` for every SDK crate named in code outside `s3/`.
+fn sdk_outside_s3(sources: &[(PathBuf, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in sources {
+        let rel = path.to_string_lossy().replace('\\', "/");
+        if rel.starts_with("s3/") || SDK_ALLOWED.iter().any(|(f, _)| *f == rel) {
+            continue;
+        }
+        for (n, line) in code_only(text).lines().enumerate() {
+            for krate in SDK_CRATES {
+                let named = line.match_indices(krate).any(|(i, _)| {
+                    // A whole path segment: not `my_aws_config` or `x.aws_config`.
+                    let before = line[..i].chars().next_back();
+                    !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == '_' || b == '.')
+                });
+                if named {
+                    out.push(format!("{rel}:{}: names {krate}", n + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sdk_types_are_named_only_in_s3() {
+    let found = sdk_outside_s3(&all_sources());
+    assert!(
+        found.is_empty(),
+        "SDK crates named outside src/s3/:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn an_sdk_name_outside_s3_is_caught() {
+    let bad = vec![
+        (
+            PathBuf::from("engine/copy.rs"),
+            "use aws_sdk_s3::Client; // reaching past the boundary\n\
+             // aws_smithy_types in a comment is fine\n\
+             fn f(c: &aws_config::SdkConfig) {}\n"
+                .to_string(),
+        ),
+        (
+            PathBuf::from("tui.rs"),
+            "fn f<'a>(x: &'a str) -> [char; 3] { ['\\'', '\"', 'x'] }\nuse aws_smithy_types::Blob;\n"
+                .to_string(),
+        ),
+        (
+            PathBuf::from("main.rs"),
+            "let f = EnvFilter::new(\"info,aws_config=warn,aws_smithy_runtime=warn\");\n/* aws_sigv4 */\n"
+                .to_string(),
+        ),
+        (
+            PathBuf::from("sandbox/auth.rs"),
+            "use aws_sigv4::http_request::SignableBody;\n".to_string(),
+        ),
+        (
+            PathBuf::from("s3/client.rs"),
+            "use aws_sdk_s3::Client;\n".to_string(),
+        ),
+    ];
+    assert_eq!(
+        sdk_outside_s3(&bad),
+        vec![
+            "engine/copy.rs:1: names aws_sdk_".to_string(),
+            "engine/copy.rs:3: names aws_config".to_string(),
+            "tui.rs:2: names aws_smithy".to_string(),
+        ]
+    );
+    // The real boundary is still seen as code.
+    let client = std::fs::read_to_string(src().join("s3/client.rs")).expect("read");
+    assert!(code_only(&client).contains("use aws_sdk_s3::Client;"));
+}
+
+/// s3's calls that write to a bucket (objects, uploads, ACLs, bucket
+/// settings). Only the engine may call them.
+const BUCKET_WRITES: &[&str] = &[
+    "put_object",
+    "put_manifest",
+    "copy_object",
+    "copy_acl",
+    "create_multipart",
+    "upload_part",
+    "upload_part_copy",
+    "complete_multipart",
+    "abort_multipart",
+    "delete_object",
+    "delete_objects",
+    "delete_objects_one_if",
+    "create_bucket",
+    "set_versioning",
+    "put_replication_rule",
+    "delete_key",
+];
+
+/// `file:line: calls <write>` for every call of a bucket write (as a method,
+/// `.x(`, or a path, `::x(`) outside `engine/` and `s3/`, which defines them.
+fn writes_outside_engine(sources: &[(PathBuf, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in sources {
+        let rel = path.to_string_lossy().replace('\\', "/");
+        if rel.starts_with("engine/") || rel.starts_with("s3/") {
+            continue;
+        }
+        for (n, line) in code_only(text).lines().enumerate() {
+            for name in BUCKET_WRITES {
+                let called = line.match_indices(name).any(|(i, _)| {
+                    let before = &line[..i];
+                    let after = line[i + name.len()..].trim_start();
+                    let qualified = before.ends_with('.') || before.ends_with("::");
+                    qualified && (after.starts_with('(') || after.starts_with("::<"))
+                });
+                if called {
+                    out.push(format!("{rel}:{}: calls {name}", n + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_engine_writes_to_buckets() {
+    let found = writes_outside_engine(&all_sources());
+    assert!(
+        found.is_empty(),
+        "bucket writes outside src/engine/:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_bucket_write_outside_the_engine_is_caught() {
+    let bad = vec![
+        (
+            PathBuf::from("demo.rs"),
+            "store.put_object(\"k\", body, None, &w).await?;\n\
+             // bucket.delete_objects(&keys) in a comment is fine\n\
+             let s = \"x.copy_object(\";\n\
+             crate::s3::ops::delete_object(c, b, k, None).await?;\n\
+             fn put_object(x: u8) {}\n\
+             self.op_create_bucket(req).await\n"
+                .to_string(),
+        ),
+        (
+            PathBuf::from("engine/copy.rs"),
+            "dst.put_object(key, body, None, &w).await?;\n".to_string(),
+        ),
+    ];
+    assert_eq!(
+        writes_outside_engine(&bad),
+        vec![
+            "demo.rs:1: calls put_object".to_string(),
+            "demo.rs:4: calls delete_object".to_string(),
+        ]
     );
 }

@@ -364,7 +364,7 @@ async fn report_lists_failures_and_move_deletes_only_checked_successes() {
 /// DescribeJob the TUI's transfers panel polls with.
 #[tokio::test(flavor = "multi_thread")]
 async fn shared_submit_creates_the_job_and_journals_it() {
-    use s3ferry::batch::submit::{submit, Refused, SubmitRequest};
+    use s3ferry::engine::batch::submit::{submit, Refused, SubmitRequest};
     use s3ferry::engine::{JobKind, JobSpec};
     use s3ferry::journal::Journal;
     use s3ferry::plan::model::SourceMapping;
@@ -471,8 +471,9 @@ async fn shared_submit_creates_the_job_and_journals_it() {
 
     // DescribeJob as the TUI polls it.
     let conn = pool.get(&srv.settings()).await.expect("conn");
-    let client = s3ferry::batch::control::client(&conn, &r.region, r.control_endpoint.as_deref());
-    let status = s3ferry::batch::control::describe_job(&client, &r.account_id, &r.remote_id)
+    let client = s3ferry::s3::BatchControl::new(&conn, &r.region, r.control_endpoint.as_deref());
+    let status = client
+        .describe_job(&r.account_id, &r.remote_id)
         .await
         .expect("described");
     assert_eq!(

@@ -54,11 +54,13 @@ async fn compare_marks_and_copies_exactly_the_differences() {
         // The background comparison, as tui.rs runs it.
         let pool = ConnectionPool::new();
         let conn = pool.get(&srv.settings()).await.expect("connection");
-        let side = |bucket: &str, prefix: &str| DiffSide {
-            client: conn.home_clients().meta,
-            location: Location::new(bucket, prefix),
-        };
-        let entries: Vec<_> = diff_stream(side(&a, "p/"), side(&b, "q/"), DiffOptions::default())
+        let side =
+            |bucket: &str, prefix: &str| DiffSide::open(&conn, Location::new(bucket, prefix));
+        let (sa, sb) = (
+            side(&a, "p/").await.expect("side"),
+            side(&b, "q/").await.expect("side"),
+        );
+        let entries: Vec<_> = diff_stream(sa, sb, DiffOptions::default())
             .map(|e| e.expect("compared"))
             .collect()
             .await;

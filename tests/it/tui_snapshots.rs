@@ -491,10 +491,10 @@ fn batch_move_confirmation() {
 
 #[test]
 fn transfers_with_batch_jobs() {
-    use s3ferry::batch::control::JobStatus;
     use s3ferry::journal::{BatchListing, BatchRecord};
     use s3ferry::location::Location;
     use s3ferry::plan::model::SourceMapping;
+    use s3ferry::s3::JobStatus;
     let (mut app, _) = opened();
     send(
         &mut app,
@@ -562,7 +562,7 @@ fn transfers_with_batch_jobs() {
             id: 3,
             result: Ok(JobStatus {
                 job_id: "9f1c-archive".into(),
-                status: "Active".into(),
+                status: s3ferry::s3::BatchStatus::Active,
                 total: 250_000,
                 succeeded: 100_000,
                 failed: 12,

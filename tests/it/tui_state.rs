@@ -8,15 +8,15 @@ use s3ferry::app::dialogs::{Dialog, OnYes, SummarySlot};
 use s3ferry::app::marks::{MarkKind, MarkSize};
 use s3ferry::app::tree::PAGE_SIZE;
 use s3ferry::app::{layout, update, Effect, Focus, Msg, Side, View};
-use s3ferry::batch::control::JobStatus;
-use s3ferry::batch::finish::MoveStarted;
-use s3ferry::batch::submit::Submitted;
 use s3ferry::config::Config;
+use s3ferry::engine::batch::finish::MoveStarted;
+use s3ferry::engine::batch::submit::Submitted;
 use s3ferry::engine::model::{JobKind, JobState};
 use s3ferry::journal::{BatchListing, BatchRecord};
 use s3ferry::location::Location;
 use s3ferry::plan::model::{Action as PlanAction, ConflictPolicy, SourceMapping};
 use s3ferry::s3::model::{ListItem, PageToken, ReplicationSummary};
+use s3ferry::s3::JobStatus;
 use tui_support::*;
 
 /// Both panes open on their buckets, all listings answered.
@@ -1159,7 +1159,7 @@ fn batch_operations_form_confirmation_and_submit() {
     );
 }
 
-fn batch_record(req: &s3ferry::batch::submit::SubmitRequest, remote: &str) -> BatchRecord {
+fn batch_record(req: &s3ferry::engine::batch::submit::SubmitRequest, remote: &str) -> BatchRecord {
     BatchRecord {
         remote_id: remote.into(),
         account_id: "123456789012".into(),
@@ -1280,7 +1280,7 @@ fn plans_batch_cannot_express_are_refused_with_the_reason() {
     );
     assert!(ch(&mut app, 'B').is_empty());
     assert!(matches!(app.dialogs.last(), Some(Dialog::Preview(_))));
-    let want = s3ferry::batch::mapping::refusal(
+    let want = s3ferry::engine::batch::mapping::refusal(
         &Location::new("src-bucket", "x/readme.txt"),
         &Location::new("dst-bucket", "archive/"),
     );
@@ -1320,7 +1320,7 @@ fn batch_jobs_are_listed_and_polled_every_ten_seconds() {
         plan: Default::default(),
         run: Default::default(),
     };
-    let req = s3ferry::batch::submit::SubmitRequest {
+    let req = s3ferry::engine::batch::submit::SubmitRequest {
         spec,
         role_arn: "arn:aws:iam::1:role/b".into(),
         report: Location::new("rep-bucket", "r/"),
@@ -1356,7 +1356,7 @@ fn batch_jobs_are_listed_and_polled_every_ten_seconds() {
     // A failed DescribeJob stays in its row; a finished job is not asked again.
     let status = |id: &str, s: &str| JobStatus {
         job_id: id.into(),
-        status: s.into(),
+        status: s.parse().expect("known status"),
         total: 2,
         succeeded: 2,
         failed: 0,

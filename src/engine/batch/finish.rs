@@ -3,27 +3,28 @@
 //! report's successes are journaled as copied-by-someone-else and a normal
 //! s3ferry move job checks each copy and only then deletes its source.
 
-use crate::batch::report;
+use crate::engine::batch::report;
 use crate::engine::{Engine, JobId};
 use crate::journal::{BatchRecord, EntryState, NewEntry};
 use crate::plan::model::Action;
-use crate::s3::{admin, Connection};
+use crate::s3::Connection;
 
 /// Every task of the completion report.
 pub async fn read_report(
     conn: &Connection,
     record: &BatchRecord,
 ) -> anyhow::Result<Vec<report::TaskResult>> {
-    let c = conn.clients_for_bucket(&record.report_bucket).await?.meta;
     let key = report::manifest_key(&record.report_prefix, &record.remote_id);
-    let text = admin::get_text(&c, &record.report_bucket, &key).await?;
+    let text = conn
+        .bucket(&record.report_bucket)
+        .await?
+        .get_text(&key)
+        .await?;
     let m = report::parse_manifest(&text)?;
     let mut out = Vec::new();
     for f in m.results {
-        let fc = conn.clients_for_bucket(&f.bucket).await?.meta;
-        out.extend(report::parse_results(
-            &admin::get_text(&fc, &f.bucket, &f.key).await?,
-        ));
+        let results = conn.bucket(&f.bucket).await?.get_text(&f.key).await?;
+        out.extend(report::parse_results(&results));
     }
     Ok(out)
 }
@@ -53,12 +54,14 @@ pub async fn start_move(
         .ok_or_else(|| anyhow::anyhow!("no source"))?;
     let journal = engine.journal();
     let job = journal.create_job(&record.spec)?;
-    let heads = conn.clients_for_bucket(&mapping.source.bucket).await?.meta;
+    let heads = conn.bucket(&mapping.source.bucket).await?;
     let mut rows = Vec::new();
     let mut unchecked = Vec::new();
     for r in results.iter().filter(|r| r.succeeded()) {
-        let head =
-            crate::s3::ops::head_object(&heads, &r.bucket, &r.key, r.version_id.as_deref()).await;
+        let head = heads
+            .for_name(&r.bucket)
+            .head(&r.key, r.version_id.as_deref())
+            .await;
         let (size, etag) = match head {
             Ok(p) => (p.size, p.etag),
             Err(e) => {

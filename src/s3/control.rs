@@ -1,4 +1,5 @@
-//! S3 Control: CreateJob / DescribeJob for Batch Operations copy jobs.
+//! S3 Control: CreateJob / DescribeJob for Batch Operations copy jobs, behind
+//! our own handle ([`BatchControl`]) and status type ([`BatchStatus`]).
 
 use aws_sdk_s3control::config::endpoint::{Params, ResolveEndpoint};
 use aws_sdk_s3control::types::{
@@ -9,7 +10,7 @@ use aws_sdk_s3control::types::{
 use aws_smithy_runtime_api::client::endpoint::EndpointFuture;
 use aws_smithy_types::endpoint::Endpoint;
 
-use crate::s3::Connection;
+use super::Connection;
 
 /// A fixed S3 Control endpoint (S3-compatible services, tests). The default
 /// rules prepend the account id to the host, which only AWS resolves.
@@ -22,34 +23,39 @@ impl ResolveEndpoint for FixedEndpoint {
     }
 }
 
-pub fn client(
-    conn: &Connection,
-    region: &str,
-    endpoint: Option<&str>,
-) -> aws_sdk_s3control::Client {
+/// An S3 Control client for one region (Batch Operations jobs are created
+/// and described in the destination's region).
+#[derive(Clone, Debug)]
+pub struct BatchControl {
+    client: aws_sdk_s3control::Client,
+}
+
+impl BatchControl {
+    /// `endpoint` overrides the account-prefixed AWS host (S3-compatible
+    /// services, tests).
+    pub fn new(conn: &Connection, region: &str, endpoint: Option<&str>) -> BatchControl {
+        BatchControl {
+            client: client(conn, region, endpoint),
+        }
+    }
+
+    /// CreateJob for a copy job; the remote job id.
+    pub async fn create_copy_job(&self, req: &CopyJobRequest) -> anyhow::Result<String> {
+        create_copy_job(&self.client, req).await
+    }
+
+    pub async fn describe_job(&self, account_id: &str, job_id: &str) -> anyhow::Result<JobStatus> {
+        describe_job(&self.client, account_id, job_id).await
+    }
+}
+
+fn client(conn: &Connection, region: &str, endpoint: Option<&str>) -> aws_sdk_s3control::Client {
     let mut b = aws_sdk_s3control::config::Builder::from(conn.sdk_config())
         .region(aws_sdk_s3control::config::Region::new(region.to_string()));
     if let Some(url) = endpoint {
         b = b.endpoint_resolver(FixedEndpoint(url.trim_end_matches('/').to_string()));
     }
     aws_sdk_s3control::Client::from_conf(b.build())
-}
-
-/// The caller's account id, from STS.
-pub async fn account_id(conn: &Connection) -> anyhow::Result<String> {
-    let conf = aws_sdk_sts::config::Builder::from(conn.sdk_config())
-        .region(aws_sdk_sts::config::Region::new(conn.home_region()))
-        .build();
-    let sts = aws_sdk_sts::Client::from_conf(conf);
-    let r = sts.get_caller_identity().send().await.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot find the account id with STS GetCallerIdentity ({}); pass --account-id",
-            aws_sdk_sts::error::DisplayErrorContext(&e)
-        )
-    })?;
-    r.account()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("STS returned no account id; pass --account-id"))
 }
 
 /// Everything CreateJob needs for a copy job.
@@ -75,7 +81,7 @@ fn built<T>(r: Result<T, aws_smithy_types::error::operation::BuildError>) -> any
     r.map_err(|e| anyhow::anyhow!("building the CreateJob request: {e}"))
 }
 
-pub async fn create_copy_job(
+async fn create_copy_job(
     c: &aws_sdk_s3control::Client,
     req: &CopyJobRequest,
 ) -> anyhow::Result<String> {
@@ -146,7 +152,7 @@ pub async fn create_copy_job(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JobStatus {
     pub job_id: String,
-    pub status: String,
+    pub status: BatchStatus,
     pub total: i64,
     pub succeeded: i64,
     pub failed: i64,
@@ -159,11 +165,98 @@ pub struct JobStatus {
 
 impl JobStatus {
     pub fn is_finished(&self) -> bool {
-        matches!(self.status.as_str(), "Complete" | "Failed" | "Cancelled")
+        self.status.is_finished()
     }
 }
 
-pub async fn describe_job(
+/// A Batch Operations job status, as S3 Control spells it. The one place
+/// these words are matched; a status we do not know is an error, never a
+/// default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BatchStatus {
+    New,
+    Preparing,
+    Suspended,
+    Ready,
+    Active,
+    Pausing,
+    Paused,
+    Completing,
+    Complete,
+    Failing,
+    Failed,
+    Cancelling,
+    Cancelled,
+}
+
+impl BatchStatus {
+    pub const ALL: [BatchStatus; 13] = [
+        BatchStatus::New,
+        BatchStatus::Preparing,
+        BatchStatus::Suspended,
+        BatchStatus::Ready,
+        BatchStatus::Active,
+        BatchStatus::Pausing,
+        BatchStatus::Paused,
+        BatchStatus::Completing,
+        BatchStatus::Complete,
+        BatchStatus::Failing,
+        BatchStatus::Failed,
+        BatchStatus::Cancelling,
+        BatchStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchStatus::New => "New",
+            BatchStatus::Preparing => "Preparing",
+            BatchStatus::Suspended => "Suspended",
+            BatchStatus::Ready => "Ready",
+            BatchStatus::Active => "Active",
+            BatchStatus::Pausing => "Pausing",
+            BatchStatus::Paused => "Paused",
+            BatchStatus::Completing => "Completing",
+            BatchStatus::Complete => "Complete",
+            BatchStatus::Failing => "Failing",
+            BatchStatus::Failed => "Failed",
+            BatchStatus::Cancelling => "Cancelling",
+            BatchStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// No further status change will come.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            BatchStatus::Complete | BatchStatus::Failed | BatchStatus::Cancelled
+        )
+    }
+}
+
+impl std::fmt::Display for BatchStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BatchStatus {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<BatchStatus> {
+        BatchStatus::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| anyhow::anyhow!("unknown Batch Operations job status {s:?}"))
+    }
+}
+
+impl serde::Serialize for BatchStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+async fn describe_job(
     c: &aws_sdk_s3control::Client,
     account_id: &str,
     job_id: &str,
@@ -188,8 +281,9 @@ pub async fn describe_job(
         job_id: job.job_id().unwrap_or(job_id).to_string(),
         status: job
             .status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "Unknown".into()),
+            .ok_or_else(|| anyhow::anyhow!("DescribeJob {job_id} returned no status"))?
+            .as_str()
+            .parse()?,
         total: progress
             .and_then(|p| p.total_number_of_tasks())
             .unwrap_or(0),
@@ -220,4 +314,18 @@ pub async fn describe_job(
             .map(|b| crate::s3::status::bucket_from_arn(b).to_string()),
         report_prefix: job.report().and_then(|r| r.prefix()).map(str::to_string),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BatchStatus;
+
+    #[test]
+    fn every_status_reads_back_and_unknown_is_an_error() {
+        for s in BatchStatus::ALL {
+            assert_eq!(s.as_str().parse::<BatchStatus>().ok(), Some(s));
+        }
+        assert!("Done".parse::<BatchStatus>().is_err());
+        assert!("complete".parse::<BatchStatus>().is_err());
+    }
 }

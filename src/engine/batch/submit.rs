@@ -2,15 +2,15 @@
 //! write and upload the manifest, CreateJob, and record the job in the
 //! journal. Shared by `s3ferry batch submit` and the TUI.
 
-use crate::batch::control::{self, CopyJobRequest};
-use crate::batch::manifest;
-use crate::batch::mapping::{exclusion, refusal, TargetCheck};
+use crate::engine::batch::manifest;
+use crate::engine::batch::mapping::{exclusion, refusal, TargetCheck};
 use crate::engine::preview::plan_in_memory;
 use crate::engine::{JobKind, JobSpec};
 use crate::journal::{BatchRecord, Journal};
 use crate::location::Location;
 use crate::plan::model::Action;
-use crate::s3::{admin, ConnectionPool};
+use crate::s3::control::{BatchControl, CopyJobRequest};
+use crate::s3::ConnectionPool;
 
 /// The plan cannot run on Batch Operations as asked; says why (a usage
 /// problem, not a failure: nothing was written).
@@ -159,20 +159,14 @@ pub async fn create(
         if manifest_loc.is_dir_like() { "" } else { "/" },
         uuid::Uuid::new_v4().simple()
     );
-    let mclient = dst_conn
-        .clients_for_bucket(&manifest_loc.bucket)
+    let etag = dst_conn
+        .bucket(&manifest_loc.bucket)
         .await?
-        .meta;
-    let etag = admin::put_bytes_etag(
-        &mclient,
-        &manifest_loc.bucket,
-        &manifest_key,
-        plan.manifest.clone().into_bytes(),
-    )
-    .await?;
+        .put_manifest(&manifest_key, plan.manifest.clone().into_bytes())
+        .await?;
     let account_id = match &req.account_id {
         Some(id) => id.clone(),
-        None => control::account_id(&dst_conn).await?,
+        None => crate::s3::identity::account_id(&dst_conn).await?,
     };
     let region = dst_conn.bucket_region(&mapping.destination.bucket).await?;
     let job = CopyJobRequest {
@@ -196,8 +190,8 @@ pub async fn create(
             mapping.destination
         ),
     };
-    let client = control::client(&dst_conn, &region, req.control_endpoint.as_deref());
-    let remote_id = control::create_copy_job(&client, &job).await?;
+    let control = BatchControl::new(&dst_conn, &region, req.control_endpoint.as_deref());
+    let remote_id = control.create_copy_job(&job).await?;
     let mut spec = req.spec.clone();
     // The record's spec is what `finish` runs to delete sources: its kind follows the flag.
     spec.kind = if req.move_sources {
