@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 
 use super::limiter::Limiter;
 use super::model::RunOptions;
-use super::retry::{backoff, is_throttle, MAX_ATTEMPTS};
+use super::retry::{is_throttle, Attempts};
 use crate::journal::{CopiedSource, NewEntry};
 use crate::s3::direct::DirectCopy;
 use crate::s3::{
@@ -78,7 +78,7 @@ impl Ctx {
         F: FnMut() -> Fut,
         Fut: Future<Output = S3Result<T>>,
     {
-        let mut attempt = 0;
+        let mut attempts = Attempts::default();
         loop {
             match f().await {
                 Ok(v) => {
@@ -87,15 +87,14 @@ impl Ctx {
                     }
                     return Ok(v);
                 }
-                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                Err(e) if attempts.may_retry(e.kind) => {
                     if is_throttle(&e) {
                         if let Some(n) = self.limiter.on_throttle() {
                             (self.on_throttle)(n);
                         }
                     }
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
+                    tokio::time::sleep(attempts.advance(e.kind)).await;
                 }
                 Err(e) => return Err(e),
             }

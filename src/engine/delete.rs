@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::copy::Ctx;
 use super::job::JobHandle;
-use super::retry::{backoff, MAX_ATTEMPTS};
+use super::retry::Attempts;
 use crate::journal::{CopiedSource, EntryState, Journal, NewEntry, Update};
 use crate::s3::{Bucket, DeleteFailure, DeleteKey, ErrorKind};
 
@@ -396,9 +396,10 @@ async fn delete_batch(
     items: Vec<Deletion>,
 ) -> bool {
     let mut todo = items;
-    let mut attempt = 0;
+    let mut attempts = Attempts::default();
     let mut all_ok = true;
     while !todo.is_empty() {
+        let mut throttled = false;
         let store = todo[0].target.for_name(bucket).into_owned();
         let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
         let failures = match ctx.call(|| store.delete_objects(&keys)).await {
@@ -460,7 +461,8 @@ async fn delete_batch(
                     // With a condition, a missing object is an answer: the
                     // source is already gone (an earlier run deleted it).
                     ErrorKind::NoSuchKey => finish(journal, h, &d, Ok(Some("already gone".into()))),
-                    ErrorKind::Throttled | ErrorKind::Transient if attempt + 1 < MAX_ATTEMPTS => {
+                    kind if attempts.may_retry(kind) => {
+                        throttled |= kind == ErrorKind::Throttled;
                         again.push(d)
                     }
                     _ => {
@@ -474,9 +476,13 @@ async fn delete_batch(
         if !again.is_empty() {
             ctx.retries
                 .fetch_add(again.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            tokio::time::sleep(backoff(attempt)).await;
+            let kind = if throttled {
+                ErrorKind::Throttled
+            } else {
+                ErrorKind::Transient
+            };
+            tokio::time::sleep(attempts.advance(kind)).await;
         }
-        attempt += 1;
         todo = again;
     }
     all_ok
