@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{JobId, JobSnapshot, JobSpec, JobState, Progress};
-use crate::journal::Counts;
+use crate::journal::{Counts, Journal, Outcome, Tally};
 
 #[derive(Default)]
 pub struct Counters {
@@ -29,6 +29,15 @@ pub struct Counters {
 impl Counters {
     pub fn add(&self, c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Count a recorded outcome (see `Journal::record`).
+    pub fn apply(&self, t: &Tally) {
+        self.add(&self.objects_done, t.objects_done);
+        self.add(&self.bytes_done, t.bytes_done);
+        self.add(&self.copied, t.copied);
+        self.add(&self.failed, t.failed);
+        self.add(&self.deleted, t.deleted);
     }
 
     /// Start from what the journal already holds (resume).
@@ -98,6 +107,13 @@ impl JobHandle {
             refused: AtomicBool::new(false),
             notes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Journal an entry's outcome and count it: the one path from a worker's
+    /// result to the journal and the progress (see `journal/writer.rs`).
+    pub fn record(&self, journal: &Journal, id: i64, size: u64, outcome: Outcome) {
+        let tally = journal.record(id, size, outcome);
+        self.counters.apply(&tally);
     }
 
     /// Say something in the job's final message (once).

@@ -16,7 +16,7 @@ use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
 use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
 use super::retry::with_retries;
-use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Update};
+use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Outcome};
 use crate::plan::model::Action;
 use crate::plan::Mapper;
 use crate::s3::{ops, ConnectionPool, ErrorKind, S3Error, VersioningState};
@@ -390,38 +390,18 @@ fn source_client(ctx: &Ctx, e: &crate::journal::NewEntry) -> aws_sdk_s3::Client 
 /// Journal a verified copy: final for a copy, awaiting its source delete
 /// for a move.
 fn record_copy(journal: &Journal, h: &JobHandle, row: &EntryRow, done: &Copied) {
-    let c = &h.counters;
-    c.add(&c.bytes_done, row.entry.size);
-    c.add(&c.copied, 1);
-    let is_move = h.spec.kind == JobKind::Move;
-    journal.update(Update {
-        id: row.id,
-        state: if is_move {
-            EntryState::Verified
-        } else {
-            EntryState::Done
-        },
-        verify: Some(done.verify.clone()),
+    let outcome = Outcome::Copied {
+        verify: done.verify.clone(),
         dst_version: done.dst_version.clone(),
-        copied: done.source.clone(),
-        ..Default::default()
-    });
-    if !is_move {
-        c.add(&c.objects_done, 1);
-    }
+        source: done.source.clone(),
+        awaiting_delete: h.spec.kind == JobKind::Move,
+    };
+    h.record(journal, row.id, row.entry.size, outcome);
 }
 
 fn record_failure(journal: &Journal, h: &JobHandle, row: &EntryRow, reason: String) {
-    let c = &h.counters;
     tracing::warn!(job = h.id, key = %row.entry.src_key, "copy failed: {reason}");
-    journal.update(Update {
-        id: row.id,
-        state: EntryState::Failed,
-        reason: Some(reason),
-        ..Default::default()
-    });
-    c.add(&c.failed, 1);
-    c.add(&c.objects_done, 1);
+    h.record(journal, row.id, row.entry.size, Outcome::Failed { reason });
 }
 
 /// The copy of one row: verify a copy made by someone else (Batch
@@ -481,7 +461,6 @@ async fn process(
     del_tx: &mpsc::Sender<Deletion>,
     row: EntryRow,
 ) {
-    let c = &h.counters;
     let e = &row.entry;
     let is_move = h.spec.kind == JobKind::Move;
     let src_client = source_client(ctx, e);
@@ -522,15 +501,8 @@ async fn process(
                 // The source is gone and the destination holds the planned object:
                 // an earlier run moved it and its last journal write was lost.
                 Some(how) => {
-                    journal.update(Update {
-                        id: row.id,
-                        state: EntryState::Done,
-                        verify: Some(how.into()),
-                        ..Default::default()
-                    });
-                    c.add(&c.copied, 1);
-                    c.add(&c.bytes_done, e.size);
-                    c.add(&c.objects_done, 1);
+                    let outcome = Outcome::AlreadyMoved { verify: how.into() };
+                    h.record(journal, row.id, e.size, outcome);
                 }
                 None => record_failure(journal, h, &row, reason_for(&err)),
             }
