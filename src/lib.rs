@@ -4,9 +4,6 @@
 pub mod app;
 pub mod batch;
 pub mod cli;
-pub mod cli_batch;
-pub mod cli_transfer;
-pub mod cli_tui;
 pub mod compare;
 pub mod config;
 pub mod demo;

@@ -1,8 +1,8 @@
 //! `s3ferry status`
 
-use super::args::{ConnFlags, StatusArgs};
-use super::conn::{resolve_side, Side};
-use super::output::{json_line, Exit};
+use crate::cli::args::{ConnFlags, StatusArgs};
+use crate::cli::conn::{resolve_side, Side};
+use crate::cli::output::{json_line, Exit};
 use crate::config::Config;
 use crate::s3::status::{bucket_status, covered_prefixes, replication_checks, replication_summary};
 use crate::s3::{BucketStatus, Connection, Field};

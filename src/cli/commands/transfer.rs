@@ -1,12 +1,12 @@
-//! cp / mv / sync / jobs / resume on the command line.
+//! What `cp`, `mv`, `sync` and `resume` share: the job spec from the
+//! flags and `[engine]`, the dry run, and following a job to its summary.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::args::{ConnFlags, DiffArgs, JobsArgs, JobsCommand, ResumeArgs, TransferArgs};
+use crate::cli::args::{ConnFlags, TransferArgs};
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::{parse_size, Config};
 use crate::engine::copy::{MAX_SINGLE, MIN_PART};
@@ -14,7 +14,6 @@ use crate::engine::preview::{plan_entry, plan_in_memory};
 use crate::engine::{
     Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions,
 };
-use crate::journal::Journal;
 use crate::plan::model::{Action, ConflictPolicy, PlanTotals, SourceMapping};
 use crate::s3::ConnectionPool;
 
@@ -280,7 +279,12 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
 
 /// Follow a job until it stops: progress on a terminal, plain lines
 /// otherwise, a summary at the end. Ctrl-C stops it cleanly.
-async fn watch(engine: &Engine, id: JobId, json: bool, no_progress: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn watch(
+    engine: &Engine,
+    id: JobId,
+    json: bool,
+    no_progress: bool,
+) -> anyhow::Result<Exit> {
     let handle = engine
         .handle(id)
         .ok_or_else(|| anyhow::anyhow!("job {id} did not start"))?;
@@ -373,107 +377,4 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
         _ if engine.handle(id).is_some_and(|h| h.was_refused()) => Exit::USAGE,
         _ => Exit::FAILURE,
     })
-}
-
-pub async fn jobs(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
-    let journal = Arc::new(Journal::open_default()?);
-    let engine = Engine::with_journal(ConnectionPool::new(), journal.clone(), Config::default());
-    match args.command {
-        None => {
-            for r in journal.jobs()? {
-                let s = engine.journal_snapshot(&r);
-                if args.json {
-                    json_line(&job_json(&s));
-                } else {
-                    println!(
-                        "{:>5}  {:<5} {:<11} {} -> {}  {}/{} obj, {} failed",
-                        s.id,
-                        s.kind.as_str(),
-                        s.state.as_str(),
-                        s.source,
-                        s.destination,
-                        s.progress.objects_done,
-                        s.progress.objects_total,
-                        s.progress.failed
-                    );
-                }
-            }
-            Ok(Exit::OK)
-        }
-        Some(JobsCommand::Show { id, failed, json }) => {
-            let r = journal
-                .job(id)?
-                .ok_or_else(|| anyhow::anyhow!("no job {id} in {}", journal.path().display()))?;
-            let s = engine.journal_snapshot(&r);
-            let fails = if failed {
-                journal.failed(id, usize::MAX >> 1)?
-            } else {
-                Vec::new()
-            };
-            if json || args.json {
-                let mut v = job_json(&s);
-                if failed {
-                    v["failures"] = json!(fails);
-                }
-                json_line(&v);
-            } else {
-                println!(
-                    "job {}: {} {} -> {}",
-                    s.id,
-                    s.kind.as_str(),
-                    s.source,
-                    s.destination
-                );
-                println!(
-                    "state: {}{}",
-                    s.state.as_str(),
-                    s.message.map(|m| format!(" ({m})")).unwrap_or_default()
-                );
-                let p = &s.progress;
-                println!(
-                    "objects: {}/{} done, {} copied, {} skipped, {} failed, {} deleted; {} of {}",
-                    p.objects_done,
-                    p.objects_total,
-                    p.copied,
-                    p.skipped,
-                    p.failed,
-                    p.deleted,
-                    crate::fmt::bytes(p.bytes_done),
-                    crate::fmt::bytes(p.bytes_total)
-                );
-                for f in fails {
-                    let v = f
-                        .version_id
-                        .map(|v| format!(" (version {v})"))
-                        .unwrap_or_default();
-                    println!("failed: {}{v} -> {}: {}", f.src_key, f.dst_key, f.reason);
-                }
-                if s.state.is_resumable() {
-                    println!("resume with: s3ferry resume {}", s.id);
-                }
-            }
-            Ok(Exit::OK)
-        }
-    }
-}
-
-fn job_json(s: &JobSnapshot) -> serde_json::Value {
-    let p = &s.progress;
-    json!({
-        "id": s.id, "kind": s.kind, "source": s.source, "destination": s.destination, "state": s.state,
-        "objects_total": p.objects_total, "objects_done": p.objects_done, "copied": p.copied,
-        "skipped": p.skipped, "failed": p.failed, "deleted": p.deleted, "bytes_total": p.bytes_total,
-        "bytes_done": p.bytes_done, "created_at": s.created_at, "finished_at": s.finished_at, "message": s.message,
-    })
-}
-
-pub async fn resume(config: &Config, args: ResumeArgs) -> anyhow::Result<Exit> {
-    let journal = Arc::new(Journal::open_default()?);
-    let engine = Engine::with_journal(ConnectionPool::new(), journal, config.clone());
-    engine.resume(args.id)?;
-    watch(&engine, args.id, args.json, args.no_progress).await
-}
-
-pub async fn diff(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
-    crate::cli::diff::run(flags, config, args).await
 }
