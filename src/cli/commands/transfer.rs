@@ -8,11 +8,10 @@ use serde_json::json;
 
 use crate::cli::args::{ConnFlags, TransferArgs};
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
-use crate::config::{parse_size, Config};
-use crate::engine::copy::{MAX_SINGLE, MIN_PART};
+use crate::config::Config;
 use crate::engine::preview::{plan_entry, plan_in_memory};
 use crate::engine::{
-    Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions,
+    Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions, RunOverrides,
 };
 use crate::plan::model::{Action, ConflictPolicy, PlanTotals, SourceMapping};
 use crate::s3::ConnectionPool;
@@ -69,41 +68,24 @@ pub fn build_spec(
         return Err(usage("--all-versions and --version-id exclude each other"));
     }
     let defaults = &config.engine;
-    let threshold = match args.multipart_threshold {
-        Some(t) => t,
-        None => parse_size(&defaults.multipart_threshold).map_err(usage)?,
+    let overrides = RunOverrides {
+        concurrency: args.concurrency,
+        multipart_threshold: args.multipart_threshold,
+        part_size: args.part_size,
+        sse: args.sse.clone(),
+        sse_kms_key_id: args.sse_kms_key_id.clone(),
+        preserve_sse: args.preserve_sse,
     };
-    // An explicit --part-size applies to server-side and streamed copies alike.
-    let (part_size, stream_part_size) = match args.part_size {
-        Some(p) => (p, p),
-        None => (
-            parse_size(&defaults.part_size).map_err(usage)?,
-            parse_size(&defaults.stream_part_size).map_err(usage)?,
-        ),
-    };
-    if threshold > MAX_SINGLE {
-        return Err(usage(
-            "--multipart-threshold cannot exceed 5GiB (S3's single-copy limit)",
-        ));
-    }
-    if !(MIN_PART..=MAX_SINGLE).contains(&part_size) {
-        return Err(usage("--part-size must be between 5MiB and 5GiB"));
-    }
-    if !(MIN_PART..=MAX_SINGLE).contains(&stream_part_size) {
-        return Err(usage(
-            "[engine] stream_part_size must be between 5MiB and 5GiB",
-        ));
-    }
-    let concurrency = args.concurrency.unwrap_or(defaults.concurrency);
-    if concurrency == 0 {
-        return Err(usage("--concurrency must be at least 1"));
+    let (run, problems) = RunOptions::from_config(defaults, &overrides);
+    if let Some(p) = problems.into_iter().next() {
+        return Err(usage(p));
     }
     let conflict = match (kind, args.no_clobber) {
         (_, true) => ConflictPolicy::Skip,
         (JobKind::Sync, false) => ConflictPolicy::SkipIdentical,
         _ => ConflictPolicy::Overwrite,
     };
-    let mut spec = JobSpec {
+    let spec = JobSpec {
         kind,
         mappings,
         src_conn: resolve_side(flags, config, Side::Src)?,
@@ -119,34 +101,13 @@ pub fn build_spec(
             checksum_compare: args.checksum,
         },
         run: RunOptions {
-            concurrency,
-            multipart_threshold: threshold,
-            part_size,
-            stream_part_size,
             storage_class: args.storage_class.clone(),
             preserve_acl: args.preserve_acl,
             server_side: args.server_side,
-            direct_copy: defaults.direct_copy,
             preserve_lock: args.preserve_lock,
-            ..RunOptions::default()
+            ..run
         },
     };
-    // Flags win over [engine]; either way the choice is checked.
-    let flags_set = args.sse.is_some() || args.sse_kms_key_id.is_some() || args.preserve_sse;
-    let (sse, key, preserve) = if flags_set {
-        (
-            args.sse.as_deref(),
-            args.sse_kms_key_id.as_deref(),
-            args.preserve_sse,
-        )
-    } else {
-        (
-            defaults.sse.as_deref(),
-            defaults.sse_kms_key_id.as_deref(),
-            defaults.preserve_sse,
-        )
-    };
-    spec.run.set_sse(sse, key, preserve).map_err(usage)?;
     // Bad globs and rewrites are usage errors, found before any request, and
     // so is a plan that would delete what it reads.
     crate::plan::Mapper::new(spec.mappings.clone(), &spec.plan)
