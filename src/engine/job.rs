@@ -9,6 +9,39 @@ use tokio_util::sync::CancellationToken;
 use super::model::{JobId, JobSnapshot, JobSpec, JobState, Progress};
 use crate::journal::{Counts, Journal, Outcome, Tally};
 
+/// How a job ended: the typed result the front ends act on (the CLI maps it
+/// to its exit code in `cli/output.rs`); the job's message is its wording.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobOutcome {
+    #[error("completed")]
+    Completed,
+    /// The run finished, and some objects failed.
+    #[error("{objects} object(s) failed; see: s3ferry jobs show {job} --failed")]
+    ObjectsFailed { job: JobId, objects: u64 },
+    /// Refused before anything ran: the plan asked for something unsafe.
+    #[error("{reason}")]
+    Refused { reason: String },
+    /// The run itself failed (listing, connection, journal).
+    #[error("{reason}")]
+    Failed { reason: String },
+    /// Stopped by the user; the journal lets it resume.
+    #[error("stopped; resume with: s3ferry resume {job}")]
+    Interrupted { job: JobId },
+}
+
+impl JobOutcome {
+    /// The journal state a job with this outcome ends in.
+    pub fn state(&self) -> JobState {
+        match self {
+            JobOutcome::Completed => JobState::Completed,
+            JobOutcome::Interrupted { .. } => JobState::Cancelled,
+            JobOutcome::ObjectsFailed { .. }
+            | JobOutcome::Refused { .. }
+            | JobOutcome::Failed { .. } => JobState::Failed,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Counters {
     pub objects_total: AtomicU64,
@@ -87,8 +120,8 @@ pub struct JobHandle {
     pub paused: watch::Sender<bool>,
     pub cancel: CancellationToken,
     finished: watch::Sender<bool>,
-    /// The plan was refused before anything ran (the CLI exits 2).
-    pub refused: AtomicBool,
+    /// How the run ended, once it has.
+    outcome: Mutex<Option<JobOutcome>>,
     /// Things the summary must say (an endpoint without conditional deletes).
     notes: Mutex<Vec<String>>,
 }
@@ -104,7 +137,7 @@ impl JobHandle {
             paused: watch::channel(false).0,
             cancel: CancellationToken::new(),
             finished: watch::channel(false).0,
-            refused: AtomicBool::new(false),
+            outcome: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
         }
     }
@@ -129,7 +162,30 @@ impl JobHandle {
     }
 
     pub fn was_refused(&self) -> bool {
-        self.refused.load(Ordering::Relaxed)
+        matches!(self.outcome(), Some(JobOutcome::Refused { .. }))
+    }
+
+    /// How the run ended; `None` while it runs.
+    pub fn outcome(&self) -> Option<JobOutcome> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// End the run: its state and message follow from the outcome (and the
+    /// notes), and waiters wake.
+    pub fn finish(&self, outcome: JobOutcome) -> (JobState, String) {
+        let state = outcome.state();
+        let notes = self.notes();
+        let message = if notes.is_empty() {
+            outcome.to_string()
+        } else {
+            format!("{outcome}; {}", notes.join("; "))
+        };
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        self.set_state(state, Some(message.clone()));
+        (state, message)
     }
 
     pub fn state(&self) -> JobState {

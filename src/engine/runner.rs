@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::copy::{copy_entry, md5_like, plain, Copied, Ctx, STREAM_BUDGET_KIB};
 use super::delete::{delete_worker, Deletion, DELETE_BATCH};
-use super::job::JobHandle;
+use super::job::{JobHandle, JobOutcome};
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
 use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
@@ -43,40 +43,19 @@ impl Runner {
         if let Err(e) = self.journal.flush() {
             tracing::error!(job = h.id, "journal flush failed: {e}");
         }
-        let (state, message) = match outcome {
-            Ok(()) if h.cancel.is_cancelled() => (
-                JobState::Cancelled,
-                format!("stopped; resume with: s3ferry resume {}", h.id),
-            ),
-            Ok(()) => {
-                let p = h.counters.progress();
-                if p.failed > 0 {
-                    (
-                        JobState::Failed,
-                        format!(
-                            "{} object(s) failed; see: s3ferry jobs show {} --failed",
-                            p.failed, h.id
-                        ),
-                    )
-                } else {
-                    (JobState::Completed, "completed".to_string())
-                }
-            }
-            Err(e) => {
-                if matches!(e, PlanError::Refused(_)) {
-                    h.refused.store(true, Ordering::Relaxed);
-                }
-                (JobState::Failed, fail_message(&e))
-            }
+        let outcome = match outcome {
+            Ok(()) if h.cancel.is_cancelled() => JobOutcome::Interrupted { job: h.id },
+            Ok(()) => match h.counters.progress().failed {
+                0 => JobOutcome::Completed,
+                objects => JobOutcome::ObjectsFailed { job: h.id, objects },
+            },
+            Err(PlanError::Refused(reason)) => JobOutcome::Refused { reason },
+            Err(e) => JobOutcome::Failed {
+                reason: fail_message(&e),
+            },
         };
-        let notes = h.notes();
-        let message = if notes.is_empty() {
-            message
-        } else {
-            format!("{message}; {}", notes.join("; "))
-        };
+        let (state, message) = h.finish(outcome);
         tracing::info!(job = h.id, state = state.as_str(), "{message}");
-        h.set_state(state, Some(message.clone()));
         let _ = self.journal.set_job_state(h.id, state, Some(&message));
         h.mark_finished();
     }

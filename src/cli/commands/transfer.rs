@@ -11,7 +11,7 @@ use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::Config;
 use crate::engine::preview::{plan_entry, plan_in_memory};
 use crate::engine::{
-    Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions, RunOverrides,
+    Engine, JobId, JobKind, JobOutcome, JobSnapshot, JobSpec, PlanOptions, RunOptions, RunOverrides,
 };
 use crate::plan::model::{Action, ConflictPolicy, PlanTotals, SourceMapping};
 use crate::s3::ConnectionPool;
@@ -298,10 +298,11 @@ pub(crate) async fn watch(
 }
 
 fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<Exit> {
-    let s = engine
+    let handle = engine
         .handle(id)
-        .map(|h| h.snapshot())
         .ok_or_else(|| anyhow::anyhow!("job {id} vanished"))?;
+    let s = handle.snapshot();
+    let outcome = handle.outcome();
     let k = engine.journal().counts(id)?;
     let copied = k.done + k.verified - k.deletes_done;
     let failed = k.failed + k.conflict;
@@ -322,7 +323,9 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
             crate::fmt::duration(secs.max(0.0).round() as u64),
             crate::fmt::bytes((bytes as f64 / secs.max(0.001)) as u64),
         );
-        if let Some(m) = s.message.as_deref().filter(|m| *m != "completed") {
+        // A plain completion says nothing the counts above do not.
+        let plain = outcome == Some(JobOutcome::Completed) && handle.notes().is_empty();
+        if let Some(m) = s.message.as_deref().filter(|_| !plain) {
             eprintln!("{m}");
         }
         if failed > 0 {
@@ -331,11 +334,5 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
             }
         }
     }
-    Ok(match s.state {
-        JobState::Completed => Exit::OK,
-        JobState::Cancelled => Exit(130),
-        // Refused before anything ran: the command asked for something unsafe.
-        _ if engine.handle(id).is_some_and(|h| h.was_refused()) => Exit::USAGE,
-        _ => Exit::FAILURE,
-    })
+    Ok(Exit::of_job(outcome.as_ref()))
 }
