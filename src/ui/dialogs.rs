@@ -16,7 +16,7 @@ use crate::app::layout::centered;
 use crate::app::preview::{policy_text, Preview, PreviewField};
 use crate::app::{Action, App};
 use crate::plan::model::Action as PlanAction;
-use crate::s3::model::{BucketStatus, Field, ReplicationRule, VersioningState};
+use crate::s3::model::{BucketStatus, Field, ReplicationRule};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
     match dialog {
@@ -443,20 +443,7 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     let mut lines = vec![
         row("bucket", (s.bucket.clone(), Style::new())),
         row("region", (s.region.clone(), Style::new())),
-        row(
-            "versioning",
-            field_text(&s.versioning, |v| {
-                let state = match v.status {
-                    VersioningState::Enabled => "enabled",
-                    VersioningState::Suspended => "suspended (was enabled; old versions kept)",
-                    VersioningState::Never => "never enabled",
-                };
-                match &v.mfa_delete {
-                    Some(m) => format!("{state}, MFA delete {m}"),
-                    None => state.to_string(),
-                }
-            }),
-        ),
+        row("versioning", field_text(&s.versioning, |v| v.summary())),
     ];
     match &s.replication {
         Field::Value(r) => {
