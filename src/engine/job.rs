@@ -1,4 +1,5 @@
-//! A job's live state: counters the workers bump and the UI samples.
+//! A job's live state: counters the workers bump and the UI samples, and the
+//! typed outcome the run ends with (`JobOutcome`), the engine's public result.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;

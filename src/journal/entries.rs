@@ -1,7 +1,8 @@
 //! The `entries` and `listing` tables: one row per planned object, the
 //! listing cursor that moves with each page, and the reads over entries
-//! (work queue, pages, counts, failures, conflicts). State changes after
-//! planning go through `writer.rs`.
+//! (work queue, pages, counts, failures, conflicts) and the plan-time
+//! rewrites of them (conflicts, retry). A worker's result is recorded through
+//! `writer.rs`.
 
 use rusqlite::{params, OptionalExtension};
 
