@@ -155,6 +155,19 @@ fn a_bad_import_is_caught() {
         found,
         vec!["plan/mapping.rs: plan may not use crate::engine".to_string()]
     );
+    let cli = LAYERS
+        .iter()
+        .find(|(m, _)| *m == "cli")
+        .map(|(_, allowed)| *allowed)
+        .unwrap_or_default();
+    let bad = vec![(
+        src().join("cli/commands/cp.rs"),
+        "use crate::engine::JobKind;\nuse crate::app::App; // the TUI's state\n".to_string(),
+    )];
+    assert_eq!(
+        violations("cli", cli, &bad),
+        vec!["cli/commands/cp.rs: cli may not use crate::app".to_string()]
+    );
 }
 
 /// Every `.rs` file under `src/`.
