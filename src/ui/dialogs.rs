@@ -16,7 +16,7 @@ use crate::app::layout::centered;
 use crate::app::preview::{policy_text, Preview, PreviewField};
 use crate::app::{Action, App};
 use crate::plan::model::Action as PlanAction;
-use crate::s3::model::{BucketStatus, Field, ReplicationRule};
+use crate::s3::model::{BucketStatus, Field, ReplicationRule, VersioningState};
 
 pub fn draw(frame: &mut Frame, app: &App, dialog: &Dialog, screen: Rect) {
     match dialog {
@@ -461,8 +461,11 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
                     continue;
                 };
                 if check.problems.is_empty() {
+                    let enabled = VersioningState::Enabled.word();
                     lines.push(Line::styled(
-                        "      ✓ versioning enabled on both buckets, destination reachable",
+                        format!(
+                            "      ✓ versioning {enabled} on both buckets, destination reachable"
+                        ),
                         theme::ok(),
                     ));
                 }
