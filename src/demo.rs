@@ -195,7 +195,7 @@ pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
         print_overview(&conn).await?;
         return Ok(Exit::OK);
     }
-    let result = crate::cli_tui::open_tui(
+    let result = crate::cli::commands::tui::open_tui(
         config,
         settings.clone(),
         settings,

@@ -3,9 +3,6 @@
 
 pub mod app;
 pub mod cli;
-pub mod cli_batch;
-pub mod cli_transfer;
-pub mod cli_tui;
 pub mod compare;
 pub mod config;
 pub mod demo;

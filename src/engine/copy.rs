@@ -30,9 +30,8 @@ use crate::s3::{
     Upload, WriteProps, WriteResult,
 };
 
-/// S3's limit for a single CopyObject / PutObject.
-pub const MAX_SINGLE: u64 = 5 * 1024 * 1024 * 1024;
-pub const MIN_PART: u64 = 5 * 1024 * 1024;
+/// S3's limits, in the `job` leaf where the run options are checked.
+pub use crate::job::{MAX_SINGLE, MIN_PART};
 pub const MAX_PARTS: u64 = 10_000;
 /// Parts of one object in flight at once.
 const PART_CONCURRENCY: usize = 8;

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::copy::Ctx;
 use super::job::JobHandle;
 use super::retry::Attempts;
-use crate::journal::{CopiedSource, EntryState, Journal, NewEntry, Update};
+use crate::journal::{CopiedSource, Journal, NewEntry, Outcome};
 use crate::s3::{Bucket, DeleteFailure, DeleteKey, ErrorKind};
 
 pub const DELETE_BATCH: usize = 1000;
@@ -205,39 +205,18 @@ pub async fn delete_worker(
 
 /// A null delete marker is done without a delete (see `Deletion::null_marker`).
 fn leave_null_marker(journal: &Journal, h: &JobHandle, d: &Deletion) {
-    journal.update(Update {
-        id: d.id,
-        state: EntryState::Done,
-        verify: Some("null delete marker left in the source (it holds no data)".into()),
-        ..Default::default()
-    });
-    h.counters.add(&h.counters.objects_done, 1);
+    h.record(journal, d.id, 0, Outcome::NullMarkerLeft);
 }
 
 fn finish(journal: &Journal, h: &JobHandle, d: &Deletion, outcome: Result<Option<String>, String>) {
-    let c = &h.counters;
-    match outcome {
-        Ok(note) => {
-            journal.update(Update {
-                id: d.id,
-                state: EntryState::Done,
-                verify: note,
-                ..Default::default()
-            });
-            c.add(&c.deleted, 1);
-        }
+    let outcome = match outcome {
+        Ok(note) => Outcome::Deleted { note },
         Err(reason) => {
             tracing::warn!(job = h.id, key = %d.key, "{reason}");
-            journal.update(Update {
-                id: d.id,
-                state: EntryState::Failed,
-                reason: Some(reason),
-                ..Default::default()
-            });
-            c.add(&c.failed, 1);
+            Outcome::Failed { reason }
         }
-    }
-    c.add(&c.objects_done, 1);
+    };
+    h.record(journal, d.id, 0, outcome);
 }
 
 async fn flush_deletes(
@@ -545,6 +524,7 @@ pub async fn delete_versions_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::EntryState;
     use crate::plan::model::Action;
 
     fn entry(version: Option<&str>, etag: Option<&str>) -> NewEntry {

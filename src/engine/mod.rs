@@ -17,7 +17,7 @@ pub mod runner;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-pub use job::JobHandle;
+pub use job::{JobHandle, JobOutcome};
 pub use model::*;
 
 use crate::config::{Config, ConnectionSettings};

@@ -91,10 +91,7 @@ pub fn preview(
             Ok((journal, job, verdict)) => {
                 // Deletions (sync --delete) are planned after the listing.
                 if spec.plan.delete_extra {
-                    let mut after = 0;
-                    while let Ok(rows) = journal.entries(job, after, 1000) {
-                        let Some(last) = rows.last() else { break };
-                        after = last.id;
+                    let _ = journal.for_each_page(job, |rows| -> crate::journal::JResult<()> {
                         let dels: Vec<PlanEntry> = rows
                             .iter()
                             .filter(|r| r.entry.action == crate::plan::model::Action::Delete)
@@ -103,7 +100,8 @@ pub fn preview(
                         if !dels.is_empty() {
                             let _ = tx.send(Ok(PreviewEvent::Entries(dels)));
                         }
-                    }
+                        Ok(())
+                    });
                 }
                 let _ = tx.send(Ok(PreviewEvent::Done(verdict.map_err(|e| e.to_string()))));
             }

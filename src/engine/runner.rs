@@ -10,12 +10,12 @@ use tokio::task::JoinSet;
 
 use super::copy::{copy_entry, md5_like, plain, Copied, Ctx, STREAM_BUDGET_KIB};
 use super::delete::{delete_worker, Deletion, DELETE_BATCH};
-use super::job::JobHandle;
+use super::job::{JobHandle, JobOutcome};
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
 use super::planner::{needs_dest_index, needs_full_plan, PlanError, PlanSetup};
 use super::retry::with_retries;
-use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Update};
+use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Outcome};
 use crate::plan::model::Action;
 use crate::s3::{Bucket, ConnectionPool, ErrorKind, S3Error, VersioningState, WriteResult};
 
@@ -41,40 +41,19 @@ impl Runner {
         if let Err(e) = self.journal.flush() {
             tracing::error!(job = h.id, "journal flush failed: {e}");
         }
-        let (state, message) = match outcome {
-            Ok(()) if h.cancel.is_cancelled() => (
-                JobState::Cancelled,
-                format!("stopped; resume with: s3ferry resume {}", h.id),
-            ),
-            Ok(()) => {
-                let p = h.counters.progress();
-                if p.failed > 0 {
-                    (
-                        JobState::Failed,
-                        format!(
-                            "{} object(s) failed; see: s3ferry jobs show {} --failed",
-                            p.failed, h.id
-                        ),
-                    )
-                } else {
-                    (JobState::Completed, "completed".to_string())
-                }
-            }
-            Err(e) => {
-                if matches!(e, PlanError::Refused(_)) {
-                    h.refused.store(true, Ordering::Relaxed);
-                }
-                (JobState::Failed, fail_message(&e))
-            }
+        let outcome = match outcome {
+            Ok(()) if h.cancel.is_cancelled() => JobOutcome::Interrupted { job: h.id },
+            Ok(()) => match h.counters.progress().failed {
+                0 => JobOutcome::Completed,
+                objects => JobOutcome::ObjectsFailed { job: h.id, objects },
+            },
+            Err(PlanError::Refused(reason)) => JobOutcome::Refused { reason },
+            Err(e) => JobOutcome::Failed {
+                reason: fail_message(&e),
+            },
         };
-        let notes = h.notes();
-        let message = if notes.is_empty() {
-            message
-        } else {
-            format!("{message}; {}", notes.join("; "))
-        };
+        let (state, message) = h.finish(outcome);
         tracing::info!(job = h.id, state = state.as_str(), "{message}");
-        h.set_state(state, Some(message.clone()));
         let _ = self.journal.set_job_state(h.id, state, Some(&message));
         h.mark_finished();
     }
@@ -363,38 +342,18 @@ fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
 /// Journal a verified copy: final for a copy, awaiting its source delete
 /// for a move.
 fn record_copy(journal: &Journal, h: &JobHandle, row: &EntryRow, done: &Copied) {
-    let c = &h.counters;
-    c.add(&c.bytes_done, row.entry.size);
-    c.add(&c.copied, 1);
-    let is_move = h.spec.kind == JobKind::Move;
-    journal.update(Update {
-        id: row.id,
-        state: if is_move {
-            EntryState::Verified
-        } else {
-            EntryState::Done
-        },
-        verify: Some(done.verify.clone()),
+    let outcome = Outcome::Copied {
+        verify: done.verify.clone(),
         dst_version: done.dst_version.clone(),
-        copied: done.source.clone(),
-        ..Default::default()
-    });
-    if !is_move {
-        c.add(&c.objects_done, 1);
-    }
+        source: done.source.clone(),
+        awaiting_delete: h.spec.kind == JobKind::Move,
+    };
+    h.record(journal, row.id, row.entry.size, outcome);
 }
 
 fn record_failure(journal: &Journal, h: &JobHandle, row: &EntryRow, reason: String) {
-    let c = &h.counters;
     tracing::warn!(job = h.id, key = %row.entry.src_key, "copy failed: {reason}");
-    journal.update(Update {
-        id: row.id,
-        state: EntryState::Failed,
-        reason: Some(reason),
-        ..Default::default()
-    });
-    c.add(&c.failed, 1);
-    c.add(&c.objects_done, 1);
+    h.record(journal, row.id, row.entry.size, Outcome::Failed { reason });
 }
 
 /// The copy of one row: verify a copy made by someone else (Batch
@@ -452,7 +411,6 @@ async fn process(
     del_tx: &mpsc::Sender<Deletion>,
     row: EntryRow,
 ) {
-    let c = &h.counters;
     let e = &row.entry;
     let is_move = h.spec.kind == JobKind::Move;
     let src_bucket = ctx.src(&e.src_bucket);
@@ -491,15 +449,8 @@ async fn process(
                 // The source is gone and the destination holds the planned object:
                 // an earlier run moved it and its last journal write was lost.
                 Some(how) => {
-                    journal.update(Update {
-                        id: row.id,
-                        state: EntryState::Done,
-                        verify: Some(how.into()),
-                        ..Default::default()
-                    });
-                    c.add(&c.copied, 1);
-                    c.add(&c.bytes_done, e.size);
-                    c.add(&c.objects_done, 1);
+                    let outcome = Outcome::AlreadyMoved { verify: how.into() };
+                    h.record(journal, row.id, e.size, outcome);
                 }
                 None => record_failure(journal, h, &row, reason_for(&err)),
             }

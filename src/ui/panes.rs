@@ -14,7 +14,7 @@ use crate::app::marks::{MarkKind, MarkSize};
 use crate::app::pane::{BucketList, Pane, View};
 use crate::app::tree::{ListingId, Row, RowItem, RowKey, Tree};
 use crate::app::{App, Focus, Side};
-use crate::s3::model::{BucketStatus, Field, VersioningState};
+use crate::s3::model::{BucketStatus, Field};
 
 pub fn draw(frame: &mut Frame, app: &App, side: Side, area: Rect) {
     let pane = app.pane(side);
@@ -126,15 +126,7 @@ fn header(tree: &Tree) -> String {
 
 fn status_parts(s: &BucketStatus) -> Vec<String> {
     let mut parts = vec![s.region.clone()];
-    parts.push(match &s.versioning {
-        Field::Value(v) => match v.status {
-            VersioningState::Enabled => "versioning Enabled".into(),
-            VersioningState::Suspended => "versioning Suspended".into(),
-            VersioningState::Never => "versioning off".into(),
-        },
-        Field::NotConfigured => "versioning off".into(),
-        _ => "versioning n/a".into(),
-    });
+    parts.push(s.versioning_short());
     match &s.replication {
         Field::Value(r) => {
             let n = r.rules.len();

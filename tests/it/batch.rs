@@ -274,7 +274,7 @@ fn objects_over_5_gib_are_left_out_of_the_manifest() {
         true,
     )
     .expect("insert");
-    let plan = s3ferry::cli_batch::batch_plan(&j, job, &spec).expect("plan");
+    let plan = s3ferry::cli::commands::batch::batch_plan(&j, job, &spec).expect("plan");
     assert_eq!(plan.objects, 1);
     assert_eq!(plan.manifest, "a,p/small\n");
     assert_eq!(plan.target_prefix, "x/");

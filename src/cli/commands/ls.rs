@@ -3,9 +3,9 @@
 use futures::StreamExt;
 use serde_json::json;
 
-use super::args::{ConnFlags, LsArgs};
-use super::conn::{resolve_side, Side};
-use super::output::{json_line, Exit};
+use crate::cli::args::{ConnFlags, LsArgs};
+use crate::cli::conn::{resolve_side, Side};
+use crate::cli::output::{json_line, Exit};
 use crate::config::Config;
 use crate::s3::list::ListRequest;
 use crate::s3::{Connection, ListItem, ObjectEntry};

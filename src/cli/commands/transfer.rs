@@ -1,20 +1,18 @@
-//! cp / mv / sync / jobs / resume on the command line.
+//! What `cp`, `mv`, `sync` and `resume` share: the job spec from the
+//! flags and `[engine]`, the dry run, and following a job to its summary.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::args::{ConnFlags, DiffArgs, JobsArgs, JobsCommand, ResumeArgs, TransferArgs};
+use crate::cli::args::{ConnFlags, TransferArgs};
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
-use crate::config::{parse_size, Config};
-use crate::engine::copy::{MAX_SINGLE, MIN_PART};
+use crate::config::Config;
 use crate::engine::preview::{plan_entry, plan_in_memory};
 use crate::engine::{
-    Engine, JobId, JobKind, JobSnapshot, JobSpec, JobState, PlanOptions, RunOptions,
+    Engine, JobId, JobKind, JobOutcome, JobSnapshot, JobSpec, PlanOptions, RunOptions, RunOverrides,
 };
-use crate::journal::Journal;
 use crate::plan::model::{Action, ConflictPolicy, PlanTotals, SourceMapping};
 use crate::s3::ConnectionPool;
 
@@ -70,41 +68,24 @@ pub fn build_spec(
         return Err(usage("--all-versions and --version-id exclude each other"));
     }
     let defaults = &config.engine;
-    let threshold = match args.multipart_threshold {
-        Some(t) => t,
-        None => parse_size(&defaults.multipart_threshold).map_err(usage)?,
+    let overrides = RunOverrides {
+        concurrency: args.concurrency,
+        multipart_threshold: args.multipart_threshold,
+        part_size: args.part_size,
+        sse: args.sse.clone(),
+        sse_kms_key_id: args.sse_kms_key_id.clone(),
+        preserve_sse: args.preserve_sse,
     };
-    // An explicit --part-size applies to server-side and streamed copies alike.
-    let (part_size, stream_part_size) = match args.part_size {
-        Some(p) => (p, p),
-        None => (
-            parse_size(&defaults.part_size).map_err(usage)?,
-            parse_size(&defaults.stream_part_size).map_err(usage)?,
-        ),
-    };
-    if threshold > MAX_SINGLE {
-        return Err(usage(
-            "--multipart-threshold cannot exceed 5GiB (S3's single-copy limit)",
-        ));
-    }
-    if !(MIN_PART..=MAX_SINGLE).contains(&part_size) {
-        return Err(usage("--part-size must be between 5MiB and 5GiB"));
-    }
-    if !(MIN_PART..=MAX_SINGLE).contains(&stream_part_size) {
-        return Err(usage(
-            "[engine] stream_part_size must be between 5MiB and 5GiB",
-        ));
-    }
-    let concurrency = args.concurrency.unwrap_or(defaults.concurrency);
-    if concurrency == 0 {
-        return Err(usage("--concurrency must be at least 1"));
+    let (run, problems) = RunOptions::from_config(defaults, &overrides);
+    if let Some(p) = problems.into_iter().next() {
+        return Err(usage(p));
     }
     let conflict = match (kind, args.no_clobber) {
         (_, true) => ConflictPolicy::Skip,
         (JobKind::Sync, false) => ConflictPolicy::SkipIdentical,
         _ => ConflictPolicy::Overwrite,
     };
-    let mut spec = JobSpec {
+    let spec = JobSpec {
         kind,
         mappings,
         src_conn: resolve_side(flags, config, Side::Src)?,
@@ -120,34 +101,13 @@ pub fn build_spec(
             checksum_compare: args.checksum,
         },
         run: RunOptions {
-            concurrency,
-            multipart_threshold: threshold,
-            part_size,
-            stream_part_size,
             storage_class: args.storage_class.clone(),
             preserve_acl: args.preserve_acl,
             server_side: args.server_side,
-            direct_copy: defaults.direct_copy,
             preserve_lock: args.preserve_lock,
-            ..RunOptions::default()
+            ..run
         },
     };
-    // Flags win over [engine]; either way the choice is checked.
-    let flags_set = args.sse.is_some() || args.sse_kms_key_id.is_some() || args.preserve_sse;
-    let (sse, key, preserve) = if flags_set {
-        (
-            args.sse.as_deref(),
-            args.sse_kms_key_id.as_deref(),
-            args.preserve_sse,
-        )
-    } else {
-        (
-            defaults.sse.as_deref(),
-            defaults.sse_kms_key_id.as_deref(),
-            defaults.preserve_sse,
-        )
-    };
-    spec.run.set_sse(sse, key, preserve).map_err(usage)?;
     // Bad globs and rewrites are usage errors, found before any request, and
     // so is a plan that would delete what it reads.
     crate::plan::Mapper::new(spec.mappings.clone(), &spec.plan)
@@ -280,7 +240,12 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
 
 /// Follow a job until it stops: progress on a terminal, plain lines
 /// otherwise, a summary at the end. Ctrl-C stops it cleanly.
-async fn watch(engine: &Engine, id: JobId, json: bool, no_progress: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn watch(
+    engine: &Engine,
+    id: JobId,
+    json: bool,
+    no_progress: bool,
+) -> anyhow::Result<Exit> {
     let handle = engine
         .handle(id)
         .ok_or_else(|| anyhow::anyhow!("job {id} did not start"))?;
@@ -333,10 +298,11 @@ async fn watch(engine: &Engine, id: JobId, json: bool, no_progress: bool) -> any
 }
 
 fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<Exit> {
-    let s = engine
+    let handle = engine
         .handle(id)
-        .map(|h| h.snapshot())
         .ok_or_else(|| anyhow::anyhow!("job {id} vanished"))?;
+    let s = handle.snapshot();
+    let outcome = handle.outcome();
     let k = engine.journal().counts(id)?;
     let copied = k.done + k.verified - k.deletes_done;
     let failed = k.failed + k.conflict;
@@ -357,7 +323,9 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
             crate::fmt::duration(secs.max(0.0).round() as u64),
             crate::fmt::bytes((bytes as f64 / secs.max(0.001)) as u64),
         );
-        if let Some(m) = s.message.as_deref().filter(|m| *m != "completed") {
+        // A plain completion says nothing the counts above do not.
+        let plain = outcome == Some(JobOutcome::Completed) && handle.notes().is_empty();
+        if let Some(m) = s.message.as_deref().filter(|_| !plain) {
             eprintln!("{m}");
         }
         if failed > 0 {
@@ -366,114 +334,5 @@ fn summary(engine: &Engine, id: JobId, secs: f64, json: bool) -> anyhow::Result<
             }
         }
     }
-    Ok(match s.state {
-        JobState::Completed => Exit::OK,
-        JobState::Cancelled => Exit(130),
-        // Refused before anything ran: the command asked for something unsafe.
-        _ if engine.handle(id).is_some_and(|h| h.was_refused()) => Exit::USAGE,
-        _ => Exit::FAILURE,
-    })
-}
-
-pub async fn jobs(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
-    let journal = Arc::new(Journal::open_default()?);
-    let engine = Engine::with_journal(ConnectionPool::new(), journal.clone(), Config::default());
-    match args.command {
-        None => {
-            for r in journal.jobs()? {
-                let s = engine.journal_snapshot(&r);
-                if args.json {
-                    json_line(&job_json(&s));
-                } else {
-                    println!(
-                        "{:>5}  {:<5} {:<11} {} -> {}  {}/{} obj, {} failed",
-                        s.id,
-                        s.kind.as_str(),
-                        s.state.as_str(),
-                        s.source,
-                        s.destination,
-                        s.progress.objects_done,
-                        s.progress.objects_total,
-                        s.progress.failed
-                    );
-                }
-            }
-            Ok(Exit::OK)
-        }
-        Some(JobsCommand::Show { id, failed, json }) => {
-            let r = journal
-                .job(id)?
-                .ok_or_else(|| anyhow::anyhow!("no job {id} in {}", journal.path().display()))?;
-            let s = engine.journal_snapshot(&r);
-            let fails = if failed {
-                journal.failed(id, usize::MAX >> 1)?
-            } else {
-                Vec::new()
-            };
-            if json || args.json {
-                let mut v = job_json(&s);
-                if failed {
-                    v["failures"] = json!(fails);
-                }
-                json_line(&v);
-            } else {
-                println!(
-                    "job {}: {} {} -> {}",
-                    s.id,
-                    s.kind.as_str(),
-                    s.source,
-                    s.destination
-                );
-                println!(
-                    "state: {}{}",
-                    s.state.as_str(),
-                    s.message.map(|m| format!(" ({m})")).unwrap_or_default()
-                );
-                let p = &s.progress;
-                println!(
-                    "objects: {}/{} done, {} copied, {} skipped, {} failed, {} deleted; {} of {}",
-                    p.objects_done,
-                    p.objects_total,
-                    p.copied,
-                    p.skipped,
-                    p.failed,
-                    p.deleted,
-                    crate::fmt::bytes(p.bytes_done),
-                    crate::fmt::bytes(p.bytes_total)
-                );
-                for f in fails {
-                    let v = f
-                        .version_id
-                        .map(|v| format!(" (version {v})"))
-                        .unwrap_or_default();
-                    println!("failed: {}{v} -> {}: {}", f.src_key, f.dst_key, f.reason);
-                }
-                if s.state.is_resumable() {
-                    println!("resume with: s3ferry resume {}", s.id);
-                }
-            }
-            Ok(Exit::OK)
-        }
-    }
-}
-
-fn job_json(s: &JobSnapshot) -> serde_json::Value {
-    let p = &s.progress;
-    json!({
-        "id": s.id, "kind": s.kind, "source": s.source, "destination": s.destination, "state": s.state,
-        "objects_total": p.objects_total, "objects_done": p.objects_done, "copied": p.copied,
-        "skipped": p.skipped, "failed": p.failed, "deleted": p.deleted, "bytes_total": p.bytes_total,
-        "bytes_done": p.bytes_done, "created_at": s.created_at, "finished_at": s.finished_at, "message": s.message,
-    })
-}
-
-pub async fn resume(config: &Config, args: ResumeArgs) -> anyhow::Result<Exit> {
-    let journal = Arc::new(Journal::open_default()?);
-    let engine = Engine::with_journal(ConnectionPool::new(), journal, config.clone());
-    engine.resume(args.id)?;
-    watch(&engine, args.id, args.json, args.no_progress).await
-}
-
-pub async fn diff(flags: &ConnFlags, config: &Config, args: DiffArgs) -> anyhow::Result<Exit> {
-    crate::cli::diff::run(flags, config, args).await
+    Ok(Exit::of_job(outcome.as_ref()))
 }

@@ -1,9 +1,10 @@
 //! `s3ferry status`
 
-use super::args::{ConnFlags, StatusArgs};
-use super::conn::{resolve_side, Side};
-use super::output::{json_line, Exit};
+use crate::cli::args::{ConnFlags, StatusArgs};
+use crate::cli::conn::{resolve_side, Side};
+use crate::cli::output::{json_line, Exit};
 use crate::config::Config;
+use crate::s3::model::{Replication, ReplicationSummary};
 use crate::s3::status::{bucket_status, covered_prefixes, replication_checks, replication_summary};
 use crate::s3::{BucketStatus, Connection, Field};
 
@@ -45,53 +46,13 @@ fn line<T>(out: &mut String, name: &str, f: &Field<T>, show: impl Fn(&T) -> Stri
     out.push_str(&format!("{name:<14}{text}\n"));
 }
 
-/// Plain-words report, shared with the TUI status view.
+/// Plain-words report (also printed by `s3ferry demo`).
 pub fn render(s: &BucketStatus) -> String {
     let mut out = String::new();
     out.push_str(&format!("{:<14}{}\n", "bucket", s.bucket));
     out.push_str(&format!("{:<14}{}\n", "region", s.region));
-    line(&mut out, "versioning", &s.versioning, |v| {
-        let mut t = format!("{:?}", v.status);
-        if let Some(m) = &v.mfa_delete {
-            t.push_str(&format!(" (MFA delete {m})"));
-        }
-        t
-    });
-    line(&mut out, "replication", &s.replication, |r| {
-        let mut t = format!("{} rule(s), role {}", r.rules.len(), r.role);
-        for rule in &r.rules {
-            t.push_str(&format!(
-                "\n{:<14}- {} [{}]{}: {} -> bucket {}{}{}{}{}",
-                "",
-                rule.id.as_deref().unwrap_or("(no id)"),
-                rule.status,
-                rule.priority
-                    .map(|p| format!(" priority {p}"))
-                    .unwrap_or_default(),
-                rule.filter,
-                rule.destination_bucket,
-                rule.destination_account
-                    .as_ref()
-                    .map(|a| format!(" in account {a}"))
-                    .unwrap_or_default(),
-                rule.destination_storage_class
-                    .as_ref()
-                    .map(|c| format!(" as {c}"))
-                    .unwrap_or_default(),
-                match rule.delete_marker_replication {
-                    Some(true) => ", delete markers replicated",
-                    Some(false) => ", delete markers not replicated",
-                    None => "",
-                },
-                if rule.replication_time_control == Some(true) {
-                    ", RTC on"
-                } else {
-                    ""
-                },
-            ));
-        }
-        t
-    });
+    line(&mut out, "versioning", &s.versioning, |v| v.summary());
+    line(&mut out, "replication", &s.replication, replication_text);
     line(&mut out, "ownership", &s.ownership, |o| {
         format!(
             "{} (ACLs {})",
@@ -131,32 +92,7 @@ pub fn render(s: &BucketStatus) -> String {
         t
     });
     if let Some(o) = &s.objects {
-        out.push_str(&format!(
-            "{:<14}{} scanned under {:?}{}: {} completed, {} pending, {} failed, {} replica, {} without status{}\n",
-            "objects",
-            o.scanned,
-            o.prefix,
-            if o.truncated { " (limit reached)" } else { "" },
-            o.completed,
-            o.pending,
-            o.failed,
-            o.replica,
-            o.none,
-            if o.errors > 0 { format!(", {} unreadable", o.errors) } else { String::new() },
-        ));
-        for k in &o.failed_keys {
-            out.push_str(&format!("{:<14}FAILED {k}\n", ""));
-        }
-        for k in &o.missing_keys {
-            out.push_str(&format!("{:<14}not replicated {k}\n", ""));
-        }
-        if o.missing > 0 {
-            out.push_str(&format!(
-                "{:<14}{} object(s) covered by a rule have no replication status: they were written before the rule; \
-                 replicate existing objects with S3 Batch Replication (a Batch Operations job, operation S3ReplicateObject)\n",
-                "", o.missing
-            ));
-        }
+        objects_text(&mut out, o);
     }
     for c in &s.replication_checks {
         let verdict = if c.problems.is_empty() {
@@ -175,4 +111,71 @@ pub fn render(s: &BucketStatus) -> String {
         ));
     }
     out
+}
+
+/// The rules, one per line under the count.
+fn replication_text(r: &Replication) -> String {
+    let mut t = format!("{} rule(s), role {}", r.rules.len(), r.role);
+    for rule in &r.rules {
+        t.push_str(&format!(
+            "\n{:<14}- {} [{}]{}: {} -> bucket {}{}{}{}{}",
+            "",
+            rule.id.as_deref().unwrap_or("(no id)"),
+            rule.status,
+            rule.priority
+                .map(|p| format!(" priority {p}"))
+                .unwrap_or_default(),
+            rule.filter,
+            rule.destination_bucket,
+            rule.destination_account
+                .as_ref()
+                .map(|a| format!(" in account {a}"))
+                .unwrap_or_default(),
+            rule.destination_storage_class
+                .as_ref()
+                .map(|c| format!(" as {c}"))
+                .unwrap_or_default(),
+            match rule.delete_marker_replication {
+                Some(true) => ", delete markers replicated",
+                Some(false) => ", delete markers not replicated",
+                None => "",
+            },
+            if rule.replication_time_control == Some(true) {
+                ", RTC on"
+            } else {
+                ""
+            },
+        ));
+    }
+    t
+}
+
+/// The replication states of the objects scanned under a prefix.
+fn objects_text(out: &mut String, o: &ReplicationSummary) {
+    out.push_str(&format!(
+        "{:<14}{} scanned under {:?}{}: {} completed, {} pending, {} failed, {} replica, {} without status{}\n",
+        "objects",
+        o.scanned,
+        o.prefix,
+        if o.truncated { " (limit reached)" } else { "" },
+        o.completed,
+        o.pending,
+        o.failed,
+        o.replica,
+        o.none,
+        if o.errors > 0 { format!(", {} unreadable", o.errors) } else { String::new() },
+    ));
+    for k in &o.failed_keys {
+        out.push_str(&format!("{:<14}FAILED {k}\n", ""));
+    }
+    for k in &o.missing_keys {
+        out.push_str(&format!("{:<14}not replicated {k}\n", ""));
+    }
+    if o.missing > 0 {
+        out.push_str(&format!(
+            "{:<14}{} object(s) covered by a rule have no replication status: they were written before the rule; \
+             replicate existing objects with S3 Batch Replication (a Batch Operations job, operation S3ReplicateObject)\n",
+            "", o.missing
+        ));
+    }
 }

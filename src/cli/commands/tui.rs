@@ -1,4 +1,5 @@
-//! Starting the TUI from the command line.
+//! `s3ferry tui` (and no subcommand): the connections and locations from the
+//! command line, then the TUI.
 
 use crate::cli::args::ConnFlags;
 use crate::cli::{resolve_side, Exit, Side};

@@ -17,7 +17,7 @@ use crate::plan::model::{ConflictPolicy, SourceMapping};
 use crate::s3::{BatchControl, BatchStatus, JobStatus};
 use crate::s3::{Connection, ConnectionPool};
 
-/// Kept here too: tests and scripts reach the manifest builder as `cli_batch::batch_plan`.
+/// Kept here too: tests and scripts reach the manifest builder as `cli::commands::batch::batch_plan`.
 pub use crate::engine::batch::submit::{batch_plan, BatchPlan};
 
 const WATCH_EVERY: Duration = Duration::from_secs(10);
