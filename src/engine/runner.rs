@@ -61,85 +61,116 @@ impl Runner {
     async fn run_inner(&self) -> Result<(), PlanError> {
         let h = &self.handle;
         let spec = &h.spec;
-        let record = self.journal.job(h.id)?;
-        let planned = record.map(|r| r.planned).unwrap_or(false);
+        let planned = self.journal.job(h.id)?.map(|r| r.planned).unwrap_or(false);
         let setup = PlanSetup::new(&self.pool, spec).await?;
         if spec.plan.all_versions && !planned {
             refuse_unversioned_destination(&setup.dst).await?;
         }
         let notify = Arc::new(Notify::new());
+        let listing = match self.start_planning(&setup, planned, &notify).await? {
+            Listing::Cancelled => return Ok(()),
+            Listing::Done => None,
+            Listing::Running(task) => Some(task),
+        };
+
+        let limiter = Limiter::new(spec.run.concurrency);
+        h.counters
+            .concurrency
+            .store(limiter.limit() as u64, Ordering::Relaxed);
+        let ctx = Arc::new(self.copy_context(&setup, limiter.clone()));
+        let flusher = self.spawn_flusher();
+        let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
+        let deleter = tokio::spawn(delete_worker(
+            self.journal.clone(),
+            h.clone(),
+            ctx.clone(),
+            del_rx,
+        ));
+
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let dispatched = self
+            .dispatch(&ctx, &limiter, &notify, &del_tx, &mut tasks)
+            .await;
+        while tasks.join_next().await.is_some() {}
+        drop(del_tx);
+        let _ = deleter.await;
+        flusher.abort();
+        dispatched?;
+        h.counters
+            .retries
+            .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
+        h.counters.in_flight.store(0, Ordering::Relaxed);
+        if let Some(t) = listing {
+            if h.cancel.is_cancelled() {
+                t.abort();
+            } else {
+                match t.await {
+                    Ok(r) => {
+                        r?;
+                    }
+                    Err(e) => return Err(PlanError::Refused(format!("listing task failed: {e}"))),
+                }
+            }
+        }
+        self.journal.flush()?;
+        Ok(())
+    }
+
+    /// Plans the job: a job whose keys may overlap (or a sync that deletes)
+    /// is planned in full before anything is copied, so the refusals see
+    /// every key; any other lists in the background while copying starts.
+    async fn start_planning(
+        &self,
+        setup: &PlanSetup,
+        planned: bool,
+        notify: &Arc<Notify>,
+    ) -> Result<Listing, PlanError> {
+        let h = &self.handle;
+        let spec = &h.spec;
         let full = needs_full_plan(spec, &setup.mapper);
         let planner = Arc::new(setup.planner(
             self.journal.clone(),
             h.id,
             spec,
             notify.clone(),
-            (!full).then(|| {
-                let handle = h.clone();
-                Box::new(move |rows: &[crate::journal::NewEntry]| {
-                    let c = &handle.counters;
-                    for r in rows {
-                        c.add(&c.objects_total, 1);
-                        c.add(&c.bytes_total, r.size);
-                        match r.state {
-                            EntryState::Skipped => {
-                                c.add(&c.skipped, 1);
-                                c.add(&c.objects_done, 1);
-                            }
-                            EntryState::Conflict => {
-                                c.add(&c.failed, 1);
-                                c.add(&c.objects_done, 1);
-                            }
-                            _ => {}
-                        }
-                    }
-                }) as super::planner::PageHook
-            }),
+            (!full).then(|| count_planned_rows(h.clone())),
         ));
         let indexed = needs_dest_index(spec, false);
         if !planned && indexed {
             planner.index_destination().await?;
         }
-        let full_before = full;
-        if !full_before {
+        if !full {
             h.counters.load(&self.journal.counts(h.id)?);
-        }
-        let listing_task = if full {
-            if !planned {
-                planner.list_sources(indexed, &h.cancel).await?;
-                if h.cancel.is_cancelled() {
-                    return Ok(());
-                }
-                planner.check_refusals()?;
-                if spec.kind == JobKind::Sync && spec.plan.delete_extra {
-                    planner.plan_deletes()?;
-                }
-                self.journal.set_planned(h.id)?;
-            }
-            h.counters.listing_done.store(true, Ordering::Relaxed);
-            None
-        } else {
-            let planner = planner.clone();
             let cancel = h.cancel.clone();
             let notify = notify.clone();
             let handle = h.clone();
-            Some(tokio::spawn(async move {
+            return Ok(Listing::Running(tokio::spawn(async move {
                 let r = planner.list_sources(indexed, &cancel).await;
                 handle.counters.listing_done.store(true, Ordering::Relaxed);
                 notify.notify_one();
                 r
-            }))
-        };
-        if full_before {
-            h.counters.load(&self.journal.counts(h.id)?);
+            })));
         }
+        if !planned {
+            planner.list_sources(indexed, &h.cancel).await?;
+            if h.cancel.is_cancelled() {
+                return Ok(Listing::Cancelled);
+            }
+            planner.check_refusals()?;
+            if spec.kind == JobKind::Sync && spec.plan.delete_extra {
+                planner.plan_deletes()?;
+            }
+            self.journal.set_planned(h.id)?;
+        }
+        h.counters.listing_done.store(true, Ordering::Relaxed);
+        h.counters.load(&self.journal.counts(h.id)?);
+        Ok(Listing::Done)
+    }
 
-        let limiter = Limiter::new(spec.run.concurrency);
-        h.counters
-            .concurrency
-            .store(limiter.limit() as u64, Ordering::Relaxed);
-        let job_id = h.id;
-        let ctx = Arc::new(Ctx {
+    fn copy_context(&self, setup: &PlanSetup, limiter: Arc<Limiter>) -> Ctx {
+        let spec = &self.handle.spec;
+        let job_id = self.handle.id;
+        Ctx {
             src: setup
                 .src
                 .iter()
@@ -149,7 +180,7 @@ impl Runner {
             dst_direct: setup.dst.direct().filter(|_| spec.run.direct_copy),
             server_side: spec.run.server_side || spec.src_conn.same_store(&spec.dst_conn),
             run: spec.run.clone(),
-            limiter: limiter.clone(),
+            limiter,
             retries: AtomicU64::new(0),
             bytes_budget: Arc::new(Semaphore::new(STREAM_BUDGET_KIB)),
             acl_warned: AtomicBool::new(false),
@@ -161,95 +192,68 @@ impl Runner {
                     "server is throttling (503 SlowDown); lowering concurrency to {n}"
                 );
             }),
-        });
+        }
+    }
 
-        // Journal writes are batched; a failing journal (disk full) stops the job.
-        let flusher = {
-            let journal = self.journal.clone();
-            let cancel = h.cancel.clone();
-            let handle = h.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(FLUSH_EVERY);
-                loop {
-                    tick.tick().await;
-                    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
-                        let msg = format!("journal write failed, stopping: {e}");
-                        tracing::error!(job = handle.id, "{msg}");
-                        handle.set_state(JobState::Running, Some(msg));
-                        cancel.cancel();
-                        return;
-                    }
+    /// Journal writes are batched; a failing journal (disk full) stops the job.
+    fn spawn_flusher(&self) -> tokio::task::JoinHandle<()> {
+        let journal = self.journal.clone();
+        let handle = self.handle.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+                    let msg = format!("journal write failed, stopping: {e}");
+                    tracing::error!(job = handle.id, "{msg}");
+                    handle.set_state(JobState::Running, Some(msg));
+                    handle.cancel.cancel();
+                    return;
                 }
-            })
-        };
+            }
+        })
+    }
 
-        let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
-        let deleter = tokio::spawn(delete_worker(
-            self.journal.clone(),
-            h.clone(),
-            ctx.clone(),
-            del_rx,
-        ));
-
-        let mut tasks: JoinSet<()> = JoinSet::new();
+    /// Hands the journal's planned rows to workers, a destination key's rows
+    /// to one task, until the listing is done and no work is left, or the
+    /// job is cancelled. Honours pause.
+    async fn dispatch(
+        &self,
+        ctx: &Arc<Ctx>,
+        limiter: &Arc<Limiter>,
+        notify: &Notify,
+        del_tx: &mpsc::Sender<Deletion>,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<(), PlanError> {
+        let h = &self.handle;
+        let versions = h.spec.plan.all_versions;
         let mut after_id = 0i64;
         loop {
             if h.cancel.is_cancelled() {
-                break;
+                return Ok(());
             }
             if *h.paused.borrow() {
                 let mut rx = h.paused.subscribe();
                 tokio::select! {
                     _ = rx.wait_for(|p| !*p) => {}
-                    _ = h.cancel.cancelled() => break,
+                    _ = h.cancel.cancelled() => return Ok(()),
                 }
                 continue;
             }
             let listing_done = h.counters.listing_done.load(Ordering::Relaxed);
-            let id = h.id;
-            let mut batch = self
-                .journal
-                .off_runtime(move |j| j.next_work(id, after_id, BATCH))
-                .await?;
+            let batch = self.next_batch(after_id).await?;
             if batch.is_empty() {
                 if listing_done {
-                    break;
+                    return Ok(());
                 }
                 tokio::select! {
                     _ = notify.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
-                    _ = h.cancel.cancelled() => break,
+                    _ = h.cancel.cancelled() => return Ok(()),
                 }
                 continue;
             }
-            // Never split one destination key's versions across batches,
-            // however many there are: the last key's rows come in whole.
-            if spec.plan.all_versions && batch.len() == BATCH {
-                if let Some(last) = batch.last() {
-                    let (key, mut cursor, job) = (last.entry.dst_key.clone(), last.id, h.id);
-                    // Only the rows right after the batch, while they are
-                    // still this key's: nothing in between is skipped.
-                    loop {
-                        let page = self
-                            .journal
-                            .off_runtime(move |j| j.next_work(job, cursor, BATCH))
-                            .await?;
-                        let n = page.len();
-                        let run: Vec<EntryRow> = page
-                            .into_iter()
-                            .take_while(|r| r.entry.dst_key == key)
-                            .collect();
-                        let more = run.len() == n && n == BATCH;
-                        cursor = run.last().map(|r| r.id).unwrap_or(cursor);
-                        batch.extend(run);
-                        if !more {
-                            break;
-                        }
-                    }
-                }
-            }
             after_id = batch.last().map(|r| r.id).unwrap_or(after_id);
-            let versions = spec.plan.all_versions;
             for group in group_by_dst(batch, versions) {
                 let permit = tokio::select! {
                     p = limiter.acquire() => p,
@@ -279,29 +283,77 @@ impl Runner {
                 while tasks.try_join_next().is_some() {}
             }
         }
-        while tasks.join_next().await.is_some() {}
-        drop(del_tx);
-        let _ = deleter.await;
-        flusher.abort();
-        h.counters
-            .retries
-            .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
-        h.counters.in_flight.store(0, Ordering::Relaxed);
-        if let Some(t) = listing_task {
-            if h.cancel.is_cancelled() {
-                t.abort();
-            } else {
-                match t.await {
-                    Ok(r) => {
-                        r?;
-                    }
-                    Err(e) => return Err(PlanError::Refused(format!("listing task failed: {e}"))),
-                }
+    }
+
+    /// The next rows to work on after `after_id`. With `--all-versions` a
+    /// destination key's versions are never split across batches, however
+    /// many there are: the last key's rows come in whole.
+    async fn next_batch(&self, after_id: i64) -> Result<Vec<EntryRow>, PlanError> {
+        let job = self.handle.id;
+        let mut batch = self
+            .journal
+            .off_runtime(move |j| j.next_work(job, after_id, BATCH))
+            .await?;
+        if !self.handle.spec.plan.all_versions || batch.len() < BATCH {
+            return Ok(batch);
+        }
+        let Some(last) = batch.last() else {
+            return Ok(batch);
+        };
+        let (key, mut cursor) = (last.entry.dst_key.clone(), last.id);
+        // Only the rows right after the batch, while they are still this
+        // key's: nothing in between is skipped.
+        loop {
+            let page = self
+                .journal
+                .off_runtime(move |j| j.next_work(job, cursor, BATCH))
+                .await?;
+            let n = page.len();
+            let run: Vec<EntryRow> = page
+                .into_iter()
+                .take_while(|r| r.entry.dst_key == key)
+                .collect();
+            let more = run.len() == n && n == BATCH;
+            cursor = run.last().map(|r| r.id).unwrap_or(cursor);
+            batch.extend(run);
+            if !more {
+                return Ok(batch);
             }
         }
-        self.journal.flush()?;
-        Ok(())
     }
+}
+
+/// How the sources are being listed when copying starts.
+enum Listing {
+    /// Planned in full (now or by an earlier run).
+    Done,
+    /// Listing in the background, copying as rows arrive.
+    Running(tokio::task::JoinHandle<Result<u64, PlanError>>),
+    /// Cancelled while planning in full.
+    Cancelled,
+}
+
+/// Counts rows as the background listing journals them, so progress and the
+/// ETA grow with the listing.
+fn count_planned_rows(handle: Arc<JobHandle>) -> super::planner::PageHook {
+    Box::new(move |rows: &[crate::journal::NewEntry]| {
+        let c = &handle.counters;
+        for r in rows {
+            c.add(&c.objects_total, 1);
+            c.add(&c.bytes_total, r.size);
+            match r.state {
+                EntryState::Skipped => {
+                    c.add(&c.skipped, 1);
+                    c.add(&c.objects_done, 1);
+                }
+                EntryState::Conflict => {
+                    c.add(&c.failed, 1);
+                    c.add(&c.objects_done, 1);
+                }
+                _ => {}
+            }
+        }
+    })
 }
 
 /// `--all-versions` replays history into the destination: a destination that
