@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (moto server and the AWS CLI
 # into .venv), starts moto on a free loopback port, and runs every test.
-# Extra arguments go to `cargo test` (e.g. `scripts/test.sh --test engine`).
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh --test it engine::`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

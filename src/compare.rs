@@ -12,8 +12,9 @@ use crate::location::Location;
 use crate::plan::compare::{
     compare, compare_with_heads, needs_head, Basis, Facts, HeadFacts, Sameness,
 };
-use crate::s3::list::{list_stream, ListRequest};
-use crate::s3::{ops, ErrorKind, ListItem, ObjectEntry, ObjectProps, S3Error};
+use crate::s3::{
+    Bucket, Connection, ErrorKind, ListItem, ListRequest, ObjectEntry, ObjectProps, S3Error,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -68,15 +69,14 @@ type Group = (String, Vec<ObjectEntry>);
 
 /// Objects of a listing grouped by relative key, in order.
 fn groups(
-    client: aws_sdk_s3::Client,
-    bucket: &str,
+    bucket: &Bucket,
     prefix: &str,
     versions: bool,
 ) -> impl Stream<Item = Result<Group, S3Error>> {
-    let mut req = ListRequest::objects(bucket, prefix);
+    let mut req = ListRequest::objects(bucket.name(), prefix);
     req.versions = versions;
     let prefix = prefix.to_string();
-    let pages = list_stream(client, req);
+    let pages = bucket.pages(req);
     // Carry a key's versions over page boundaries until the next key shows up.
     futures::stream::unfold(
         (
@@ -179,11 +179,21 @@ pub struct DiffEntry {
     pub basis: Option<Basis>,
 }
 
-/// One side of a comparison: where, and the client to list it with.
+/// One side of a comparison: where, and the bucket handle to list it with.
 #[derive(Debug, Clone)]
 pub struct DiffSide {
-    pub client: aws_sdk_s3::Client,
+    pub bucket: Bucket,
     pub location: Location,
+}
+
+impl DiffSide {
+    /// `location` on `conn`, in its bucket's region.
+    pub async fn open(conn: &Connection, location: Location) -> Result<DiffSide, S3Error> {
+        Ok(DiffSide {
+            bucket: conn.bucket(&location.bucket).await?,
+            location,
+        })
+    }
 }
 
 type Groups = Pin<Box<dyn Stream<Item = Result<Group, S3Error>> + Send>>;
@@ -216,14 +226,12 @@ pub fn diff_stream(
     opts: DiffOptions,
 ) -> impl Stream<Item = anyhow::Result<DiffEntry>> + Send {
     let a: Groups = Box::pin(groups(
-        src.client.clone(),
-        &src.location.bucket,
+        &src.bucket.for_name(&src.location.bucket),
         &src.location.prefix,
         opts.versions,
     ));
     let b: Groups = Box::pin(groups(
-        dst.client.clone(),
-        &dst.location.bucket,
+        &dst.bucket.for_name(&dst.location.bucket),
         &dst.location.prefix,
         opts.versions,
     ));
@@ -341,12 +349,12 @@ impl From<&ObjectProps> for HeadFacts {
 /// will not describe without its key (SSE-C answers 400) or that vanished
 /// since the listing gives `Err(reason)`: it cannot be compared.
 pub async fn head_facts(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
+    store: &Bucket,
     key: &str,
     version_id: Option<&str>,
 ) -> Result<Result<HeadFacts, String>, S3Error> {
-    match ops::head_object(client, bucket, key, version_id).await {
+    let bucket = store.name();
+    match store.head(key, version_id).await {
         Ok(p) => Ok(Ok(HeadFacts::from(&p))),
         Err(e) if e.status == Some(400) => Ok(Err(format!(
             "HeadObject s3://{bucket}/{key} refused (an SSE-C object?)"
@@ -369,10 +377,12 @@ async fn compare_one(
     // Differing MD5-looking ETags mean different bytes only when neither
     // object is KMS / DSSE / SSE-C encrypted, which only HeadObject says.
     let heads = if a.size == b.size && (opts.checksum || needs_head(&fa, &fb)) {
-        let (ha, hb) = futures::try_join!(
-            head_facts(&src.client, &src.location.bucket, &a.key, None),
-            head_facts(&dst.client, &dst.location.bucket, &b.key, None),
-        )?;
+        let (sb, db) = (
+            src.bucket.for_name(&src.location.bucket),
+            dst.bucket.for_name(&dst.location.bucket),
+        );
+        let (ha, hb) =
+            futures::try_join!(head_facts(&sb, &a.key, None), head_facts(&db, &b.key, None),)?;
         match (ha, hb) {
             (Ok(ha), Ok(hb)) => Some((ha, hb)),
             (Err(why), _) | (_, Err(why)) => {

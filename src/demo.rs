@@ -1,13 +1,14 @@
 //! `s3ferry sandbox` and `s3ferry demo`: a local S3 endpoint seeded from
-//! `assets/demo/`, so s3ferry can be tried without an AWS account.
+//! `assets/demo/`, so s3ferry can be tried without an AWS account. The data
+//! is written into the sandbox's store directly, not through the S3 API.
 
 use serde::Deserialize;
 
 use crate::cli::args::{DemoArgs, SandboxArgs};
 use crate::cli::Exit;
 use crate::config::{Config, ConnectionSettings};
-use crate::s3::{admin, Connection, S3Result};
-use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::s3::{Connection, ListItem, ListRequest};
+use crate::sandbox::{Sandbox, SandboxOptions, SeedReplication, Seeder};
 
 const SEED: &str = include_str!("../assets/demo/seed.toml");
 const README: &[u8] = include_bytes!("../assets/demo/files/readme.txt");
@@ -98,15 +99,12 @@ fn file_bytes(name: &str) -> Vec<u8> {
     }
 }
 
-/// Fill an endpoint with the demo data set.
-pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
+/// Fill a sandbox's store with the demo data set, before anyone is told
+/// where it listens.
+pub async fn seed(store: &Seeder) -> anyhow::Result<()> {
     let seed: Seed = toml::from_str(SEED)?;
-    let c = conn.home_clients().meta;
     for b in &seed.buckets {
-        admin::create_bucket(&c, &b.name).await?;
-        if b.versioning == "Enabled" {
-            admin::set_versioning(&c, &b.name, true).await?;
-        }
+        store.bucket(&b.name, b.versioning == "Enabled").await?;
     }
     for b in &seed.buckets {
         let mut uploads: Vec<(String, Vec<u8>, Option<String>)> = Vec::new();
@@ -120,54 +118,31 @@ pub async fn seed(conn: &Connection) -> anyhow::Result<()> {
                 uploads.push((key.clone(), body(&key, size), g.content_type.clone()));
             }
         }
-        put_all(&c, &b.name, uploads).await?;
+        for (key, data, ct) in uploads {
+            store.object(&b.name, &key, data, ct.as_deref()).await?;
+        }
         for v in &b.versions {
             for n in 1..=v.versions {
                 let text = format!("{{\"key\": {:?}, \"version\": {n}}}\n", v.key);
-                admin::put_bytes(
-                    &c,
-                    &b.name,
-                    &v.key,
-                    text.into_bytes(),
-                    Some("application/json"),
-                )
-                .await?;
+                store
+                    .object(&b.name, &v.key, text.into_bytes(), Some("application/json"))
+                    .await?;
             }
             if v.delete_marker {
-                admin::delete_key(&c, &b.name, &v.key).await?;
+                store.delete_marker(&b.name, &v.key).await?;
             }
         }
         if let Some(dest) = &b.replicate_to {
-            let prefix = b.replicate_prefix.as_deref().unwrap_or("");
-            admin::put_replication_rule(
-                &c,
-                &b.name,
-                "arn:aws:iam::123456789012:role/s3ferry-demo-replication",
-                "reports-to-backup",
-                prefix,
-                dest,
-            )
-            .await?;
+            let rule = SeedReplication {
+                role: "arn:aws:iam::123456789012:role/s3ferry-demo-replication".into(),
+                id: "reports-to-backup".into(),
+                prefix: b.replicate_prefix.clone().unwrap_or_default(),
+                destination: dest.clone(),
+            };
+            store.replicate(&b.name, rule).await?;
         }
     }
     Ok(())
-}
-
-async fn put_all(
-    c: &aws_sdk_s3::Client,
-    bucket: &str,
-    uploads: Vec<(String, Vec<u8>, Option<String>)>,
-) -> S3Result<()> {
-    use futures::StreamExt;
-    let results: Vec<S3Result<()>> = futures::stream::iter(uploads)
-        .map(|(key, data, ct)| {
-            let c = c.clone();
-            async move { admin::put_bytes(&c, bucket, &key, data, ct.as_deref()).await }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
-    results.into_iter().collect()
 }
 
 /// Connection settings for a sandbox at `url`.
@@ -194,12 +169,7 @@ pub async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<Exit> {
     .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;
     let url = sandbox.url();
     if args.seed {
-        let mut settings = sandbox_connection(&url);
-        if let (Some(ak), Some(sk)) = (args.access_key, args.secret_key) {
-            settings.access_key_id = Some(ak);
-            settings.secret_access_key = Some(sk);
-        }
-        seed(&Connection::open(settings).await?).await?;
+        seed(&sandbox.seeder()).await?;
     }
     println!("s3ferry sandbox listening on {url}");
     println!("try: s3ferry --endpoint-url {url} ls");
@@ -218,14 +188,14 @@ pub async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<Exit> {
 pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
     let sandbox = Sandbox::start(SandboxOptions::default()).await?;
     let settings = sandbox_connection(&sandbox.url());
+    seed(&sandbox.seeder()).await?;
     let conn = Connection::open(settings.clone()).await?;
-    seed(&conn).await?;
     use std::io::IsTerminal;
     if args.no_tui || !std::io::stdout().is_terminal() {
         print_overview(&conn).await?;
         return Ok(Exit::OK);
     }
-    let result = crate::cli_tui::open_tui(
+    let result = crate::cli::commands::tui::open_tui(
         config,
         settings.clone(),
         settings,
@@ -240,8 +210,7 @@ pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
 
 async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
     use futures::StreamExt;
-    let c = conn.home_clients().meta;
-    let buckets = crate::s3::list::list_buckets(&c).await?;
+    let buckets = conn.list_buckets().await?;
     println!(
         "sandbox endpoint: {}",
         conn.settings().endpoint_url.as_deref().unwrap_or_default()
@@ -250,15 +219,16 @@ async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
         let status = crate::s3::status::bucket_status(conn, &b.name).await?;
         println!("\n== s3://{}/", b.name);
         print!("{}", crate::cli::render_status(&status));
-        let mut pages = Box::pin(crate::s3::list::list_stream(
-            c.clone(),
-            crate::s3::list::ListRequest::folder(&b.name, ""),
-        ));
+        let mut pages = Box::pin(
+            conn.bucket(&b.name)
+                .await?
+                .pages(ListRequest::folder(&b.name, "")),
+        );
         while let Some(page) = pages.next().await {
             for item in page?.items {
                 match item {
-                    crate::s3::ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
-                    crate::s3::ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
+                    ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
+                    ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConnectionSettings;
+use crate::config::{parse_size, ConnectionSettings, EngineDefaults};
 use crate::location::Location;
 
 pub type JobId = i64;
@@ -178,6 +178,115 @@ impl RunOptions {
     }
 }
 
+/// S3's largest single CopyObject, and so the largest part.
+pub const MAX_SINGLE: u64 = 5 * 1024 * 1024 * 1024;
+/// S3's smallest part (all but the last).
+pub const MIN_PART: u64 = 5 * 1024 * 1024;
+
+/// What the command line sets over `[engine]`; the TUI sets nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOverrides {
+    pub concurrency: Option<usize>,
+    pub multipart_threshold: Option<u64>,
+    /// `--part-size`: server-side and streamed copies alike.
+    pub part_size: Option<u64>,
+    /// The encryption flags; any of them set replaces `[engine]`'s choice.
+    pub sse: Option<String>,
+    pub sse_kms_key_id: Option<String>,
+    pub preserve_sse: bool,
+}
+
+/// Where a value came from, for the message that rejects it.
+fn origin(flag: bool, flag_name: &str, key: &str) -> String {
+    if flag {
+        flag_name.to_string()
+    } else {
+        format!("[engine] {key}")
+    }
+}
+
+impl RunOptions {
+    /// `[engine]` with the command line's overrides on top, every bound
+    /// checked in one place so the CLI and the TUI reject the same values
+    /// with the same words. A value that fails keeps its default; the
+    /// problems name the flag or the config key they came from (the CLI
+    /// stops on the first, the TUI shows them all and goes on).
+    pub fn from_config(e: &EngineDefaults, o: &RunOverrides) -> (RunOptions, Vec<String>) {
+        let mut run = RunOptions {
+            direct_copy: e.direct_copy,
+            ..RunOptions::default()
+        };
+        let mut problems = Vec::new();
+        let mut size = |flag: Option<u64>, key: &str, text: &str| match flag {
+            Some(v) => Some(v),
+            None => parse_size(text)
+                .map_err(|err| problems.push(format!("[engine] {key}: {err}")))
+                .ok(),
+        };
+        let threshold = size(
+            o.multipart_threshold,
+            "multipart_threshold",
+            &e.multipart_threshold,
+        );
+        let part = size(o.part_size, "part_size", &e.part_size);
+        let stream = size(o.part_size, "stream_part_size", &e.stream_part_size);
+        if let Some(t) = threshold {
+            if t > MAX_SINGLE {
+                let from = origin(
+                    o.multipart_threshold.is_some(),
+                    "--multipart-threshold",
+                    "multipart_threshold",
+                );
+                problems.push(format!(
+                    "{from} cannot exceed 5GiB (S3's single-copy limit)"
+                ));
+            } else {
+                run.multipart_threshold = t;
+            }
+        }
+        let parts = [
+            (part, "part_size", &mut run.part_size),
+            (stream, "stream_part_size", &mut run.stream_part_size),
+        ];
+        for (value, key, slot) in parts {
+            let Some(v) = value else { continue };
+            if (MIN_PART..=MAX_SINGLE).contains(&v) {
+                *slot = v;
+            } else if o.part_size.is_none() || key == "part_size" {
+                // One `--part-size` sets both: say so once.
+                let from = origin(o.part_size.is_some(), "--part-size", key);
+                problems.push(format!("{from} must be between 5MiB and 5GiB"));
+            }
+        }
+        let concurrency = o.concurrency.unwrap_or(e.concurrency);
+        if concurrency == 0 {
+            let from = origin(o.concurrency.is_some(), "--concurrency", "concurrency");
+            problems.push(format!("{from} must be at least 1"));
+        }
+        run.concurrency = concurrency.max(1);
+        // Flags win over [engine]; either way the choice is checked.
+        let flags = o.sse.is_some() || o.sse_kms_key_id.is_some() || o.preserve_sse;
+        let checked = if flags {
+            run.set_sse(
+                o.sse.as_deref(),
+                o.sse_kms_key_id.as_deref(),
+                o.preserve_sse,
+            )
+        } else {
+            run.set_sse(
+                e.sse.as_deref(),
+                e.sse_kms_key_id.as_deref(),
+                e.preserve_sse,
+            )
+            .map_err(|m| format!("[engine] sse: {m}"))
+        };
+        if let Err(m) = checked {
+            problems.push(m);
+        }
+        (run, problems)
+    }
+}
+
 fn default_direct_copy() -> bool {
     true
 }
@@ -272,4 +381,52 @@ pub struct FailedEntry {
     pub dst_key: String,
     pub version_id: Option<String>,
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_engine_section_is_accepted_as_is() {
+        let (run, problems) =
+            RunOptions::from_config(&EngineDefaults::default(), &RunOverrides::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(run, RunOptions::default());
+    }
+
+    #[test]
+    fn out_of_bounds_values_name_their_origin_and_keep_the_default() {
+        let e = EngineDefaults {
+            part_size: "1MiB".into(),
+            multipart_threshold: "6GiB".into(),
+            stream_part_size: "lots".into(),
+            concurrency: 0,
+            ..EngineDefaults::default()
+        };
+        let (run, problems) = RunOptions::from_config(&e, &RunOverrides::default());
+        assert_eq!(
+            problems,
+            vec![
+                "[engine] stream_part_size: invalid size \"lots\": expected e.g. 8MiB, 1GiB, 1048576".to_string(),
+                "[engine] multipart_threshold cannot exceed 5GiB (S3's single-copy limit)".into(),
+                "[engine] part_size must be between 5MiB and 5GiB".into(),
+                "[engine] concurrency must be at least 1".into(),
+            ]
+        );
+        let d = RunOptions::default();
+        assert_eq!(
+            (run.part_size, run.multipart_threshold, run.concurrency),
+            (d.part_size, d.multipart_threshold, 1)
+        );
+        let flags = RunOverrides {
+            part_size: Some(1 << 20),
+            ..RunOverrides::default()
+        };
+        let (_, problems) = RunOptions::from_config(&EngineDefaults::default(), &flags);
+        assert_eq!(
+            problems,
+            vec!["--part-size must be between 5MiB and 5GiB".to_string()]
+        );
+    }
 }

@@ -1,11 +1,7 @@
 //! s3ferry: move data between S3 buckets — a two-pane TUI and a headless CLI
 //! on one async engine.
 
-pub mod batch;
 pub mod cli;
-pub mod cli_batch;
-pub mod cli_transfer;
-pub mod cli_tui;
 pub mod compare;
 pub mod config;
 pub mod demo;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use s3ferry::cli::{Cli, Command, Exit, UsageError};
+use s3ferry::cli::{Cli, Command, Exit};
 use s3ferry::config::{self, Config};
 
 fn one_line(e: &anyhow::Error) -> String {
@@ -87,7 +87,7 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("error: {}", one_line(&e));
-            ExitCode::from(if e.is::<UsageError>() { 2 } else { 1 })
+            ExitCode::from(Exit::of_error(&e).0 as u8)
         }
     }
 }

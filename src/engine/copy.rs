@@ -9,12 +9,11 @@
 //! Every call goes through `Ctx::call`, which retries transient failures and
 //! tells the limiter about throttling.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use aws_sdk_s3::types::CompletedPart;
-use aws_sdk_s3::Client;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::StreamExt;
@@ -23,15 +22,16 @@ use tokio::sync::Semaphore;
 
 use super::limiter::Limiter;
 use super::model::RunOptions;
-use super::retry::{backoff, is_throttle, MAX_ATTEMPTS};
+use super::retry::{is_throttle, Attempts};
 use crate::journal::{CopiedSource, NewEntry};
 use crate::s3::direct::DirectCopy;
-use crate::s3::ops::{self, SseRequest, WriteProps, WriteResult};
-use crate::s3::{ErrorKind, ObjectProps, S3Error, S3Result};
+use crate::s3::{
+    Bucket, CompletedPart, ErrorKind, ObjectProps, ObjectRef, S3Error, S3Result, SseRequest,
+    Upload, WriteProps, WriteResult,
+};
 
-/// S3's limit for a single CopyObject / PutObject.
-pub const MAX_SINGLE: u64 = 5 * 1024 * 1024 * 1024;
-pub const MIN_PART: u64 = 5 * 1024 * 1024;
+/// S3's limits, in the `job` leaf where the run options are checked.
+pub use crate::job::{MAX_SINGLE, MIN_PART};
 pub const MAX_PARTS: u64 = 10_000;
 /// Parts of one object in flight at once.
 const PART_CONCURRENCY: usize = 8;
@@ -53,9 +53,10 @@ pub struct Copied {
 
 /// Shared by all copies of one job run.
 pub struct Ctx {
-    /// Clients for each source bucket's region (data plane: no SDK retries).
-    pub src: std::collections::HashMap<String, Client>,
-    pub dst: Client,
+    /// Each source bucket, on its data-plane clients (no SDK retries).
+    pub src: std::collections::HashMap<String, Bucket>,
+    /// The destination bucket, likewise.
+    pub dst: Bucket,
     /// Plain CopyObject requests go here when set (see `s3::direct`).
     pub dst_direct: Option<Arc<DirectCopy>>,
     pub server_side: bool,
@@ -76,7 +77,7 @@ impl Ctx {
         F: FnMut() -> Fut,
         Fut: Future<Output = S3Result<T>>,
     {
-        let mut attempt = 0;
+        let mut attempts = Attempts::default();
         loop {
             match f().await {
                 Ok(v) => {
@@ -85,15 +86,14 @@ impl Ctx {
                     }
                     return Ok(v);
                 }
-                Err(e) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                Err(e) if attempts.may_retry(e.kind) => {
                     if is_throttle(&e) {
                         if let Some(n) = self.limiter.on_throttle() {
                             (self.on_throttle)(n);
                         }
                     }
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
+                    tokio::time::sleep(attempts.advance(e.kind)).await;
                 }
                 Err(e) => return Err(e),
             }
@@ -110,10 +110,7 @@ impl Ctx {
         version: Option<&str>,
     ) -> S3Result<(Option<String>, bool)> {
         let src = self.src(&e.src_bucket);
-        match self
-            .call(|| ops::get_tagging(src, &e.src_bucket, &e.src_key, version))
-            .await
-        {
+        match self.call(|| src.tagging(&e.src_key, version)).await {
             Ok(t) => Ok((t, false)),
             Err(err) if err.kind == ErrorKind::AccessDenied => {
                 if !self.tags_warned.swap(true, Ordering::Relaxed) {
@@ -125,10 +122,18 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn src(&self, bucket: &str) -> &Client {
-        // Every source bucket gets a client before the run starts; the
-        // destination's is a safe fallback for a single-store copy.
-        self.src.get(bucket).unwrap_or(&self.dst)
+    pub(crate) fn src(&self, bucket: &str) -> Cow<'_, Bucket> {
+        // Every source bucket gets a handle before the run starts; the
+        // destination's clients are a safe fallback for a single-store copy.
+        match self.src.get(bucket) {
+            Some(b) => Cow::Borrowed(b),
+            None => self.dst.for_name(bucket),
+        }
+    }
+
+    /// The destination bucket `bucket` (the job's, on its clients).
+    pub(crate) fn dst(&self, bucket: &str) -> Cow<'_, Bucket> {
+        self.dst.for_name(bucket)
     }
 
     fn part_size(&self, size: u64) -> u64 {
@@ -228,9 +233,8 @@ fn pinned_version<'a>(e: &'a NewEntry, seen: Option<&'a str>) -> Option<&'a str>
 /// Copy one entry (an object version, or a delete marker to replay).
 pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     if e.delete_marker {
-        let v = ctx
-            .call(|| ops::delete_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
-            .await?;
+        let dst = ctx.dst(&e.dst_bucket);
+        let v = ctx.call(|| dst.delete_object(&e.dst_key, None)).await?;
         return Ok(Copied {
             verify: "delete marker replayed".into(),
             dst_version: v,
@@ -252,14 +256,14 @@ pub async fn copy_entry(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         streamed_single(ctx, e).await?
     };
     if ctx.run.preserve_acl {
-        let src = (
-            e.src_bucket.as_str(),
-            e.src_key.as_str(),
+        let src = ObjectRef::new(
+            &e.src_bucket,
+            &e.src_key,
             copied.source.version_id.as_deref(),
         );
-        let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
+        let (src_bucket, dst) = (ctx.src(&e.src_bucket), ctx.dst(&e.dst_bucket));
         let applied = ctx
-            .call(|| ops::copy_acl(ctx.src(&e.src_bucket), src, &ctx.dst, dst))
+            .call(|| dst.copy_acl(&src_bucket, src, &e.dst_key))
             .await?;
         if !applied && !ctx.acl_warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(bucket = %e.dst_bucket, "destination has ACLs disabled; ACL grants not copied");
@@ -286,9 +290,8 @@ fn wanted_class(ctx: &Ctx, e: &NewEntry) -> Option<String> {
 /// HEAD of the source version a copy reads, failing when it is no longer
 /// the listed object.
 async fn head_source(ctx: &Ctx, e: &NewEntry, version: Option<&str>) -> S3Result<ObjectProps> {
-    let props = ctx
-        .call(|| ops::head_object(ctx.src(&e.src_bucket), &e.src_bucket, &e.src_key, version))
-        .await?;
+    let src = ctx.src(&e.src_bucket);
+    let props = ctx.call(|| src.head(&e.src_key, version)).await?;
     if e.etag.is_some() && plain(&props.etag) != plain(&e.etag) {
         return Err(S3Error::new(
             ErrorKind::PreconditionFailed,
@@ -311,8 +314,8 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     // Pin the copy to the version the HEAD saw, so the copy, its
     // verification and a move's delete all concern one object.
     let version = pinned_version(e, src_props.as_ref().and_then(|p| p.version_id.as_deref()));
-    let src = (e.src_bucket.as_str(), e.src_key.as_str(), version);
-    let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
+    let src = ObjectRef::new(&e.src_bucket, &e.src_key, version);
+    let dst = ObjectRef::current(&e.dst_bucket, &e.dst_key);
     let sse = ctx.sse_for(src_props.as_ref());
     let lock = src_props
         .as_ref()
@@ -334,7 +337,7 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         ..Default::default()
     });
     let direct = match (&ctx.dst_direct, &replace, &extra) {
-        (Some(d), None, None) => d.endpoint(dst.0).await.map(|ep| (d, ep)),
+        (Some(d), None, None) => d.endpoint(dst.bucket).await.map(|ep| (d, ep)),
         _ => None,
     };
     let r: WriteResult = match direct {
@@ -343,11 +346,11 @@ async fn single_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
                 .await?
         }
         None => {
+            let target = ctx.dst(&e.dst_bucket);
             ctx.call(|| {
-                ops::copy_object(
-                    &ctx.dst,
+                target.copy_object(
                     src,
-                    dst,
+                    &e.dst_key,
                     e.etag.as_deref(),
                     replace.as_ref(),
                     extra.as_ref(),
@@ -396,9 +399,8 @@ pub(crate) async fn verify_by_head(
 ) -> S3Result<String> {
     // The current destination object: moto answers a HEAD with the version
     // id its CompleteMultipartUpload reported with 400 in unversioned buckets.
-    let dst = ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
-        .await?;
+    let target = ctx.dst(&e.dst_bucket);
+    let dst = ctx.call(|| target.head(&e.dst_key, None)).await?;
     if dst.size != e.size {
         return Err(verify_failed(format!(
             "destination has {} bytes, source {}",
@@ -408,15 +410,9 @@ pub(crate) async fn verify_by_head(
     let src = match src_props {
         Some(p) => p.clone(),
         None => {
-            ctx.call(|| {
-                ops::head_object(
-                    ctx.src(&e.src_bucket),
-                    &e.src_bucket,
-                    &e.src_key,
-                    source.version_id.as_deref(),
-                )
-            })
-            .await?
+            let src = ctx.src(&e.src_bucket);
+            ctx.call(|| src.head(&e.src_key, source.version_id.as_deref()))
+                .await?
         }
     };
     if source.etag.is_some() && plain(&src.etag) != plain(&source.etag) {
@@ -501,9 +497,8 @@ async fn source_unchanged(
     w: &WriteProps,
     version: Option<&str>,
 ) -> S3Result<()> {
-    let now = ctx
-        .call(|| ops::head_object(ctx.src(&e.src_bucket), &e.src_bucket, &e.src_key, version))
-        .await?;
+    let src = ctx.src(&e.src_bucket);
+    let now = ctx.call(|| src.head(&e.src_key, version)).await?;
     if plain(&now.etag) != plain(&w.props.etag) || now.size != w.props.size {
         return Err(S3Error::new(
             ErrorKind::PreconditionFailed,
@@ -522,31 +517,25 @@ async fn with_upload<F, Fut>(
     parts: F,
 ) -> S3Result<WriteResult>
 where
-    F: FnOnce(ops::Upload) -> Fut,
+    F: FnOnce(Upload) -> Fut,
     Fut: Future<Output = S3Result<Vec<CompletedPart>>>,
 {
     let (bucket, key) = (e.dst_bucket.as_str(), e.dst_key.as_str());
-    let upload = ctx
-        .call(|| ops::create_multipart(&ctx.dst, bucket, key, w))
-        .await?;
+    let target = ctx.dst(bucket);
+    let upload = ctx.call(|| target.create_multipart(key, w)).await?;
     let upload_id = upload.id.clone();
     let result = match parts(upload).await {
         Ok(done) => match source_unchanged(ctx, e, w, version).await {
             Ok(()) => {
-                ctx.call(|| {
-                    ops::complete_multipart(&ctx.dst, (bucket, key, &upload_id), done.clone())
-                })
-                .await
+                ctx.call(|| target.complete_multipart(key, &upload_id, done.clone()))
+                    .await
             }
             Err(err) => Err(err),
         },
         Err(err) => Err(err),
     };
     if result.is_err() {
-        if let Err(abort) = ctx
-            .call(|| ops::abort_multipart(&ctx.dst, bucket, key, &upload_id))
-            .await
-        {
+        if let Err(abort) = ctx.call(|| target.abort_multipart(key, &upload_id)).await {
             tracing::warn!(%bucket, %key, error = %abort, "could not abort multipart upload");
         }
     }
@@ -558,18 +547,13 @@ where
 struct PartSource {
     version: Option<String>,
     if_match: Option<String>,
-    upload: ops::Upload,
+    upload: Upload,
 }
 
 impl PartSource {
     /// The pinned source version of `e`, for each part's request.
-    fn source<'a>(&'a self, e: &'a NewEntry) -> (&'a str, &'a str, Option<&'a str>) {
-        (&e.src_bucket, &e.src_key, self.version.as_deref())
-    }
-
-    /// The destination upload of `e`.
-    fn target<'a>(&'a self, e: &'a NewEntry) -> (&'a str, &'a str, &'a str) {
-        (&e.dst_bucket, &e.dst_key, &self.upload.id)
+    fn source<'a>(&'a self, e: &'a NewEntry) -> ObjectRef<'a> {
+        ObjectRef::new(&e.src_bucket, &e.src_key, self.version.as_deref())
     }
 }
 
@@ -634,11 +618,10 @@ async fn multipart_copy(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     let part =
         |n: i32, a: u64, b: u64, s: Arc<PartSource>| -> BoxFuture<'_, S3Result<CompletedPart>> {
             Box::pin(async move {
-                let (src, dst) = (s.source(e), s.target(e));
-                ctx.call(|| {
-                    ops::upload_part_copy(&ctx.dst, src, dst, n, (a, b), s.if_match.as_deref())
-                })
-                .await
+                let (src, dst) = (s.source(e), ctx.dst(&e.dst_bucket));
+                let (key, id) = (e.dst_key.as_str(), s.upload.id.as_str());
+                ctx.call(|| dst.upload_part_copy(src, key, id, n, (a, b), s.if_match.as_deref()))
+                    .await
             })
         };
     multipart(
@@ -660,13 +643,9 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     // Tags first: a failure there should not cost a whole download.
     let (tagging, tags_denied) = ctx.source_tags(e, e.version_id.as_deref()).await?;
     let _mem = budget(ctx, e.size).await;
-    let src = (
-        e.src_bucket.as_str(),
-        e.src_key.as_str(),
-        e.version_id.as_deref(),
-    );
+    let src = ctx.src(&e.src_bucket);
     let (props, data) = ctx
-        .call(|| ops::get_with_props(ctx.src(&e.src_bucket), src, e.etag.as_deref()))
+        .call(|| src.get_with_props(&e.src_key, e.version_id.as_deref(), e.etag.as_deref()))
         .await?;
     if data.len() as u64 != props.size {
         return Err(verify_failed(format!(
@@ -692,9 +671,9 @@ async fn streamed_single(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
         tagging,
         storage_class: wanted_class(ctx, e),
     };
-    let dst = (e.dst_bucket.as_str(), e.dst_key.as_str());
+    let dst = ctx.dst(&e.dst_bucket);
     let r = ctx
-        .call(|| ops::put_object(&ctx.dst, dst, data.clone(), Some(ours.base64.clone()), &w))
+        .call(|| dst.put_object(&e.dst_key, data.clone(), Some(ours.base64.clone()), &w))
         .await?;
     // S3 checked the bytes against Content-MD5 on arrival.
     let verify = if md5_like(&r.etag) && r.etag_can_be_md5() {
@@ -723,13 +702,14 @@ async fn streamed_multipart(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
     let part =
         |n: i32, a: u64, b: u64, s: Arc<PartSource>| -> BoxFuture<'_, S3Result<CompletedPart>> {
             Box::pin(async move {
-                let (src, dst) = (s.source(e), s.target(e));
+                let (src, dst) = (s.source(e), ctx.dst(&e.dst_bucket));
+                let src_bucket = ctx.src(src.bucket);
                 let _mem = budget(ctx, b - a + 1).await;
                 let data = ctx
                     .call(|| {
-                        ops::get_range(
-                            ctx.src(&e.src_bucket),
-                            src,
+                        src_bucket.get_range(
+                            src.key,
+                            src.version_id,
                             Some((a, b)),
                             s.if_match.as_deref(),
                         )
@@ -745,14 +725,13 @@ async fn streamed_multipart(ctx: &Ctx, e: &NewEntry) -> S3Result<Copied> {
                 // Content-MD5 lets S3 reject a damaged part (and Object Lock
                 // buckets with default retention require it).
                 let ours = body_md5_off_runtime(data.clone()).await;
+                let (key, id) = (e.dst_key.as_str(), s.upload.id.as_str());
                 let p = ctx
-                    .call(|| {
-                        ops::upload_part(&ctx.dst, dst, n, data.clone(), Some(ours.base64.clone()))
-                    })
+                    .call(|| dst.upload_part(key, id, n, data.clone(), Some(ours.base64.clone())))
                     .await?;
                 if s.upload.part_etags_md5
-                    && p.e_tag().is_some_and(|t| t.len() == 34)
-                    && p.e_tag() != Some(ours.quoted.as_str())
+                    && p.etag.as_deref().is_some_and(|t| t.len() == 34)
+                    && p.etag.as_deref() != Some(ours.quoted.as_str())
                 {
                     return Err(verify_failed(format!(
                         "part {n}: ETag differs from the MD5 of the bytes sent"

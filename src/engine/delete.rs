@@ -10,15 +10,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_s3::Client;
 use tokio::sync::mpsc;
 
 use super::copy::Ctx;
 use super::job::JobHandle;
-use super::retry::{backoff, MAX_ATTEMPTS};
-use crate::journal::{CopiedSource, EntryState, Journal, NewEntry, Update};
-use crate::s3::ops::{self, DeleteKey};
-use crate::s3::ErrorKind;
+use super::retry::Attempts;
+use crate::journal::{CopiedSource, Journal, NewEntry, Outcome};
+use crate::s3::{Bucket, DeleteFailure, DeleteKey, ErrorKind};
 
 pub const DELETE_BATCH: usize = 1000;
 
@@ -31,7 +29,8 @@ pub struct Deletion {
     pub version_id: Option<String>,
     /// Only while the current object has this ETag.
     pub etag: Option<String>,
-    pub client: Client,
+    /// The bucket handle the delete is sent through (named `bucket`).
+    pub target: Bucket,
     /// A destination object of `sync --delete`, not a moved source.
     pub is_extra: bool,
     /// A source delete marker that is the null version: it holds no data,
@@ -44,7 +43,7 @@ impl Deletion {
     /// The delete of a moved source: the version the copy read, else its
     /// pinned ETag. A real version id is immutable and needs no ETag; the
     /// null version can be rewritten, so it carries the ETag too.
-    pub fn of_source(id: i64, e: &NewEntry, copied: &CopiedSource, client: Client) -> Deletion {
+    pub fn of_source(id: i64, e: &NewEntry, copied: &CopiedSource, source: &Bucket) -> Deletion {
         let (version_id, etag) = source_condition(e, copied);
         Deletion {
             id,
@@ -53,20 +52,20 @@ impl Deletion {
             null_marker: e.delete_marker && version_id.as_deref() == Some("null"),
             version_id,
             etag,
-            client,
+            target: source.for_name(&e.src_bucket).into_owned(),
             is_extra: false,
         }
     }
 
     /// The delete of an extraneous destination object, by the ETag listed.
-    pub fn of_extra(id: i64, e: &NewEntry, client: Client) -> Deletion {
+    pub fn of_extra(id: i64, e: &NewEntry, destination: &Bucket) -> Deletion {
         Deletion {
             id,
             bucket: e.dst_bucket.clone(),
             key: e.dst_key.clone(),
             version_id: None,
             etag: e.etag.clone(),
-            client,
+            target: destination.for_name(&e.dst_bucket).into_owned(),
             is_extra: true,
             null_marker: false,
         }
@@ -128,13 +127,11 @@ fn probe_key() -> String {
 /// `<ETag>`): a conditional delete of a key that does not exist must fail
 /// for that key (404 or 412). Deleted means the condition was ignored (moto
 /// does this); a delete marker it may have written is removed again.
-pub async fn probe_conditions(ctx: &Ctx, client: &Client, bucket: &str) -> Conditions {
+pub async fn probe_conditions(ctx: &Ctx, store: &Bucket) -> Conditions {
+    let bucket = store.name();
     let key = probe_key();
     let wrong = "\"00000000000000000000000000000000\"";
-    match ctx
-        .call(|| ops::delete_objects_one_if(client, bucket, &key, wrong))
-        .await
-    {
+    match ctx.call(|| store.delete_objects_one_if(&key, wrong)).await {
         Ok(Err(f))
             if matches!(
                 f.kind(),
@@ -151,7 +148,7 @@ pub async fn probe_conditions(ctx: &Ctx, client: &Client, bucket: &str) -> Condi
         }
         Ok(Ok(marker)) => {
             if let Some(v) = marker {
-                let _ = ops::delete_object(client, bucket, &key, Some(&v)).await;
+                let _ = store.delete_object(&key, Some(&v)).await;
             }
             Conditions::Ignored
         }
@@ -208,39 +205,18 @@ pub async fn delete_worker(
 
 /// A null delete marker is done without a delete (see `Deletion::null_marker`).
 fn leave_null_marker(journal: &Journal, h: &JobHandle, d: &Deletion) {
-    journal.update(Update {
-        id: d.id,
-        state: EntryState::Done,
-        verify: Some("null delete marker left in the source (it holds no data)".into()),
-        ..Default::default()
-    });
-    h.counters.add(&h.counters.objects_done, 1);
+    h.record(journal, d.id, 0, Outcome::NullMarkerLeft);
 }
 
 fn finish(journal: &Journal, h: &JobHandle, d: &Deletion, outcome: Result<Option<String>, String>) {
-    let c = &h.counters;
-    match outcome {
-        Ok(note) => {
-            journal.update(Update {
-                id: d.id,
-                state: EntryState::Done,
-                verify: note,
-                ..Default::default()
-            });
-            c.add(&c.deleted, 1);
-        }
+    let outcome = match outcome {
+        Ok(note) => Outcome::Deleted { note },
         Err(reason) => {
             tracing::warn!(job = h.id, key = %d.key, "{reason}");
-            journal.update(Update {
-                id: d.id,
-                state: EntryState::Failed,
-                reason: Some(reason),
-                ..Default::default()
-            });
-            c.add(&c.failed, 1);
+            Outcome::Failed { reason }
         }
-    }
-    c.add(&c.objects_done, 1);
+    };
+    h.record(journal, d.id, 0, outcome);
 }
 
 async fn flush_deletes(
@@ -286,7 +262,7 @@ async fn flush_deletes(
         let conditions = match support.get(&bucket) {
             Some(c) => *c,
             None => {
-                let c = probe_conditions(ctx, &items[0].client, &bucket).await;
+                let c = probe_conditions(ctx, &items[0].target.for_name(&bucket)).await;
                 if c != Conditions::Honoured {
                     let note = format!(
                         "conditional deletes are {} by this endpoint (s3://{bucket}): each object was checked by HEAD just before its delete",
@@ -331,9 +307,7 @@ async fn settle_null_versions(
             out.push(d);
             continue;
         }
-        let current = ctx
-            .call(|| ops::head_object(&d.client, &d.bucket, &d.key, None))
-            .await;
+        let current = ctx.call(|| d.target.head(&d.key, None)).await;
         match current {
             Ok(p) if p.version_id.as_deref().is_none_or(|v| v == "null") => out.push(d),
             // Current is another version (or a delete marker): check the
@@ -365,7 +339,7 @@ async fn checked_by_head(
             d.etag = None;
         }
         let head = ctx
-            .call(|| ops::head_object(&d.client, &d.bucket, &d.key, d.version_id.as_deref()))
+            .call(|| d.target.head(&d.key, d.version_id.as_deref()))
             .await;
         match head {
             Ok(p)
@@ -401,15 +375,13 @@ async fn delete_batch(
     items: Vec<Deletion>,
 ) -> bool {
     let mut todo = items;
-    let mut attempt = 0;
+    let mut attempts = Attempts::default();
     let mut all_ok = true;
     while !todo.is_empty() {
-        let client = todo[0].client.clone();
+        let mut throttled = false;
+        let store = todo[0].target.for_name(bucket).into_owned();
         let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
-        let failures = match ctx
-            .call(|| ops::delete_objects(&client, bucket, &keys))
-            .await
-        {
+        let failures = match ctx.call(|| store.delete_objects(&keys)).await {
             Ok(f) => f,
             Err(err) => {
                 for d in &todo {
@@ -423,8 +395,8 @@ async fn delete_batch(
         for d in &todo {
             *per_key.entry(d.key.clone()).or_default() += 1;
         }
-        let mut failed: HashMap<(String, Option<String>), ops::DeleteFailure> = HashMap::new();
-        let mut unversioned: HashMap<String, ops::DeleteFailure> = HashMap::new();
+        let mut failed: HashMap<(String, Option<String>), DeleteFailure> = HashMap::new();
+        let mut unversioned: HashMap<String, DeleteFailure> = HashMap::new();
         for f in failures {
             match &f.version_id {
                 Some(v) => {
@@ -468,7 +440,8 @@ async fn delete_batch(
                     // With a condition, a missing object is an answer: the
                     // source is already gone (an earlier run deleted it).
                     ErrorKind::NoSuchKey => finish(journal, h, &d, Ok(Some("already gone".into()))),
-                    ErrorKind::Throttled | ErrorKind::Transient if attempt + 1 < MAX_ATTEMPTS => {
+                    kind if attempts.may_retry(kind) => {
+                        throttled |= kind == ErrorKind::Throttled;
                         again.push(d)
                     }
                     _ => {
@@ -482,9 +455,13 @@ async fn delete_batch(
         if !again.is_empty() {
             ctx.retries
                 .fetch_add(again.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            tokio::time::sleep(backoff(attempt)).await;
+            let kind = if throttled {
+                ErrorKind::Throttled
+            } else {
+                ErrorKind::Transient
+            };
+            tokio::time::sleep(attempts.advance(kind)).await;
         }
-        attempt += 1;
         todo = again;
     }
     all_ok
@@ -547,6 +524,7 @@ pub async fn delete_versions_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::EntryState;
     use crate::plan::model::Action;
 
     fn entry(version: Option<&str>, etag: Option<&str>) -> NewEntry {

@@ -1,4 +1,5 @@
-//! A job's live state: counters the workers bump and the UI samples.
+//! A job's live state: counters the workers bump and the UI samples, and the
+//! typed outcome the run ends with (`JobOutcome`), the engine's public result.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -7,7 +8,40 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{JobId, JobSnapshot, JobSpec, JobState, Progress};
-use crate::journal::Counts;
+use crate::journal::{Counts, Journal, Outcome, Tally};
+
+/// How a job ended: the typed result the front ends act on (the CLI maps it
+/// to its exit code in `cli/output.rs`); the job's message is its wording.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobOutcome {
+    #[error("completed")]
+    Completed,
+    /// The run finished, and some objects failed.
+    #[error("{objects} object(s) failed; see: s3ferry jobs show {job} --failed")]
+    ObjectsFailed { job: JobId, objects: u64 },
+    /// Refused before anything ran: the plan asked for something unsafe.
+    #[error("{reason}")]
+    Refused { reason: String },
+    /// The run itself failed (listing, connection, journal).
+    #[error("{reason}")]
+    Failed { reason: String },
+    /// Stopped by the user; the journal lets it resume.
+    #[error("stopped; resume with: s3ferry resume {job}")]
+    Interrupted { job: JobId },
+}
+
+impl JobOutcome {
+    /// The journal state a job with this outcome ends in.
+    pub fn state(&self) -> JobState {
+        match self {
+            JobOutcome::Completed => JobState::Completed,
+            JobOutcome::Interrupted { .. } => JobState::Cancelled,
+            JobOutcome::ObjectsFailed { .. }
+            | JobOutcome::Refused { .. }
+            | JobOutcome::Failed { .. } => JobState::Failed,
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct Counters {
@@ -29,6 +63,15 @@ pub struct Counters {
 impl Counters {
     pub fn add(&self, c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Count a recorded outcome (see `Journal::record`).
+    pub fn apply(&self, t: &Tally) {
+        self.add(&self.objects_done, t.objects_done);
+        self.add(&self.bytes_done, t.bytes_done);
+        self.add(&self.copied, t.copied);
+        self.add(&self.failed, t.failed);
+        self.add(&self.deleted, t.deleted);
     }
 
     /// Start from what the journal already holds (resume).
@@ -78,8 +121,8 @@ pub struct JobHandle {
     pub paused: watch::Sender<bool>,
     pub cancel: CancellationToken,
     finished: watch::Sender<bool>,
-    /// The plan was refused before anything ran (the CLI exits 2).
-    pub refused: AtomicBool,
+    /// How the run ended, once it has.
+    outcome: Mutex<Option<JobOutcome>>,
     /// Things the summary must say (an endpoint without conditional deletes).
     notes: Mutex<Vec<String>>,
 }
@@ -95,9 +138,16 @@ impl JobHandle {
             paused: watch::channel(false).0,
             cancel: CancellationToken::new(),
             finished: watch::channel(false).0,
-            refused: AtomicBool::new(false),
+            outcome: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Journal an entry's outcome and count it: the one path from a worker's
+    /// result to the journal and the progress (see `journal/writer.rs`).
+    pub fn record(&self, journal: &Journal, id: i64, size: u64, outcome: Outcome) {
+        let tally = journal.record(id, size, outcome);
+        self.counters.apply(&tally);
     }
 
     /// Say something in the job's final message (once).
@@ -113,7 +163,30 @@ impl JobHandle {
     }
 
     pub fn was_refused(&self) -> bool {
-        self.refused.load(Ordering::Relaxed)
+        matches!(self.outcome(), Some(JobOutcome::Refused { .. }))
+    }
+
+    /// How the run ended; `None` while it runs.
+    pub fn outcome(&self) -> Option<JobOutcome> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// End the run: its state and message follow from the outcome (and the
+    /// notes), and waiters wake.
+    pub fn finish(&self, outcome: JobOutcome) -> (JobState, String) {
+        let state = outcome.state();
+        let notes = self.notes();
+        let message = if notes.is_empty() {
+            outcome.to_string()
+        } else {
+            format!("{outcome}; {}", notes.join("; "))
+        };
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        self.set_state(state, Some(message.clone()));
+        (state, message)
     }
 
     pub fn state(&self) -> JobState {

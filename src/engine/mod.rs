@@ -1,6 +1,7 @@
 //! The job engine: the only place that writes to buckets. The CLI and the TUI
 //! submit jobs here and sample their progress.
 
+pub mod batch;
 pub mod copy;
 pub mod delete;
 pub mod job;
@@ -16,7 +17,7 @@ pub mod runner;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-pub use job::JobHandle;
+pub use job::{JobHandle, JobOutcome};
 pub use model::*;
 
 use crate::config::{Config, ConnectionSettings};

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_s3::Client;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::Notify;
 
@@ -13,8 +12,7 @@ use crate::journal::{EntryState, Journal, NewEntry};
 use crate::plan::compare::{compare_checksums, decide, decide_by_checksum, Facts};
 use crate::plan::model::{Action, ConflictPolicy, SourceMapping};
 use crate::plan::{Mapped, Mapper};
-use crate::s3::list::{list_page, ListRequest};
-use crate::s3::{ListItem, ListPage, ObjectEntry, PageToken};
+use crate::s3::{Bucket, ConnectionPool, ListItem, ListPage, ListRequest, ObjectEntry, PageToken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -34,9 +32,9 @@ pub struct Planner {
     pub job: JobId,
     pub spec: JobSpec,
     pub mapper: Mapper,
-    /// Client for each source bucket (by bucket name), and the destination's.
-    pub src_clients: std::collections::HashMap<String, Client>,
-    pub dst_client: Client,
+    /// Each source bucket (by name), and the destination's.
+    pub src_buckets: HashMap<String, Bucket>,
+    pub dst: Bucket,
     /// Wakes the runner when entries land.
     pub notify: Arc<Notify>,
     /// Told about each freshly journaled page (live counters).
@@ -61,31 +59,58 @@ pub fn needs_full_plan(spec: &JobSpec, mapper: &Mapper) -> bool {
         || writes_into_source
 }
 
-fn token_text(t: &Option<PageToken>) -> Option<String> {
-    match t {
-        Some(PageToken::Continuation(c)) => Some(format!("c:{c}")),
-        Some(PageToken::Versions {
-            key_marker,
-            version_id_marker,
-        }) => Some(format!(
-            "v:{}\n{}",
-            version_id_marker.clone().unwrap_or_default(),
-            key_marker
-        )),
-        None => None,
-    }
+/// What a planner needs before it lists anything: the key mapper and the
+/// buckets of the job, resolved once (with retries) on their own regions.
+/// The runner and the preview both set up through here.
+pub struct PlanSetup {
+    pub mapper: Mapper,
+    /// The destination, on the clients of its region.
+    pub dst: Bucket,
+    /// Each source bucket by name.
+    pub src: HashMap<String, Bucket>,
 }
 
-fn token_parse(s: &str) -> Option<PageToken> {
-    if let Some(c) = s.strip_prefix("c:") {
-        return Some(PageToken::Continuation(c.to_string()));
+impl PlanSetup {
+    pub async fn new(pool: &ConnectionPool, spec: &JobSpec) -> Result<PlanSetup, PlanError> {
+        let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
+            .map_err(|e| PlanError::Refused(e.to_string()))?;
+        let src_conn = pool.get(&spec.src_conn).await?;
+        let dst_conn = pool.get(&spec.dst_conn).await?;
+        let Some(first) = spec.mappings.first() else {
+            return Err(PlanError::Refused("nothing to copy: no sources".into()));
+        };
+        let dst_bucket = first.destination.bucket.clone();
+        let dst = with_retries(|| dst_conn.bucket(&dst_bucket)).await?;
+        let mut src = HashMap::new();
+        for m in &spec.mappings {
+            if !src.contains_key(&m.source.bucket) {
+                let b = with_retries(|| src_conn.bucket(&m.source.bucket)).await?;
+                src.insert(m.source.bucket.clone(), b);
+            }
+        }
+        Ok(PlanSetup { mapper, dst, src })
     }
-    let rest = s.strip_prefix("v:")?;
-    let (vid, key) = rest.split_once('\n')?;
-    Some(PageToken::Versions {
-        key_marker: key.to_string(),
-        version_id_marker: (!vid.is_empty()).then(|| vid.to_string()),
-    })
+
+    /// The planner of job `job` of `spec` over these buckets.
+    pub fn planner(
+        &self,
+        journal: Arc<Journal>,
+        job: JobId,
+        spec: &JobSpec,
+        notify: Arc<Notify>,
+        on_page: Option<PageHook>,
+    ) -> Planner {
+        Planner {
+            journal,
+            job,
+            spec: spec.clone(),
+            mapper: self.mapper.clone(),
+            src_buckets: self.src.clone(),
+            dst: self.dst.clone(),
+            notify,
+            on_page,
+        }
+    }
 }
 
 /// A listed source and its same-size destination (sync --checksum).
@@ -106,13 +131,12 @@ const HEAD_CONCURRENCY: usize = 32;
 /// An object's full-object checksum, if HeadObject reports one. An object it
 /// will not describe (SSE-C without its key, gone since the listing) has none.
 async fn checksum_of(
-    c: &Client,
-    bucket: &str,
+    store: &Bucket,
     key: &str,
     version_id: Option<&str>,
 ) -> Result<Checksum, PlanError> {
     Ok(
-        with_retries(|| crate::compare::head_facts(c, bucket, key, version_id))
+        with_retries(|| crate::compare::head_facts(store, key, version_id))
             .await?
             .ok()
             .and_then(|h| h.checksum),
@@ -141,12 +165,11 @@ impl Planner {
         prefixes.dedup_by(|b, a| a.0 == b.0 && b.1.starts_with(&a.1));
         let mut n = 0;
         for (bucket, prefix) in prefixes {
-            let req = ListRequest::objects(&bucket, &prefix);
-            let mut token: Option<PageToken> = None;
-            loop {
-                let page =
-                    with_retries(|| list_page(&self.dst_client, &req, token.clone())).await?;
-                let next = page.next.clone();
+            let store = self.dst.for_name(&bucket);
+            let mut pages = store.paginator(ListRequest::objects(&bucket, &prefix), None);
+            while !pages.is_done() {
+                let page = with_retries(|| pages.fetch()).await?;
+                pages.advance(&page);
                 let rows: Vec<(String, Facts)> = page
                     .items
                     .into_iter()
@@ -167,10 +190,6 @@ impl Planner {
                 self.journal
                     .off_runtime(move |j| j.insert_dest(job, &rows))
                     .await?;
-                match next {
-                    Some(t) => token = Some(t),
-                    None => break,
-                }
             }
         }
         Ok(n)
@@ -240,17 +259,21 @@ impl Planner {
     async fn pair_checksums(
         &self,
         idx: usize,
-        src: &Client,
+        src: &Bucket,
         pairs: Vec<Pair>,
     ) -> Result<PairSums, PlanError> {
         let m = &self.spec.mappings[idx];
-        let (src_bucket, dst_bucket) = (&m.source.bucket, &m.destination.bucket);
+        let (src, dst) = (
+            src.for_name(&m.source.bucket),
+            self.dst.for_name(&m.destination.bucket),
+        );
+        let (src, dst) = (&*src, &*dst);
         let width = self.spec.run.concurrency.clamp(1, HEAD_CONCURRENCY);
         futures::stream::iter(pairs)
             .map(|p| async move {
                 let (s, d) = futures::try_join!(
-                    checksum_of(src, src_bucket, &p.src_key, p.version_id.as_deref()),
-                    checksum_of(&self.dst_client, dst_bucket, &p.dst_key, None),
+                    checksum_of(src, &p.src_key, p.version_id.as_deref()),
+                    checksum_of(dst, &p.dst_key, None),
                 )?;
                 Ok::<_, PlanError>(((p.src_key, p.version_id), (s, d)))
             })
@@ -347,14 +370,13 @@ impl Planner {
             if done {
                 continue;
             }
-            let client = self
-                .src_clients
-                .get(&m.source.bucket)
-                .unwrap_or(&self.dst_client)
-                .clone();
+            let source = match self.src_buckets.get(&m.source.bucket) {
+                Some(b) => b.clone(),
+                None => self.dst.for_name(&m.source.bucket).into_owned(),
+            };
             let versions = self.spec.plan.all_versions || self.spec.plan.version_id.is_some();
             let req = source_request(m, versions);
-            let mut token = saved.as_deref().and_then(token_parse);
+            let mut pages = source.paginator(req, saved.as_deref().and_then(PageToken::decode));
             let mut found = false;
             // sync --checksum: same-size pairs without a common checksum.
             let mut not_comparable = 0u64;
@@ -362,8 +384,9 @@ impl Planner {
                 if cancel.is_cancelled() {
                     return Ok(inserted);
                 }
-                let ListPage { mut items, next } =
-                    with_retries(|| list_page(&client, &req, token.clone())).await?;
+                let page = with_retries(|| pages.fetch()).await?;
+                pages.advance(&page);
+                let ListPage { mut items, next } = page;
                 // The checksums are fetched before the page is decided on the
                 // journal thread, which does not wait on the network.
                 let sums = if self.by_checksum(indexed) {
@@ -376,7 +399,7 @@ impl Planner {
                         })
                         .await?;
                     items = back;
-                    let sums = self.pair_checksums(idx, &client, pairs).await?;
+                    let sums = self.pair_checksums(idx, &source, pairs).await?;
                     not_comparable += sums
                         .values()
                         .filter(|(s, d)| compare_checksums(s.as_ref(), d.as_ref()).is_none())
@@ -392,7 +415,7 @@ impl Planner {
                             |i| matches!(i, ListItem::Object(o) if o.key != m.source.prefix),
                         ));
                 let this = self.clone();
-                let cursor = token_text(&next);
+                let cursor = next.as_ref().map(PageToken::encode);
                 let (n, any) = self
                     .journal
                     .off_runtime(move |_| {
@@ -405,7 +428,6 @@ impl Planner {
                 if last {
                     break;
                 }
-                token = next;
             }
             if not_comparable > 0 {
                 tracing::info!(
@@ -577,29 +599,6 @@ impl Planner {
                 })
                 .collect();
             f(page)?;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_round_trip() {
-        for t in [
-            PageToken::Continuation("abc==".into()),
-            PageToken::Versions {
-                key_marker: "a\nb c".into(),
-                version_id_marker: Some("v1".into()),
-            },
-            PageToken::Versions {
-                key_marker: "k".into(),
-                version_id_marker: None,
-            },
-        ] {
-            let text = token_text(&Some(t.clone())).expect("text");
-            assert_eq!(token_parse(&text), Some(t));
         }
     }
 }

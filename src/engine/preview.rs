@@ -2,7 +2,6 @@
 //! The plan goes to a private in-memory journal, so memory use does not grow
 //! with a Vec of entries and refusals are found exactly as a real run would.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::Stream;
@@ -10,10 +9,9 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::model::{JobId, JobKind, JobSpec};
-use super::planner::{PageHook, PlanError, Planner};
+use super::planner::{PageHook, PlanError, PlanSetup};
 use crate::journal::{Journal, NewEntry};
 use crate::plan::model::PlanEntry;
-use crate::plan::Mapper;
 use crate::s3::ConnectionPool;
 
 pub fn plan_entry(e: &NewEntry) -> PlanEntry {
@@ -49,35 +47,9 @@ pub async fn plan_in_memory_until(
 ) -> Result<(Arc<Journal>, JobId, Result<(), PlanError>), PlanError> {
     let journal = Arc::new(Journal::scratch()?);
     let job = journal.create_job(spec)?;
-    let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
-        .map_err(|e| PlanError::Refused(e.to_string()))?;
-    let src_conn = pool.get(&spec.src_conn).await?;
-    let dst_conn = pool.get(&spec.dst_conn).await?;
-    let Some(first) = spec.mappings.first() else {
-        return Err(PlanError::Refused("nothing to copy: no sources".into()));
-    };
-    let dst = dst_conn
-        .clients_for_bucket(&first.destination.bucket)
-        .await?;
-    let mut src_clients = HashMap::new();
-    for m in &spec.mappings {
-        if !src_clients.contains_key(&m.source.bucket) {
-            src_clients.insert(
-                m.source.bucket.clone(),
-                src_conn.clients_for_bucket(&m.source.bucket).await?.meta,
-            );
-        }
-    }
-    let planner = Arc::new(Planner {
-        journal: journal.clone(),
-        job,
-        spec: spec.clone(),
-        mapper,
-        src_clients,
-        dst_client: dst.meta,
-        notify: Arc::new(Notify::new()),
-        on_page,
-    });
+    let setup = PlanSetup::new(pool, spec).await?;
+    let planner =
+        Arc::new(setup.planner(journal.clone(), job, spec, Arc::new(Notify::new()), on_page));
     planner.index_destination().await?;
     planner.list_sources(true, cancel).await?;
     let mut verdict = planner.check_refusals();
@@ -119,10 +91,7 @@ pub fn preview(
             Ok((journal, job, verdict)) => {
                 // Deletions (sync --delete) are planned after the listing.
                 if spec.plan.delete_extra {
-                    let mut after = 0;
-                    while let Ok(rows) = journal.entries(job, after, 1000) {
-                        let Some(last) = rows.last() else { break };
-                        after = last.id;
+                    let _ = journal.for_each_page(job, |rows| -> crate::journal::JResult<()> {
                         let dels: Vec<PlanEntry> = rows
                             .iter()
                             .filter(|r| r.entry.action == crate::plan::model::Action::Delete)
@@ -131,7 +100,8 @@ pub fn preview(
                         if !dels.is_empty() {
                             let _ = tx.send(Ok(PreviewEvent::Entries(dels)));
                         }
-                    }
+                        Ok(())
+                    });
                 }
                 let _ = tx.send(Ok(PreviewEvent::Done(verdict.map_err(|e| e.to_string()))));
             }

@@ -1,7 +1,6 @@
 //! Running one job: plan into the journal, copy with bounded adaptive
 //! concurrency, verify, delete sources of moves, record every state.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,15 +10,14 @@ use tokio::task::JoinSet;
 
 use super::copy::{copy_entry, md5_like, plain, Copied, Ctx, STREAM_BUDGET_KIB};
 use super::delete::{delete_worker, Deletion, DELETE_BATCH};
-use super::job::JobHandle;
+use super::job::{JobHandle, JobOutcome};
 use super::limiter::Limiter;
 use super::model::{JobKind, JobState};
-use super::planner::{needs_dest_index, needs_full_plan, PlanError, Planner};
+use super::planner::{needs_dest_index, needs_full_plan, PlanError, PlanSetup};
 use super::retry::with_retries;
-use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Update};
+use crate::journal::{CopiedSource, EntryRow, EntryState, Journal, Outcome};
 use crate::plan::model::Action;
-use crate::plan::Mapper;
-use crate::s3::{ops, ConnectionPool, ErrorKind, S3Error, VersioningState};
+use crate::s3::{Bucket, ConnectionPool, ErrorKind, S3Error, VersioningState, WriteResult};
 
 const BATCH: usize = 512;
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
@@ -43,40 +41,19 @@ impl Runner {
         if let Err(e) = self.journal.flush() {
             tracing::error!(job = h.id, "journal flush failed: {e}");
         }
-        let (state, message) = match outcome {
-            Ok(()) if h.cancel.is_cancelled() => (
-                JobState::Cancelled,
-                format!("stopped; resume with: s3ferry resume {}", h.id),
-            ),
-            Ok(()) => {
-                let p = h.counters.progress();
-                if p.failed > 0 {
-                    (
-                        JobState::Failed,
-                        format!(
-                            "{} object(s) failed; see: s3ferry jobs show {} --failed",
-                            p.failed, h.id
-                        ),
-                    )
-                } else {
-                    (JobState::Completed, "completed".to_string())
-                }
-            }
-            Err(e) => {
-                if matches!(e, PlanError::Refused(_)) {
-                    h.refused.store(true, Ordering::Relaxed);
-                }
-                (JobState::Failed, fail_message(&e))
-            }
+        let outcome = match outcome {
+            Ok(()) if h.cancel.is_cancelled() => JobOutcome::Interrupted { job: h.id },
+            Ok(()) => match h.counters.progress().failed {
+                0 => JobOutcome::Completed,
+                objects => JobOutcome::ObjectsFailed { job: h.id, objects },
+            },
+            Err(PlanError::Refused(reason)) => JobOutcome::Refused { reason },
+            Err(e) => JobOutcome::Failed {
+                reason: fail_message(&e),
+            },
         };
-        let notes = h.notes();
-        let message = if notes.is_empty() {
-            message
-        } else {
-            format!("{message}; {}", notes.join("; "))
-        };
+        let (state, message) = h.finish(outcome);
         tracing::info!(job = h.id, state = state.as_str(), "{message}");
-        h.set_state(state, Some(message.clone()));
         let _ = self.journal.set_job_state(h.id, state, Some(&message));
         h.mark_finished();
     }
@@ -84,111 +61,126 @@ impl Runner {
     async fn run_inner(&self) -> Result<(), PlanError> {
         let h = &self.handle;
         let spec = &h.spec;
-        let record = self.journal.job(h.id)?;
-        let planned = record.map(|r| r.planned).unwrap_or(false);
-        let mapper = Mapper::new(spec.mappings.clone(), &spec.plan)
-            .map_err(|e| PlanError::Refused(e.to_string()))?;
-        let src_conn = self.pool.get(&spec.src_conn).await?;
-        let dst_conn = self.pool.get(&spec.dst_conn).await?;
-        let Some(first) = spec.mappings.first() else {
-            return Err(PlanError::Refused("nothing to copy: no sources".into()));
-        };
-        let dst_bucket = first.destination.bucket.clone();
-        let dst = with_retries(|| dst_conn.clients_for_bucket(&dst_bucket)).await?;
+        let planned = self.journal.job(h.id)?.map(|r| r.planned).unwrap_or(false);
+        let setup = PlanSetup::new(&self.pool, spec).await?;
         if spec.plan.all_versions && !planned {
-            refuse_unversioned_destination(&dst.meta, &dst_bucket).await?;
-        }
-        let mut src_data = HashMap::new();
-        let mut src_meta = HashMap::new();
-        for m in &spec.mappings {
-            if !src_data.contains_key(&m.source.bucket) {
-                let c = with_retries(|| src_conn.clients_for_bucket(&m.source.bucket)).await?;
-                src_data.insert(m.source.bucket.clone(), c.data);
-                src_meta.insert(m.source.bucket.clone(), c.meta);
-            }
+            refuse_unversioned_destination(&setup.dst).await?;
         }
         let notify = Arc::new(Notify::new());
-        let full = needs_full_plan(spec, &mapper);
-        let planner = Arc::new(Planner {
-            journal: self.journal.clone(),
-            job: h.id,
-            spec: spec.clone(),
-            mapper: mapper.clone(),
-            src_clients: src_meta,
-            dst_client: dst.meta.clone(),
-            notify: notify.clone(),
-            on_page: (!full).then(|| {
-                let handle = h.clone();
-                Box::new(move |rows: &[crate::journal::NewEntry]| {
-                    let c = &handle.counters;
-                    for r in rows {
-                        c.add(&c.objects_total, 1);
-                        c.add(&c.bytes_total, r.size);
-                        match r.state {
-                            EntryState::Skipped => {
-                                c.add(&c.skipped, 1);
-                                c.add(&c.objects_done, 1);
-                            }
-                            EntryState::Conflict => {
-                                c.add(&c.failed, 1);
-                                c.add(&c.objects_done, 1);
-                            }
-                            _ => {}
-                        }
-                    }
-                }) as super::planner::PageHook
-            }),
-        });
-        let indexed = needs_dest_index(spec, false);
-        if !planned && indexed {
-            planner.index_destination().await?;
-        }
-        let full_before = full;
-        if !full_before {
-            h.counters.load(&self.journal.counts(h.id)?);
-        }
-        let listing_task = if full {
-            if !planned {
-                planner.list_sources(indexed, &h.cancel).await?;
-                if h.cancel.is_cancelled() {
-                    return Ok(());
-                }
-                planner.check_refusals()?;
-                if spec.kind == JobKind::Sync && spec.plan.delete_extra {
-                    planner.plan_deletes()?;
-                }
-                self.journal.set_planned(h.id)?;
-            }
-            h.counters.listing_done.store(true, Ordering::Relaxed);
-            None
-        } else {
-            let planner = planner.clone();
-            let cancel = h.cancel.clone();
-            let notify = notify.clone();
-            let handle = h.clone();
-            Some(tokio::spawn(async move {
-                let r = planner.list_sources(indexed, &cancel).await;
-                handle.counters.listing_done.store(true, Ordering::Relaxed);
-                notify.notify_one();
-                r
-            }))
+        let listing = match self.start_planning(&setup, planned, &notify).await? {
+            Listing::Cancelled => return Ok(()),
+            Listing::Done => None,
+            Listing::Running(task) => Some(task),
         };
-        if full_before {
-            h.counters.load(&self.journal.counts(h.id)?);
-        }
 
         let limiter = Limiter::new(spec.run.concurrency);
         h.counters
             .concurrency
             .store(limiter.limit() as u64, Ordering::Relaxed);
-        let job_id = h.id;
-        let ctx = Arc::new(Ctx {
-            src: src_data,
-            dst: dst.data.clone(),
-            dst_direct: dst.direct.clone().filter(|_| spec.run.direct_copy),
+        let ctx = Arc::new(self.copy_context(&setup, limiter.clone()));
+        let flusher = self.spawn_flusher();
+        let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
+        let deleter = tokio::spawn(delete_worker(
+            self.journal.clone(),
+            h.clone(),
+            ctx.clone(),
+            del_rx,
+        ));
+
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let dispatched = self
+            .dispatch(&ctx, &limiter, &notify, &del_tx, &mut tasks)
+            .await;
+        while tasks.join_next().await.is_some() {}
+        drop(del_tx);
+        let _ = deleter.await;
+        flusher.abort();
+        dispatched?;
+        h.counters
+            .retries
+            .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
+        h.counters.in_flight.store(0, Ordering::Relaxed);
+        if let Some(t) = listing {
+            if h.cancel.is_cancelled() {
+                t.abort();
+            } else {
+                match t.await {
+                    Ok(r) => {
+                        r?;
+                    }
+                    Err(e) => return Err(PlanError::Refused(format!("listing task failed: {e}"))),
+                }
+            }
+        }
+        self.journal.flush()?;
+        Ok(())
+    }
+
+    /// Plans the job: a job whose keys may overlap (or a sync that deletes)
+    /// is planned in full before anything is copied, so the refusals see
+    /// every key; any other lists in the background while copying starts.
+    async fn start_planning(
+        &self,
+        setup: &PlanSetup,
+        planned: bool,
+        notify: &Arc<Notify>,
+    ) -> Result<Listing, PlanError> {
+        let h = &self.handle;
+        let spec = &h.spec;
+        let full = needs_full_plan(spec, &setup.mapper);
+        let planner = Arc::new(setup.planner(
+            self.journal.clone(),
+            h.id,
+            spec,
+            notify.clone(),
+            (!full).then(|| count_planned_rows(h.clone())),
+        ));
+        let indexed = needs_dest_index(spec, false);
+        if !planned && indexed {
+            planner.index_destination().await?;
+        }
+        if !full {
+            h.counters.load(&self.journal.counts(h.id)?);
+            let cancel = h.cancel.clone();
+            let notify = notify.clone();
+            let handle = h.clone();
+            return Ok(Listing::Running(tokio::spawn(async move {
+                let r = planner.list_sources(indexed, &cancel).await;
+                handle.counters.listing_done.store(true, Ordering::Relaxed);
+                notify.notify_one();
+                r
+            })));
+        }
+        if !planned {
+            planner.list_sources(indexed, &h.cancel).await?;
+            if h.cancel.is_cancelled() {
+                return Ok(Listing::Cancelled);
+            }
+            planner.check_refusals()?;
+            if spec.kind == JobKind::Sync && spec.plan.delete_extra {
+                planner.plan_deletes()?;
+            }
+            self.journal.set_planned(h.id)?;
+        }
+        h.counters.listing_done.store(true, Ordering::Relaxed);
+        h.counters.load(&self.journal.counts(h.id)?);
+        Ok(Listing::Done)
+    }
+
+    fn copy_context(&self, setup: &PlanSetup, limiter: Arc<Limiter>) -> Ctx {
+        let spec = &self.handle.spec;
+        let job_id = self.handle.id;
+        Ctx {
+            src: setup
+                .src
+                .iter()
+                .map(|(name, b)| (name.clone(), b.single_attempt()))
+                .collect(),
+            dst: setup.dst.single_attempt(),
+            dst_direct: setup.dst.direct().filter(|_| spec.run.direct_copy),
             server_side: spec.run.server_side || spec.src_conn.same_store(&spec.dst_conn),
             run: spec.run.clone(),
-            limiter: limiter.clone(),
+            limiter,
             retries: AtomicU64::new(0),
             bytes_budget: Arc::new(Semaphore::new(STREAM_BUDGET_KIB)),
             acl_warned: AtomicBool::new(false),
@@ -200,95 +192,68 @@ impl Runner {
                     "server is throttling (503 SlowDown); lowering concurrency to {n}"
                 );
             }),
-        });
+        }
+    }
 
-        // Journal writes are batched; a failing journal (disk full) stops the job.
-        let flusher = {
-            let journal = self.journal.clone();
-            let cancel = h.cancel.clone();
-            let handle = h.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(FLUSH_EVERY);
-                loop {
-                    tick.tick().await;
-                    if let Err(e) = journal.off_runtime(|j| j.flush()).await {
-                        let msg = format!("journal write failed, stopping: {e}");
-                        tracing::error!(job = handle.id, "{msg}");
-                        handle.set_state(JobState::Running, Some(msg));
-                        cancel.cancel();
-                        return;
-                    }
+    /// Journal writes are batched; a failing journal (disk full) stops the job.
+    fn spawn_flusher(&self) -> tokio::task::JoinHandle<()> {
+        let journal = self.journal.clone();
+        let handle = self.handle.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = journal.off_runtime(|j| j.flush()).await {
+                    let msg = format!("journal write failed, stopping: {e}");
+                    tracing::error!(job = handle.id, "{msg}");
+                    handle.set_state(JobState::Running, Some(msg));
+                    handle.cancel.cancel();
+                    return;
                 }
-            })
-        };
+            }
+        })
+    }
 
-        let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
-        let deleter = tokio::spawn(delete_worker(
-            self.journal.clone(),
-            h.clone(),
-            ctx.clone(),
-            del_rx,
-        ));
-
-        let mut tasks: JoinSet<()> = JoinSet::new();
+    /// Hands the journal's planned rows to workers, a destination key's rows
+    /// to one task, until the listing is done and no work is left, or the
+    /// job is cancelled. Honours pause.
+    async fn dispatch(
+        &self,
+        ctx: &Arc<Ctx>,
+        limiter: &Arc<Limiter>,
+        notify: &Notify,
+        del_tx: &mpsc::Sender<Deletion>,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<(), PlanError> {
+        let h = &self.handle;
+        let versions = h.spec.plan.all_versions;
         let mut after_id = 0i64;
         loop {
             if h.cancel.is_cancelled() {
-                break;
+                return Ok(());
             }
             if *h.paused.borrow() {
                 let mut rx = h.paused.subscribe();
                 tokio::select! {
                     _ = rx.wait_for(|p| !*p) => {}
-                    _ = h.cancel.cancelled() => break,
+                    _ = h.cancel.cancelled() => return Ok(()),
                 }
                 continue;
             }
             let listing_done = h.counters.listing_done.load(Ordering::Relaxed);
-            let id = h.id;
-            let mut batch = self
-                .journal
-                .off_runtime(move |j| j.next_work(id, after_id, BATCH))
-                .await?;
+            let batch = self.next_batch(after_id).await?;
             if batch.is_empty() {
                 if listing_done {
-                    break;
+                    return Ok(());
                 }
                 tokio::select! {
                     _ = notify.notified() => {}
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
-                    _ = h.cancel.cancelled() => break,
+                    _ = h.cancel.cancelled() => return Ok(()),
                 }
                 continue;
             }
-            // Never split one destination key's versions across batches,
-            // however many there are: the last key's rows come in whole.
-            if spec.plan.all_versions && batch.len() == BATCH {
-                if let Some(last) = batch.last() {
-                    let (key, mut cursor, job) = (last.entry.dst_key.clone(), last.id, h.id);
-                    // Only the rows right after the batch, while they are
-                    // still this key's: nothing in between is skipped.
-                    loop {
-                        let page = self
-                            .journal
-                            .off_runtime(move |j| j.next_work(job, cursor, BATCH))
-                            .await?;
-                        let n = page.len();
-                        let run: Vec<EntryRow> = page
-                            .into_iter()
-                            .take_while(|r| r.entry.dst_key == key)
-                            .collect();
-                        let more = run.len() == n && n == BATCH;
-                        cursor = run.last().map(|r| r.id).unwrap_or(cursor);
-                        batch.extend(run);
-                        if !more {
-                            break;
-                        }
-                    }
-                }
-            }
             after_id = batch.last().map(|r| r.id).unwrap_or(after_id);
-            let versions = spec.plan.all_versions;
             for group in group_by_dst(batch, versions) {
                 let permit = tokio::select! {
                     p = limiter.acquire() => p,
@@ -318,38 +283,84 @@ impl Runner {
                 while tasks.try_join_next().is_some() {}
             }
         }
-        while tasks.join_next().await.is_some() {}
-        drop(del_tx);
-        let _ = deleter.await;
-        flusher.abort();
-        h.counters
-            .retries
-            .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
-        h.counters.in_flight.store(0, Ordering::Relaxed);
-        if let Some(t) = listing_task {
-            if h.cancel.is_cancelled() {
-                t.abort();
-            } else {
-                match t.await {
-                    Ok(r) => {
-                        r?;
-                    }
-                    Err(e) => return Err(PlanError::Refused(format!("listing task failed: {e}"))),
-                }
+    }
+
+    /// The next rows to work on after `after_id`. With `--all-versions` a
+    /// destination key's versions are never split across batches, however
+    /// many there are: the last key's rows come in whole.
+    async fn next_batch(&self, after_id: i64) -> Result<Vec<EntryRow>, PlanError> {
+        let job = self.handle.id;
+        let mut batch = self
+            .journal
+            .off_runtime(move |j| j.next_work(job, after_id, BATCH))
+            .await?;
+        if !self.handle.spec.plan.all_versions || batch.len() < BATCH {
+            return Ok(batch);
+        }
+        let Some(last) = batch.last() else {
+            return Ok(batch);
+        };
+        let (key, mut cursor) = (last.entry.dst_key.clone(), last.id);
+        // Only the rows right after the batch, while they are still this
+        // key's: nothing in between is skipped.
+        loop {
+            let page = self
+                .journal
+                .off_runtime(move |j| j.next_work(job, cursor, BATCH))
+                .await?;
+            let n = page.len();
+            let run: Vec<EntryRow> = page
+                .into_iter()
+                .take_while(|r| r.entry.dst_key == key)
+                .collect();
+            let more = run.len() == n && n == BATCH;
+            cursor = run.last().map(|r| r.id).unwrap_or(cursor);
+            batch.extend(run);
+            if !more {
+                return Ok(batch);
             }
         }
-        self.journal.flush()?;
-        Ok(())
     }
+}
+
+/// How the sources are being listed when copying starts.
+enum Listing {
+    /// Planned in full (now or by an earlier run).
+    Done,
+    /// Listing in the background, copying as rows arrive.
+    Running(tokio::task::JoinHandle<Result<u64, PlanError>>),
+    /// Cancelled while planning in full.
+    Cancelled,
+}
+
+/// Counts rows as the background listing journals them, so progress and the
+/// ETA grow with the listing.
+fn count_planned_rows(handle: Arc<JobHandle>) -> super::planner::PageHook {
+    Box::new(move |rows: &[crate::journal::NewEntry]| {
+        let c = &handle.counters;
+        for r in rows {
+            c.add(&c.objects_total, 1);
+            c.add(&c.bytes_total, r.size);
+            match r.state {
+                EntryState::Skipped => {
+                    c.add(&c.skipped, 1);
+                    c.add(&c.objects_done, 1);
+                }
+                EntryState::Conflict => {
+                    c.add(&c.failed, 1);
+                    c.add(&c.objects_done, 1);
+                }
+                _ => {}
+            }
+        }
+    })
 }
 
 /// `--all-versions` replays history into the destination: a destination that
 /// does not keep versions would keep only the last one.
-async fn refuse_unversioned_destination(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-) -> Result<(), PlanError> {
-    let v = with_retries(|| crate::s3::status::versioning(client, bucket)).await?;
+async fn refuse_unversioned_destination(dst: &Bucket) -> Result<(), PlanError> {
+    let bucket = dst.name();
+    let v = with_retries(|| dst.versioning()).await?;
     if v.status != VersioningState::Enabled {
         return Err(PlanError::Refused(format!(
             "refusing to run: --all-versions needs versioning enabled on the destination s3://{bucket} (it is {}); without it only the newest version would survive",
@@ -380,48 +391,21 @@ fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
     out
 }
 
-fn source_client(ctx: &Ctx, e: &crate::journal::NewEntry) -> aws_sdk_s3::Client {
-    ctx.src
-        .get(&e.src_bucket)
-        .cloned()
-        .unwrap_or_else(|| ctx.dst.clone())
-}
-
 /// Journal a verified copy: final for a copy, awaiting its source delete
 /// for a move.
 fn record_copy(journal: &Journal, h: &JobHandle, row: &EntryRow, done: &Copied) {
-    let c = &h.counters;
-    c.add(&c.bytes_done, row.entry.size);
-    c.add(&c.copied, 1);
-    let is_move = h.spec.kind == JobKind::Move;
-    journal.update(Update {
-        id: row.id,
-        state: if is_move {
-            EntryState::Verified
-        } else {
-            EntryState::Done
-        },
-        verify: Some(done.verify.clone()),
+    let outcome = Outcome::Copied {
+        verify: done.verify.clone(),
         dst_version: done.dst_version.clone(),
-        copied: done.source.clone(),
-        ..Default::default()
-    });
-    if !is_move {
-        c.add(&c.objects_done, 1);
-    }
+        source: done.source.clone(),
+        awaiting_delete: h.spec.kind == JobKind::Move,
+    };
+    h.record(journal, row.id, row.entry.size, outcome);
 }
 
 fn record_failure(journal: &Journal, h: &JobHandle, row: &EntryRow, reason: String) {
-    let c = &h.counters;
     tracing::warn!(job = h.id, key = %row.entry.src_key, "copy failed: {reason}");
-    journal.update(Update {
-        id: row.id,
-        state: EntryState::Failed,
-        reason: Some(reason),
-        ..Default::default()
-    });
-    c.add(&c.failed, 1);
-    c.add(&c.objects_done, 1);
+    h.record(journal, row.id, row.entry.size, Outcome::Failed { reason });
 }
 
 /// The copy of one row: verify a copy made by someone else (Batch
@@ -452,10 +436,8 @@ async fn copy_still_there(ctx: &Ctx, row: &EntryRow, versions: bool) -> Result<(
     if e.delete_marker {
         return Ok(());
     }
-    match ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, version))
-        .await
-    {
+    let dst = ctx.dst(&e.dst_bucket);
+    match ctx.call(|| dst.head(&e.dst_key, version)).await {
         Ok(p) if p.size == e.size => Ok(()),
         Ok(p) => Err(kept(format!(
             "it now has {} bytes, the source {}",
@@ -481,15 +463,12 @@ async fn process(
     del_tx: &mpsc::Sender<Deletion>,
     row: EntryRow,
 ) {
-    let c = &h.counters;
     let e = &row.entry;
     let is_move = h.spec.kind == JobKind::Move;
-    let src_client = source_client(ctx, e);
+    let src_bucket = ctx.src(&e.src_bucket);
 
     if e.action == Action::Delete {
-        let _ = del_tx
-            .send(Deletion::of_extra(row.id, e, ctx.dst.clone()))
-            .await;
+        let _ = del_tx.send(Deletion::of_extra(row.id, e, &ctx.dst)).await;
         return;
     }
     if row.state == EntryState::Verified {
@@ -503,7 +482,7 @@ async fn process(
         }
         let copied = recorded_source(&row);
         let _ = del_tx
-            .send(Deletion::of_source(row.id, e, &copied, src_client))
+            .send(Deletion::of_source(row.id, e, &copied, &src_bucket))
             .await;
         return;
     }
@@ -513,7 +492,7 @@ async fn process(
             record_copy(journal, h, &row, &done);
             if is_move {
                 let _ = del_tx
-                    .send(Deletion::of_source(row.id, e, &done.source, src_client))
+                    .send(Deletion::of_source(row.id, e, &done.source, &src_bucket))
                     .await;
             }
         }
@@ -522,15 +501,8 @@ async fn process(
                 // The source is gone and the destination holds the planned object:
                 // an earlier run moved it and its last journal write was lost.
                 Some(how) => {
-                    journal.update(Update {
-                        id: row.id,
-                        state: EntryState::Done,
-                        verify: Some(how.into()),
-                        ..Default::default()
-                    });
-                    c.add(&c.copied, 1);
-                    c.add(&c.bytes_done, e.size);
-                    c.add(&c.objects_done, 1);
+                    let outcome = Outcome::AlreadyMoved { verify: how.into() };
+                    h.record(journal, row.id, e.size, outcome);
                 }
                 None => record_failure(journal, h, &row, reason_for(&err)),
             }
@@ -551,12 +523,12 @@ async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, grou
     let mut rows = group.into_iter();
     while let Some(row) = rows.next() {
         let e = &row.entry;
-        let src_client = source_client(ctx, e);
+        let src_bucket = ctx.src(&e.src_bucket);
         if row.state == EntryState::Verified && !copying {
             match copy_still_there(ctx, &row, true).await {
                 Ok(()) => {
                     let copied = recorded_source(&row);
-                    deletions.push(Deletion::of_source(row.id, e, &copied, src_client));
+                    deletions.push(Deletion::of_source(row.id, e, &copied, &src_bucket));
                     continue;
                 }
                 // Copy it again, and every newer version after it.
@@ -569,7 +541,7 @@ async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, grou
         match copy_row(ctx, h, &row).await {
             Ok(done) => {
                 record_copy(journal, h, &row, &done);
-                deletions.push(Deletion::of_source(row.id, e, &done.source, src_client));
+                deletions.push(Deletion::of_source(row.id, e, &done.source, &src_bucket));
             }
             Err(err) => {
                 record_failure(journal, h, &row, reason_for(&err));
@@ -609,7 +581,7 @@ async fn verify_external_copy(ctx: &Ctx, e: &crate::journal::NewEntry) -> Result
         version_id: e.version_id.clone(),
         etag: e.etag.clone(),
     };
-    let written = ops::WriteResult::default();
+    let written = WriteResult::default();
     let verify = super::copy::verify_by_head(ctx, e, None, &source, &written).await?;
     // The source was read again when the copy was already made: equal size
     // alone cannot show that the copy is of this object.
@@ -639,10 +611,8 @@ fn reason_for(err: &S3Error) -> String {
 /// how sure that is ("etag" when both ETags are the same MD5, else only the
 /// size matched). `None` when it does not.
 async fn already_moved(ctx: &Ctx, e: &crate::journal::NewEntry) -> Option<&'static str> {
-    let p = ctx
-        .call(|| ops::head_object(&ctx.dst, &e.dst_bucket, &e.dst_key, None))
-        .await
-        .ok()?;
+    let dst = ctx.dst(&e.dst_bucket);
+    let p = ctx.call(|| dst.head(&e.dst_key, None)).await.ok()?;
     if p.size != e.size {
         return None;
     }

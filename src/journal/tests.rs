@@ -2,6 +2,7 @@ use super::*;
 use crate::config::ConnectionSettings;
 use crate::job::{PlanOptions, RunOptions};
 use crate::plan::model::SourceMapping;
+use rusqlite::params;
 
 fn spec() -> JobSpec {
     JobSpec {
@@ -220,4 +221,38 @@ fn writes_over_source_keys_are_found_in_place_rewrites_allowed_for_copies() {
         j.first_write_over_source(id, true).expect("query"),
         Some(("p/x".into(), "p/a/x".into()))
     );
+}
+
+#[test]
+fn a_recorded_outcome_writes_the_row_and_returns_what_the_counters_take() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    let page = vec![entry(0, "p/1", "q/1"), entry(0, "p/2", "q/2")];
+    j.insert_page(id, 0, &page, None, true).expect("insert");
+    let rows = j.entries(id, 0, 10).expect("rows");
+    let copied = Outcome::Copied {
+        verify: "size".into(),
+        dst_version: None,
+        source: CopiedSource::default(),
+        awaiting_delete: true,
+    };
+    let t = j.record(rows[0].id, 10, copied);
+    // A move's entry is not done until its source is deleted.
+    assert_eq!(
+        t,
+        Tally {
+            bytes_done: 10,
+            copied: 1,
+            ..Tally::default()
+        }
+    );
+    let t = j.record(rows[1].id, 10, Outcome::Failed { reason: "x".into() });
+    assert_eq!((t.objects_done, t.failed), (1, 1));
+    j.flush().expect("flush");
+    let k = j.counts(id).expect("counts");
+    assert_eq!((k.verified, k.failed, k.pending), (1, 1, 0));
+    let t = j.record(rows[0].id, 10, Outcome::Deleted { note: None });
+    assert_eq!((t.objects_done, t.deleted), (1, 1));
+    j.flush().expect("flush");
+    assert_eq!(j.counts(id).expect("counts").done, 1);
 }

@@ -457,6 +457,13 @@ mod tests {
             );
             assert_eq!(v.reason.is_some(), want != Sameness::Same, "{v:?}");
         }
+    }
+
+    #[test]
+    fn the_reason_says_why_and_heads_are_asked_only_when_they_can_tell() {
+        let plain = head(None, false, None);
+        let kms = head(Some("aws:kms"), false, None);
+        let mp = |e: &str| f(10, e);
         let v = compare_with_heads(&f(1, A), &f(1, B), Some((&kms, &plain)));
         assert_eq!(
             v.reason.as_deref(),

@@ -1,27 +1,11 @@
-//! Bucket set-up calls used by the demo seeder and the test harness.
+//! Bucket set-up calls for the test harness (turning versioning on or off,
+//! deleting a key behind the engine's back). The demo seeds the sandbox's
+//! store directly; nothing in the crate calls these.
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketVersioningStatus, DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination,
-    ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
-    VersioningConfiguration,
-};
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use aws_sdk_s3::Client;
 
-use super::error::{S3Error, S3Result};
-
-pub async fn create_bucket(c: &Client, bucket: &str) -> S3Result<()> {
-    match c.create_bucket().bucket(bucket).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = S3Error::from(e);
-            match err.code.as_deref() {
-                Some("BucketAlreadyOwnedByYou") | Some("BucketAlreadyExists") => Ok(()),
-                _ => Err(err.context(format_args!("creating bucket {bucket:?}"))),
-            }
-        }
-    }
-}
+use super::error::S3Result;
 
 pub async fn set_versioning(c: &Client, bucket: &str, enabled: bool) -> S3Result<()> {
     let status = if enabled {
@@ -37,108 +21,7 @@ pub async fn set_versioning(c: &Client, bucket: &str, enabled: bool) -> S3Result
     Ok(())
 }
 
-/// One rule replicating everything under `prefix` to `dest_bucket`.
-pub async fn put_replication_rule(
-    c: &Client,
-    bucket: &str,
-    role: &str,
-    id: &str,
-    prefix: &str,
-    dest_bucket: &str,
-) -> S3Result<()> {
-    let build_err =
-        |e: aws_sdk_s3::error::BuildError| S3Error::new(super::ErrorKind::Other, e.to_string());
-    let rule = ReplicationRule::builder()
-        .id(id)
-        .priority(1)
-        .status(ReplicationRuleStatus::Enabled)
-        .filter(ReplicationRuleFilter::builder().prefix(prefix).build())
-        .delete_marker_replication(
-            DeleteMarkerReplication::builder()
-                .status(DeleteMarkerReplicationStatus::Enabled)
-                .build(),
-        )
-        .destination(
-            Destination::builder()
-                .bucket(format!("arn:aws:s3:::{dest_bucket}"))
-                .build()
-                .map_err(build_err)?,
-        )
-        .build()
-        .map_err(build_err)?;
-    let cfg = ReplicationConfiguration::builder()
-        .role(role)
-        .rules(rule)
-        .build()
-        .map_err(build_err)?;
-    c.put_bucket_replication()
-        .bucket(bucket)
-        .replication_configuration(cfg)
-        .send()
-        .await?;
-    Ok(())
-}
-
-pub async fn put_bytes(
-    c: &Client,
-    bucket: &str,
-    key: &str,
-    body: Vec<u8>,
-    content_type: Option<&str>,
-) -> S3Result<()> {
-    c.put_object()
-        .bucket(bucket)
-        .key(key)
-        .set_content_type(content_type.map(str::to_string))
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map_err(|e| S3Error::from(e).context(format_args!("uploading s3://{bucket}/{key}")))?;
-    Ok(())
-}
-
 pub async fn delete_key(c: &Client, bucket: &str, key: &str) -> S3Result<()> {
     c.delete_object().bucket(bucket).key(key).send().await?;
     Ok(())
-}
-
-/// Upload and return the new object's ETag.
-pub async fn put_bytes_etag(
-    c: &Client,
-    bucket: &str,
-    key: &str,
-    body: Vec<u8>,
-) -> S3Result<String> {
-    let r = c
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .content_type("text/csv")
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map_err(|e| S3Error::from(e).context(format_args!("uploading s3://{bucket}/{key}")))?;
-    r.e_tag().map(str::to_string).ok_or_else(|| {
-        S3Error::new(
-            super::ErrorKind::Other,
-            format!("no ETag for s3://{bucket}/{key}"),
-        )
-    })
-}
-
-pub async fn get_text(c: &Client, bucket: &str, key: &str) -> S3Result<String> {
-    let r = c
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|e| S3Error::from(e).context(format_args!("reading s3://{bucket}/{key}")))?;
-    let data = r.body.collect().await.map_err(|e| {
-        S3Error::new(
-            super::ErrorKind::Transient,
-            format!("reading s3://{bucket}/{key}: {e}"),
-        )
-    })?;
-    Ok(String::from_utf8_lossy(&data.into_bytes()).into_owned())
 }

@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::Client;
 
+use super::bucket::Bucket;
 use super::direct::{DirectCopy, EndpointInputs, HttpPool};
 use super::error::{ErrorKind, S3Error, S3Result};
 use crate::config::ConnectionSettings;
@@ -25,11 +26,11 @@ const DEFAULT_REGION: &str = "us-east-1";
 /// status); `data` makes one attempt so the engine sees throttling and can
 /// back off and lower its concurrency itself.
 #[derive(Clone, Debug)]
-pub struct RegionClients {
-    pub meta: Client,
-    pub data: Client,
+pub(super) struct RegionClients {
+    pub(super) meta: Client,
+    pub(super) data: Client,
     /// CopyObject without the SDK pipeline; `None` without credentials.
-    pub direct: Option<Arc<DirectCopy>>,
+    pub(super) direct: Option<Arc<DirectCopy>>,
 }
 
 struct Inner {
@@ -107,7 +108,7 @@ impl Connection {
     }
 
     /// The loaded SDK configuration (for other AWS services on the same identity).
-    pub fn sdk_config(&self) -> &SdkConfig {
+    pub(super) fn sdk_config(&self) -> &SdkConfig {
         &self.0.sdk
     }
 
@@ -128,7 +129,7 @@ impl Connection {
             .unwrap_or_else(|| DEFAULT_REGION.to_string())
     }
 
-    pub fn clients_for_region(&self, region: &str) -> RegionClients {
+    pub(super) fn clients_for_region(&self, region: &str) -> RegionClients {
         let mut map = self.0.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = map.get(region) {
             return c.clone();
@@ -178,8 +179,13 @@ impl Connection {
         )))
     }
 
-    pub fn home_clients(&self) -> RegionClients {
+    fn home_clients(&self) -> RegionClients {
         self.clients_for_region(&self.home_region())
+    }
+
+    /// Every bucket the identity owns, by name (ListBuckets in the home region).
+    pub async fn list_buckets(&self) -> S3Result<Vec<super::model::BucketInfo>> {
+        super::list::list_buckets(&self.home_clients().meta).await
     }
 
     /// Remember a bucket's region (e.g. learnt from a listing error).
@@ -250,9 +256,19 @@ impl Connection {
     }
 
     /// Clients for the bucket's own region.
-    pub async fn clients_for_bucket(&self, bucket: &str) -> S3Result<RegionClients> {
+    pub(super) async fn clients_for_bucket(&self, bucket: &str) -> S3Result<RegionClients> {
         let region = self.bucket_region(bucket).await?;
         Ok(self.clients_for_region(&region))
+    }
+
+    /// A handle on `bucket` in its own region (asked once, then cached).
+    pub async fn bucket(&self, bucket: &str) -> S3Result<Bucket> {
+        let region = self.bucket_region(bucket).await?;
+        Ok(Bucket::new(
+            bucket,
+            &region,
+            self.clients_for_region(&region),
+        ))
     }
 }
 

@@ -38,6 +38,7 @@ use percent_encoding::utf8_percent_encode;
 
 use super::error::{error_chain, short_cause, ErrorKind, S3Error, S3Result};
 use super::ops::{copy_label, copy_source, WriteResult, KEY_SAFE};
+use super::refs::ObjectRef;
 use super::xml::Flat;
 
 /// Refresh expiring credentials this long before they run out.
@@ -277,11 +278,11 @@ impl DirectCopy {
     pub async fn copy_object(
         &self,
         ep: &BucketEndpoint,
-        src: (&str, &str, Option<&str>),
-        dst: (&str, &str),
+        src: ObjectRef<'_>,
+        dst: ObjectRef<'_>,
         if_match: Option<&str>,
     ) -> S3Result<WriteResult> {
-        self.send_copy(ep, src, dst.1, if_match)
+        self.send_copy(ep, src, dst.key, if_match)
             .await
             .map_err(|e| e.context(copy_label(src, dst)))
     }
@@ -289,12 +290,12 @@ impl DirectCopy {
     async fn send_copy(
         &self,
         ep: &BucketEndpoint,
-        src: (&str, &str, Option<&str>),
+        src: ObjectRef<'_>,
         dst_key: &str,
         if_match: Option<&str>,
     ) -> S3Result<WriteResult> {
         let url = format!("{}/{}", ep.url, utf8_percent_encode(dst_key, KEY_SAFE));
-        let source = copy_source(src.0, src.1, src.2);
+        let source = copy_source(src.bucket, src.key, src.version_id);
         let mut signed: Vec<(&str, &str)> = vec![("x-amz-copy-source", &source)];
         if let Some(m) = if_match {
             signed.push(("x-amz-copy-source-if-match", m));

@@ -1,9 +1,11 @@
-//! Listings, one page at a time, keys exactly as stored.
+//! Listings, one page at a time, keys exactly as stored: ListBuckets, and
+//! ListObjectsV2 / ListObjectVersions behind one resumable [`Paginator`].
 
 use aws_sdk_s3::types::{EncodingType, ObjectVersion};
 use aws_sdk_s3::Client;
 use futures::Stream;
 
+use super::bucket::Bucket;
 use super::error::{S3Error, S3Result};
 use super::model::{BucketInfo, ListItem, ListPage, ObjectEntry, PageToken};
 use super::time::to_chrono;
@@ -17,7 +19,7 @@ pub fn decode_url_key(s: &str) -> String {
         .into_owned()
 }
 
-pub async fn list_buckets(client: &Client) -> S3Result<Vec<BucketInfo>> {
+pub(super) async fn list_buckets(client: &Client) -> S3Result<Vec<BucketInfo>> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -75,7 +77,7 @@ impl ListRequest {
     }
 }
 
-pub async fn list_page(
+pub(super) async fn list_page(
     client: &Client,
     req: &ListRequest,
     token: Option<PageToken>,
@@ -241,22 +243,99 @@ async fn list_versions_page(
     Ok(ListPage { items, next })
 }
 
-/// All pages of a listing as a stream; stops after the first error.
-pub fn list_stream(client: Client, req: ListRequest) -> impl Stream<Item = S3Result<ListPage>> {
-    futures::stream::unfold(Some(None), move |state: Option<Option<PageToken>>| {
-        let client = client.clone();
-        let req = req.clone();
-        async move {
-            let token = state?;
-            match list_page(&client, &req, token).await {
-                Ok(page) => {
-                    let next = page.next.clone().map(Some);
-                    Some((Ok(page), next))
-                }
+/// One listing walked page by page from a cursor the journal can store
+/// ([`PageToken::encode`]), so an interrupted listing resumes where it was.
+/// Every listing of the crate goes through it.
+pub struct Paginator {
+    bucket: Bucket,
+    req: ListRequest,
+    cursor: Option<PageToken>,
+    done: bool,
+}
+
+impl Paginator {
+    pub(super) fn new(bucket: Bucket, req: ListRequest, cursor: Option<PageToken>) -> Paginator {
+        Paginator {
+            bucket,
+            req,
+            cursor,
+            done: false,
+        }
+    }
+
+    /// Where the next page starts (`None`: at the beginning).
+    pub fn cursor(&self) -> Option<&PageToken> {
+        self.cursor.as_ref()
+    }
+
+    /// The last page has been passed.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The page at the cursor, without moving past it: a failed fetch can be
+    /// retried as is.
+    pub async fn fetch(&self) -> S3Result<ListPage> {
+        self.bucket.list_page(&self.req, self.cursor.clone()).await
+    }
+
+    /// Move past `page`, as fetched at the current cursor.
+    pub fn advance(&mut self, page: &ListPage) {
+        self.cursor = page.next.clone();
+        self.done = self.cursor.is_none();
+    }
+
+    /// The next page, or `None` after the last one.
+    pub async fn next_page(&mut self) -> S3Result<Option<ListPage>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.fetch().await?;
+        self.advance(&page);
+        Ok(Some(page))
+    }
+
+    /// The remaining pages as a stream; it ends after the first error.
+    pub fn into_stream(self) -> impl Stream<Item = S3Result<ListPage>> {
+        futures::stream::unfold(Some(self), |state| async move {
+            let mut p = state?;
+            match p.next_page().await {
+                Ok(Some(page)) => Some((Ok(page), Some(p))),
+                Ok(None) => None,
                 Err(e) => Some((Err(e), None)),
             }
+        })
+    }
+}
+
+impl PageToken {
+    /// The cursor as one line of text, for the journal.
+    pub fn encode(&self) -> String {
+        match self {
+            PageToken::Continuation(c) => format!("c:{c}"),
+            PageToken::Versions {
+                key_marker,
+                version_id_marker,
+            } => format!(
+                "v:{}\n{}",
+                version_id_marker.clone().unwrap_or_default(),
+                key_marker
+            ),
         }
-    })
+    }
+
+    /// Read back what [`PageToken::encode`] wrote.
+    pub fn decode(s: &str) -> Option<PageToken> {
+        if let Some(c) = s.strip_prefix("c:") {
+            return Some(PageToken::Continuation(c.to_string()));
+        }
+        let rest = s.strip_prefix("v:")?;
+        let (vid, key) = rest.split_once('\n')?;
+        Some(PageToken::Versions {
+            key_marker: key.to_string(),
+            version_id_marker: (!vid.is_empty()).then(|| vid.to_string()),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -270,5 +349,23 @@ mod tests {
         assert_eq!(decode_url_key("100%25"), "100%");
         assert_eq!(decode_url_key("%C3%A9/%E6%97%A5"), "é/日");
         assert_eq!(decode_url_key("a//b/"), "a//b/");
+    }
+
+    #[test]
+    fn tokens_round_trip() {
+        for t in [
+            PageToken::Continuation("abc==".into()),
+            PageToken::Versions {
+                key_marker: "a\nb c".into(),
+                version_id_marker: Some("v1".into()),
+            },
+            PageToken::Versions {
+                key_marker: "k".into(),
+                version_id_marker: None,
+            },
+        ] {
+            let text = t.encode();
+            assert_eq!(PageToken::decode(&text), Some(t));
+        }
     }
 }

@@ -7,9 +7,44 @@ use futures::StreamExt;
 
 use super::client::Connection;
 use super::error::{ErrorKind, S3Error, S3Result};
-use super::list::{list_stream, ListRequest};
+use super::list::ListRequest;
 use super::model::*;
 use super::xml::Flat;
+
+impl VersioningState {
+    /// The one wording of a versioning state, for the CLI, the TUI and the
+    /// replication checks alike (the words S3 uses; `Never` for a bucket that
+    /// never had versioning).
+    pub fn word(self) -> &'static str {
+        match self {
+            VersioningState::Enabled => "Enabled",
+            VersioningState::Suspended => "Suspended",
+            VersioningState::Never => "Never",
+        }
+    }
+}
+
+impl Versioning {
+    /// The state, then MFA delete when the server reports it.
+    pub fn summary(&self) -> String {
+        match &self.mfa_delete {
+            Some(m) => format!("{} (MFA delete {m})", self.status.word()),
+            None => self.status.word().to_string(),
+        }
+    }
+}
+
+impl BucketStatus {
+    /// Versioning in a few words for a pane title: the state, or `n/a`.
+    pub fn versioning_short(&self) -> String {
+        let state = match &self.versioning {
+            Field::Value(v) => v.status.word(),
+            Field::NotConfigured => VersioningState::Never.word(),
+            _ => "n/a",
+        };
+        format!("versioning {state}")
+    }
+}
 
 fn field<T>(r: Result<T, S3Error>) -> Field<T> {
     match r {
@@ -54,7 +89,7 @@ pub async fn replication_checks(conn: &Connection, status: &BucketStatus) -> Vec
         return Vec::new();
     };
     let src_versioning = match &status.versioning {
-        Field::Value(v) => format!("{:?}", v.status),
+        Field::Value(v) => v.status.word().to_string(),
         other => other.unavailable_text().unwrap_or_default(),
     };
     let mut out = Vec::new();
@@ -69,7 +104,7 @@ pub async fn replication_checks(conn: &Connection, status: &BucketStatus) -> Vec
         let (reachable, dst_versioning) =
             match conn.clients_for_bucket(&rule.destination_bucket).await {
                 Ok(c) => match versioning(&c.meta, &rule.destination_bucket).await {
-                    Ok(v) => (true, format!("{:?}", v.status)),
+                    Ok(v) => (true, v.status.word().to_string()),
                     Err(e) => (
                         true,
                         field::<Versioning>(Err(e))
@@ -324,10 +359,11 @@ pub async fn replication_summary(
         prefix: prefix.to_string(),
         ..Default::default()
     };
-    let mut pages = Box::pin(list_stream(
-        client.clone(),
-        ListRequest::objects(bucket, prefix),
-    ));
+    let mut pages = Box::pin(
+        conn.bucket(bucket)
+            .await?
+            .pages(ListRequest::objects(bucket, prefix)),
+    );
     let mut queue = Vec::new();
     'outer: while let Some(page) = pages.next().await {
         let page = page?;

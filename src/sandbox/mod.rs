@@ -19,6 +19,7 @@
 mod archive;
 mod auth;
 mod bucket_ops;
+mod copy_ops;
 mod delete_ops;
 mod list_ops;
 mod listing;
@@ -26,10 +27,12 @@ mod multipart_ops;
 mod object_lock;
 mod object_ops;
 mod persist;
+mod read_ops;
 mod server;
 mod service;
 mod sse;
 mod store;
+mod tagging_ops;
 mod util;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -45,6 +48,7 @@ use tokio_util::sync::CancellationToken;
 use self::server::SandboxService;
 use self::service::SandboxS3;
 use self::store::Store;
+pub use self::store::{SeedReplication, Seeder};
 
 #[derive(Clone)]
 pub struct SandboxOptions {
@@ -114,6 +118,7 @@ impl std::fmt::Debug for SandboxOptions {
 /// A running sandbox server. Dropping it stops the server as well.
 pub struct Sandbox {
     addr: SocketAddr,
+    store: Arc<Store>,
     cancel: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
@@ -137,8 +142,9 @@ impl Sandbox {
             .with_context(|| format!("binding sandbox to {}", opts.addr))?;
         let addr = listener.local_addr()?;
 
+        let store = Arc::new(store);
         let mut builder = S3ServiceBuilder::new(SandboxS3 {
-            store: Arc::new(store),
+            store: store.clone(),
         });
         let accept_any_signature = match opts.credentials {
             Some((access_key, secret_key)) => {
@@ -161,9 +167,15 @@ impl Sandbox {
         tracing::info!(%addr, persistent = opts.data_dir.is_some(), "sandbox S3 server started");
         Ok(Sandbox {
             addr,
+            store,
             cancel,
             task: Some(task),
         })
+    }
+
+    /// Writes straight into this sandbox's store (demo data, fixtures).
+    pub fn seeder(&self) -> Seeder {
+        Seeder::new(self.store.clone())
     }
 
     /// Endpoint URL for clients, e.g. `http://127.0.0.1:41234`. A wildcard

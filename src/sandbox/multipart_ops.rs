@@ -8,10 +8,11 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 
+use super::copy_ops::{check_copy_conditions, copy_source};
 use super::object_lock::{
     check_lock_allowed, has_lock_parameters, require_digest, DigestFor, LockInput,
 };
-use super::object_ops::{check_copy_conditions, copy_source, storage_class, WriteConditions};
+use super::object_ops::{storage_class, WriteConditions};
 use super::service::{owner, SandboxS3};
 use super::sse::{has_opaque_etag, opaque_etag, resolve_encryption, sse_output, SseInput};
 use super::store::{

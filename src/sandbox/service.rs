@@ -1,5 +1,5 @@
 //! The `s3s::S3` implementation. The trait impl only dispatches; the
-//! operations live in `bucket_ops`, `object_ops`, `delete_ops`,
+//! operations live in `bucket_ops`, `object_ops`, `read_ops`, `copy_ops`, `tagging_ops`, `delete_ops`,
 //! `multipart_ops`, `list_ops`, `object_lock` and `archive`.
 
 use std::sync::Arc;

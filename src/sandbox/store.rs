@@ -496,3 +496,162 @@ pub(crate) fn new_upload_id() -> String {
         .map_or(0, |d| d.as_nanos());
     format!("{nanos:024x}{}", uuid::Uuid::new_v4().simple())
 }
+
+/// One replication rule for [`Seeder::replicate`]: everything under
+/// `prefix` (delete markers too) to `destination`.
+#[derive(Debug, Clone)]
+pub struct SeedReplication {
+    pub role: String,
+    pub id: String,
+    pub prefix: String,
+    pub destination: String,
+}
+
+/// Writes demo and fixture data straight into a sandbox's store, as the
+/// matching requests would leave it, without going through the S3 API.
+#[derive(Clone)]
+pub struct Seeder {
+    store: std::sync::Arc<Store>,
+}
+
+impl Seeder {
+    pub(crate) fn new(store: std::sync::Arc<Store>) -> Seeder {
+        Seeder { store }
+    }
+
+    /// Create `name` (kept as it is when it exists), with versioning on when
+    /// `versioned`.
+    pub async fn bucket(&self, name: &str, versioned: bool) -> anyhow::Result<()> {
+        let name = name.to_owned();
+        self.store
+            .mutate(move |st, _| {
+                let b = st
+                    .buckets
+                    .entry(name)
+                    .or_insert_with(|| Bucket::new(super::util::now_secs()));
+                if versioned {
+                    b.versioning = Versioning::Enabled;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(seed_error)
+    }
+
+    /// A new version of `key` (the null version where versioning is off)
+    /// holding `body`, as a PutObject with only a content type would.
+    pub async fn object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let body = Bytes::from(body);
+        let data = ObjectData {
+            size: body.len() as u64,
+            etag: super::util::md5_hex(&body).0,
+            attrs: Attributes {
+                content_type: content_type.map(str::to_owned),
+                ..Attributes::default()
+            },
+            checksum: None,
+            parts: Vec::new(),
+            blob: self.store.put_blob(&body).await.map_err(seed_error)?,
+            restored_until: None,
+            body,
+        };
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        self.store
+            .mutate_with_blob(data.blob.clone(), move |st, garbage| {
+                let b = st.bucket_mut(&bucket)?;
+                let mut data = data;
+                super::sse::resolve_encryption(b, &mut data.attrs.sse);
+                let version = ObjectVersion {
+                    version_id: b.next_version_id(),
+                    last_modified: super::util::now_secs(),
+                    data: Some(data),
+                };
+                b.push_version(&key, version, garbage);
+                Ok(())
+            })
+            .await
+            .map_err(seed_error)
+    }
+
+    /// A delete marker on `key` (a versioned bucket), as DeleteObject without
+    /// a version id writes.
+    pub async fn delete_marker(&self, bucket: &str, key: &str) -> anyhow::Result<()> {
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        self.store
+            .mutate(move |st, garbage| {
+                let b = st.bucket_mut(&bucket)?;
+                if b.versioning == Versioning::Unset {
+                    return Err(s3_error!(
+                        InvalidRequest,
+                        "a delete marker needs a versioned bucket"
+                    ));
+                }
+                let marker = ObjectVersion {
+                    version_id: b.next_version_id(),
+                    last_modified: super::util::now_secs(),
+                    data: None,
+                };
+                b.push_version(&key, marker, garbage);
+                Ok(())
+            })
+            .await
+            .map_err(seed_error)
+    }
+
+    /// The bucket's replication configuration: one enabled rule.
+    pub async fn replicate(&self, bucket: &str, rule: SeedReplication) -> anyhow::Result<()> {
+        use s3s::dto::{
+            DeleteMarkerReplication, DeleteMarkerReplicationStatus, Destination, ReplicationRule,
+            ReplicationRuleFilter, ReplicationRuleStatus,
+        };
+        let config = ReplicationConfiguration {
+            role: rule.role,
+            rules: vec![ReplicationRule {
+                delete_marker_replication: Some(DeleteMarkerReplication {
+                    status: Some(DeleteMarkerReplicationStatus::from_static(
+                        DeleteMarkerReplicationStatus::ENABLED,
+                    )),
+                }),
+                destination: Destination {
+                    bucket: format!("arn:aws:s3:::{}", rule.destination),
+                    ..Destination::default()
+                },
+                existing_object_replication: None,
+                filter: Some(ReplicationRuleFilter {
+                    prefix: Some(rule.prefix),
+                    ..ReplicationRuleFilter::default()
+                }),
+                id: Some(rule.id),
+                prefix: None,
+                priority: Some(1),
+                source_selection_criteria: None,
+                status: ReplicationRuleStatus::from_static(ReplicationRuleStatus::ENABLED),
+            }],
+        };
+        let bucket = bucket.to_owned();
+        self.store
+            .mutate(move |st, _| {
+                let b = st.bucket_mut(&bucket)?;
+                if b.versioning != Versioning::Enabled {
+                    return Err(s3_error!(
+                        InvalidRequest,
+                        "Versioning must be 'Enabled' on the bucket to apply a replication configuration"
+                    ));
+                }
+                b.replication = Some(config);
+                Ok(())
+            })
+            .await
+            .map_err(seed_error)
+    }
+}
+
+fn seed_error(e: s3s::S3Error) -> anyhow::Error {
+    anyhow::anyhow!("seeding the sandbox: {}", e.message().unwrap_or("failed"))
+}

@@ -34,7 +34,7 @@ pub use update::update;
 
 pub(crate) use inflight::{InFlight, Pending};
 
-use crate::config::{parse_size, BatchSettings, Config, ConnectionSettings};
+use crate::config::{BatchSettings, Config, ConnectionSettings};
 use crate::engine::model::RunOptions;
 use crate::location::Location;
 
@@ -228,30 +228,7 @@ impl App {
 }
 
 fn run_options(config: &Config, problems: &mut Vec<String>) -> RunOptions {
-    let mut run = RunOptions {
-        concurrency: config.engine.concurrency.max(1),
-        direct_copy: config.engine.direct_copy,
-        ..RunOptions::default()
-    };
-    match parse_size(&config.engine.multipart_threshold) {
-        Ok(v) => run.multipart_threshold = v,
-        Err(e) => problems.push(format!("[engine] multipart_threshold: {e}")),
-    }
-    match parse_size(&config.engine.part_size) {
-        Ok(v) => run.part_size = v,
-        Err(e) => problems.push(format!("[engine] part_size: {e}")),
-    }
-    match parse_size(&config.engine.stream_part_size) {
-        Ok(v) => run.stream_part_size = v,
-        Err(e) => problems.push(format!("[engine] stream_part_size: {e}")),
-    }
-    let e = &config.engine;
-    if let Err(msg) = run.set_sse(
-        e.sse.as_deref(),
-        e.sse_kms_key_id.as_deref(),
-        e.preserve_sse,
-    ) {
-        problems.push(format!("[engine] sse: {msg}"));
-    }
+    let (run, found) = RunOptions::from_config(&config.engine, &Default::default());
+    problems.extend(found);
     run
 }

@@ -2,17 +2,17 @@
 
 use crate::tui::app::event::{KeyEvent, MouseEvent};
 
-use crate::batch::control::JobStatus;
-use crate::batch::finish::MoveStarted;
-use crate::batch::submit::{SubmitRequest, Submitted};
 use crate::compare::DiffEntry;
 use crate::config::ConnectionSettings;
+use crate::engine::batch::finish::MoveStarted;
+use crate::engine::batch::submit::{SubmitRequest, Submitted};
 use crate::engine::model::{FailedEntry, JobId, JobSnapshot, JobSpec};
 use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::PlanEntry;
 use crate::s3::list::ListRequest;
 use crate::s3::model::{BucketInfo, BucketStatus, ListPage, PageToken, ReplicationSummary};
+use crate::s3::JobStatus;
 
 /// Ties an effect's result back to the state that asked for it; results whose
 /// id is no longer awaited (refreshed, cancelled, bucket switched) are dropped.

@@ -7,13 +7,13 @@ use crate::journal::BatchRecord;
 use crate::tui::app::Msg;
 
 impl Executor {
-    pub(super) fn submit_batch(&mut self, req: Box<crate::batch::submit::SubmitRequest>) {
+    pub(super) fn submit_batch(&mut self, req: Box<crate::engine::batch::submit::SubmitRequest>) {
         let Some(engine) = self.engine_or_error() else {
             return;
         };
         let (tx, pool) = (self.tx.clone(), self.pool.clone());
         self.spawn(None, async move {
-            let result = crate::batch::submit::submit(&pool, engine.journal(), &req)
+            let result = crate::engine::batch::submit::submit(&pool, engine.journal(), &req)
                 .await
                 .map(Box::new)
                 .map_err(|e| text(format!("{e:#}")));
@@ -57,9 +57,8 @@ impl Executor {
         self.spawn(None, async move {
             let result = async {
                 let c = pool.get(&conn).await?;
-                let client =
-                    crate::batch::control::client(&c, &region, control_endpoint.as_deref());
-                crate::batch::control::describe_job(&client, &account_id, &remote_id).await
+                let client = crate::s3::BatchControl::new(&c, &region, control_endpoint.as_deref());
+                client.describe_job(&account_id, &remote_id).await
             }
             .await
             .map_err(|e| text(format!("{e:#}")));
@@ -83,7 +82,7 @@ impl Executor {
         self.spawn(None, async move {
             let result = async {
                 let c = pool.get(&conn).await?;
-                crate::batch::finish::start_move(&engine, id, &record, &c).await
+                crate::engine::batch::finish::start_move(&engine, id, &record, &c).await
             }
             .await
             .map_err(|e| text(format!("{e:#}")));

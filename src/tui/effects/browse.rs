@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{reply, text, Executor, PARTIAL_REPORT};
 use crate::config::ConnectionSettings;
 use crate::location::Location;
-use crate::s3::list::{list_buckets, list_page, list_stream, ListRequest};
+use crate::s3::list::ListRequest;
 use crate::s3::model::PageToken;
 use crate::s3::status::{bucket_status, replication_checks, replication_summary};
 use crate::s3::{ConnectionPool, ListItem};
@@ -32,7 +32,7 @@ impl Executor {
         self.spawn(None, async move {
             let result = async {
                 let c = pool.get(&conn).await?;
-                list_buckets(&c.home_clients().meta).await
+                c.list_buckets().await
             }
             .await
             .map_err(text);
@@ -51,8 +51,11 @@ impl Executor {
         self.spawn(None, async move {
             let result = async {
                 let c = pool.get(&conn).await?;
-                let clients = c.clients_for_bucket(&req.bucket).await?;
-                list_page(&clients.meta, &req, token).await
+                c.bucket(&req.bucket)
+                    .await?
+                    .paginator(req, token)
+                    .fetch()
+                    .await
             }
             .await
             .map_err(text);
@@ -128,11 +131,9 @@ async fn count_prefix(
 ) {
     let result: Result<SizeCount, String> = async {
         let c = pool.get(&conn).await.map_err(text)?;
-        let clients = c.clients_for_bucket(&location.bucket).await.map_err(text)?;
-        let mut pages = Box::pin(list_stream(
-            clients.meta,
-            ListRequest::objects(&location.bucket, &location.prefix),
-        ));
+        let bucket = c.bucket(&location.bucket).await.map_err(text)?;
+        let mut pages =
+            Box::pin(bucket.pages(ListRequest::objects(&location.bucket, &location.prefix)));
         let mut count = SizeCount::default();
         let mut reported = Instant::now();
         while let Some(page) = pages.next().await {

@@ -41,12 +41,7 @@ async fn compare(
             let pool = pool.clone();
             async move {
                 let c = pool.get(&conn).await.map_err(text)?;
-                let client = c
-                    .clients_for_bucket(&location.bucket)
-                    .await
-                    .map_err(text)?
-                    .meta;
-                Ok::<_, String>(DiffSide { client, location })
+                DiffSide::open(&c, location).await.map_err(text)
             }
         };
         let src = side(src_conn, src).await?;

@@ -10,7 +10,7 @@ use tui_tree_widget::{Tree as TreeWidget, TreeItem, TreeState};
 
 use super::compare::{self, compare_for};
 use super::{fmt, spinner, theme};
-use crate::s3::model::{BucketStatus, Field, VersioningState};
+use crate::s3::model::{BucketStatus, Field};
 use crate::tui::app::browse::marks::{MarkKind, MarkSize};
 use crate::tui::app::browse::pane::{BucketList, Pane, View};
 use crate::tui::app::browse::tree::{ListingId, Row, RowItem, RowKey, Tree};
@@ -100,15 +100,7 @@ fn header(tree: &Tree) -> String {
 
 fn status_parts(s: &BucketStatus) -> Vec<String> {
     let mut parts = vec![s.region.clone()];
-    parts.push(match &s.versioning {
-        Field::Value(v) => match v.status {
-            VersioningState::Enabled => "versioning Enabled".into(),
-            VersioningState::Suspended => "versioning Suspended".into(),
-            VersioningState::Never => "versioning off".into(),
-        },
-        Field::NotConfigured => "versioning off".into(),
-        _ => "versioning n/a".into(),
-    });
+    parts.push(s.versioning_short());
     match &s.replication {
         Field::Value(r) => {
             let n = r.rules.len();

@@ -185,20 +185,7 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     let mut lines = vec![
         row("bucket", (s.bucket.clone(), Style::new())),
         row("region", (s.region.clone(), Style::new())),
-        row(
-            "versioning",
-            field_text(&s.versioning, |v| {
-                let state = match v.status {
-                    VersioningState::Enabled => "enabled",
-                    VersioningState::Suspended => "suspended (was enabled; old versions kept)",
-                    VersioningState::Never => "never enabled",
-                };
-                match &v.mfa_delete {
-                    Some(m) => format!("{state}, MFA delete {m}"),
-                    None => state.to_string(),
-                }
-            }),
-        ),
+        row("versioning", field_text(&s.versioning, |v| v.summary())),
     ];
     match &s.replication {
         Field::Value(r) => {
@@ -216,8 +203,11 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
                     continue;
                 };
                 if check.problems.is_empty() {
+                    let enabled = VersioningState::Enabled.word();
                     lines.push(Line::styled(
-                        "      ✓ versioning enabled on both buckets, destination reachable",
+                        format!(
+                            "      ✓ versioning {enabled} on both buckets, destination reachable"
+                        ),
                         theme::ok(),
                     ));
                 }

@@ -7,6 +7,7 @@ use ratatui::Frame;
 
 use super::{fmt, theme};
 use crate::engine::model::{JobSnapshot, JobState};
+use crate::s3::BatchStatus;
 use crate::tui::app::batch::BatchRow;
 use crate::tui::app::layout::{self, CHART_WIDTH};
 use crate::tui::app::transfers::throughput::{eta_secs, job_eta};
@@ -230,14 +231,14 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
 }
 
 /// The engine state closest to a Batch Operations status, for its colour.
-fn batch_state(status: &str) -> JobState {
+fn batch_state(status: BatchStatus) -> JobState {
     match status {
-        "Complete" => JobState::Completed,
-        "Failed" | "Failing" => JobState::Failed,
-        "Cancelled" | "Cancelling" => JobState::Cancelled,
-        "Paused" | "Pausing" | "Suspended" => JobState::Paused,
-        "Active" | "Completing" => JobState::Running,
-        _ => JobState::Queued,
+        BatchStatus::Complete => JobState::Completed,
+        BatchStatus::Failed | BatchStatus::Failing => JobState::Failed,
+        BatchStatus::Cancelled | BatchStatus::Cancelling => JobState::Cancelled,
+        BatchStatus::Paused | BatchStatus::Pausing | BatchStatus::Suspended => JobState::Paused,
+        BatchStatus::Active | BatchStatus::Completing => JobState::Running,
+        BatchStatus::New | BatchStatus::Preparing | BatchStatus::Ready => JobState::Queued,
     }
 }
 
@@ -252,7 +253,7 @@ fn batch_cell(b: &BatchRow, c: Col, route_w: u16) -> Cell<'static> {
         Col::State => match &b.remote {
             Some(Ok(s)) => Cell::from(Span::styled(
                 format!("{} {}", b.kind(), s.status),
-                theme::job_state(batch_state(&s.status)),
+                theme::job_state(batch_state(s.status)),
             )),
             Some(Err(_)) => Cell::from(Span::styled(format!("{} ?", b.kind()), theme::error())),
             None => Cell::from(Span::styled(format!("{} …", b.kind()), theme::dim())),

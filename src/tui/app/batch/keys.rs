@@ -100,7 +100,7 @@ pub(crate) fn batch_form_submit(app: &mut App) -> Vec<Effect> {
 /// marks it came from.
 pub(crate) fn submit_batch(
     app: &mut App,
-    req: Box<crate::batch::submit::SubmitRequest>,
+    req: Box<crate::engine::batch::submit::SubmitRequest>,
 ) -> Vec<Effect> {
     let mut effects = close_all(app);
     app.set_info(format!(
@@ -126,7 +126,7 @@ impl App {
                 )];
                 match &b.remote {
                     Some(Ok(s)) => {
-                        parts.push(s.status.clone());
+                        parts.push(s.status.to_string());
                         parts.extend(s.failure_reasons.iter().cloned());
                     }
                     Some(Err(e)) => parts.push(e.clone()),

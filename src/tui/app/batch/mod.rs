@@ -6,15 +6,15 @@
 pub(crate) mod keys;
 pub(crate) mod results;
 
-use crate::batch::control::JobStatus;
-use crate::batch::mapping::{exclusion, refusal, TargetCheck};
-use crate::batch::submit::SubmitRequest;
 use crate::config::BatchSettings;
+use crate::engine::batch::mapping::{exclusion, refusal, TargetCheck};
+use crate::engine::batch::submit::SubmitRequest;
 use crate::engine::model::{JobId, JobKind, JobSpec};
 use crate::fmt;
 use crate::journal::{BatchListing, BatchRecord};
 use crate::location::Location;
 use crate::plan::model::{Action as PlanAction, PlanEntry};
+use crate::s3::JobStatus;
 use crate::tui::app::browse::marks::normalize_dir;
 use crate::tui::app::dialogs::{Confirm, OnYes};
 use crate::tui::app::input::TextInput;
@@ -251,7 +251,7 @@ impl BatchForm {
 }
 
 /// A Batch Operations job as a row of the transfers panel (an engine job is
-/// a `JobSnapshot`; the S3 Batch Operations calls live in `crate::batch`).
+/// a `JobSnapshot`; the S3 Batch Operations calls live in `engine::batch` and `s3`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchRow {
     /// The local number (`s3ferry batch status N`).
@@ -301,7 +301,7 @@ impl BatchRow {
             && self.move_job.is_none()
             && !self.finishing
             && self.move_error.is_none()
-            && matches!(&self.remote, Some(Ok(s)) if s.status == "Complete")
+            && matches!(&self.remote, Some(Ok(s)) if s.status == crate::s3::BatchStatus::Complete)
     }
 
     pub fn kind(&self) -> &'static str {

@@ -1,10 +1,10 @@
 //! Batch Operations jobs coming back: created, listed from the journal,
 //! polled in S3, and the job that finishes a completed batch move.
 
-use crate::batch::control::JobStatus;
-use crate::batch::finish::MoveStarted;
-use crate::batch::submit::Submitted;
+use crate::engine::batch::finish::MoveStarted;
+use crate::engine::batch::submit::Submitted;
 use crate::journal::BatchListing;
+use crate::s3::JobStatus;
 use crate::tui::app::batch::BatchRow;
 use crate::tui::app::msg::Effect;
 use crate::tui::app::App;

@@ -43,7 +43,7 @@ impl Dialog {
 pub enum OnYes {
     Quit,
     Submit(Box<JobSpec>),
-    SubmitBatch(Box<crate::batch::submit::SubmitRequest>),
+    SubmitBatch(Box<crate::engine::batch::submit::SubmitRequest>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

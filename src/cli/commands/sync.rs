@@ -1,0 +1,10 @@
+//! `s3ferry sync`: make a destination match its source, skipping identical objects.
+
+use crate::cli::args::{ConnFlags, TransferArgs};
+use crate::cli::Exit;
+use crate::config::Config;
+use crate::engine::JobKind;
+
+pub async fn run(flags: &ConnFlags, config: &Config, args: TransferArgs) -> anyhow::Result<Exit> {
+    super::transfer::run(flags, config, JobKind::Sync, args).await
+}
