@@ -1,14 +1,12 @@
-//! `s3ferry sandbox` and `s3ferry demo`: a local S3 endpoint seeded from
-//! `assets/demo/`, so s3ferry can be tried without an AWS account. The data
-//! is written into the sandbox's store directly, not through the S3 API.
+//! The demo data set: buckets seeded from `assets/demo/`, so s3ferry can be
+//! tried without an AWS account (`s3ferry demo`, `s3ferry sandbox --seed`).
+//! The data is written into the sandbox's store directly, not through the
+//! S3 API, so only the engine writes to buckets.
 
 use serde::Deserialize;
 
-use crate::cli::args::{DemoArgs, SandboxArgs};
-use crate::cli::Exit;
-use crate::config::{Config, ConnectionSettings};
-use crate::s3::{Connection, ListItem, ListRequest};
-use crate::sandbox::{Sandbox, SandboxOptions, SeedReplication, Seeder};
+use crate::config::ConnectionSettings;
+use crate::sandbox::{SeedReplication, Seeder};
 
 const SEED: &str = include_str!("../assets/demo/seed.toml");
 const README: &[u8] = include_bytes!("../assets/demo/files/readme.txt");
@@ -155,83 +153,4 @@ pub fn sandbox_connection(url: &str) -> ConnectionSettings {
         secret_access_key: Some(SANDBOX_SECRET_KEY.into()),
         ..Default::default()
     }
-}
-
-pub async fn run_sandbox(args: SandboxArgs) -> anyhow::Result<Exit> {
-    let credentials = args.access_key.clone().zip(args.secret_key.clone());
-    let sandbox = Sandbox::start(SandboxOptions {
-        addr: args.addr,
-        data_dir: args.data.clone(),
-        credentials,
-        generate: args.generate.clone(),
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;
-    let url = sandbox.url();
-    if args.seed {
-        seed(&sandbox.seeder()).await?;
-    }
-    println!("s3ferry sandbox listening on {url}");
-    println!("try: s3ferry --endpoint-url {url} ls");
-    if let Some(d) = &args.data {
-        println!("data kept in {}", d.display());
-    } else {
-        println!("data kept in memory (lost on exit)");
-    }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    tokio::signal::ctrl_c().await?;
-    sandbox.shutdown().await;
-    Ok(Exit::OK)
-}
-
-pub async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<Exit> {
-    let sandbox = Sandbox::start(SandboxOptions::default()).await?;
-    let settings = sandbox_connection(&sandbox.url());
-    seed(&sandbox.seeder()).await?;
-    let conn = Connection::open(settings.clone()).await?;
-    use std::io::IsTerminal;
-    if args.no_tui || !std::io::stdout().is_terminal() {
-        print_overview(&conn).await?;
-        return Ok(Exit::OK);
-    }
-    let result = crate::cli::commands::tui::open_tui(
-        config,
-        settings.clone(),
-        settings,
-        Some("s3://prod-assets".parse()?),
-        Some("s3://backup-assets".parse()?),
-        false,
-    )
-    .await;
-    sandbox.shutdown().await;
-    result
-}
-
-async fn print_overview(conn: &Connection) -> anyhow::Result<()> {
-    use futures::StreamExt;
-    let buckets = conn.list_buckets().await?;
-    println!(
-        "sandbox endpoint: {}",
-        conn.settings().endpoint_url.as_deref().unwrap_or_default()
-    );
-    for b in buckets {
-        let status = crate::s3::status::bucket_status(conn, &b.name).await?;
-        println!("\n== s3://{}/", b.name);
-        print!("{}", crate::cli::render_status(&status));
-        let mut pages = Box::pin(
-            conn.bucket(&b.name)
-                .await?
-                .pages(ListRequest::folder(&b.name, "")),
-        );
-        while let Some(page) = pages.next().await {
-            for item in page?.items {
-                match item {
-                    ListItem::Prefix(p) => println!("{:>12}  {p}", "PRE"),
-                    ListItem::Object(o) => println!("{:>12}  {}", o.size, o.key),
-                }
-            }
-        }
-    }
-    Ok(())
 }

@@ -3,7 +3,32 @@
 
 use crate::cli::args::SandboxArgs;
 use crate::cli::Exit;
+use crate::sandbox::{Sandbox, SandboxOptions};
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<Exit> {
-    crate::demo::run_sandbox(args).await
+    let credentials = args.access_key.clone().zip(args.secret_key.clone());
+    let sandbox = Sandbox::start(SandboxOptions {
+        addr: args.addr,
+        data_dir: args.data.clone(),
+        credentials,
+        generate: args.generate.clone(),
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;
+    let url = sandbox.url();
+    if args.seed {
+        crate::demo::seed(&sandbox.seeder()).await?;
+    }
+    println!("s3ferry sandbox listening on {url}");
+    println!("try: s3ferry --endpoint-url {url} ls");
+    if let Some(d) = &args.data {
+        println!("data kept in {}", d.display());
+    } else {
+        println!("data kept in memory (lost on exit)");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(Exit::OK)
 }
