@@ -29,7 +29,11 @@ impl Exit {
 
     /// The exit code of a command that stopped with an error.
     pub fn of_error(e: &anyhow::Error) -> Exit {
-        if e.is::<UsageError>() {
+        let refused = matches!(
+            e.downcast_ref::<crate::engine::EngineError>(),
+            Some(crate::engine::EngineError::Refused(_))
+        );
+        if refused || e.is::<UsageError>() {
             Exit::USAGE
         } else {
             Exit::FAILURE
@@ -72,5 +76,11 @@ mod tests {
         let usage = anyhow::Error::from(UsageError("u".into()));
         assert_eq!(Exit::of_error(&usage), Exit(2));
         assert_eq!(Exit::of_error(&anyhow::anyhow!("x")), Exit(1));
+        use crate::engine::EngineError;
+        let refused = anyhow::Error::from(EngineError::Refused("r".into()));
+        assert_eq!(Exit::of_error(&refused), Exit(2));
+        let gone = anyhow::Error::from(EngineError::NoSuchJob(7));
+        assert_eq!(Exit::of_error(&gone), Exit(1));
+        assert_eq!(gone.to_string(), "no job 7 in the journal");
     }
 }

@@ -31,6 +31,25 @@ struct Inner {
     live: Mutex<BTreeMap<JobId, Arc<JobHandle>>>,
 }
 
+/// What the engine's API refuses or fails on, typed so the front ends decide
+/// what to show and the CLI its exit code without reading message strings.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The job would delete or overwrite what it reads (the plan's safety rules).
+    #[error("{0}")]
+    Refused(String),
+    #[error("no job {0} in the journal")]
+    NoSuchJob(JobId),
+    #[error("job {0} already completed")]
+    AlreadyCompleted(JobId),
+    #[error("job {job} is running in another s3ferry process (pid {pid})")]
+    RunningElsewhere { job: JobId, pid: u32 },
+    #[error("job {0} is still running")]
+    StillRunning(JobId),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}
+
 /// Handle to the engine; cheap to clone.
 #[derive(Clone)]
 pub struct Engine(Arc<Inner>);
@@ -65,8 +84,8 @@ impl Engine {
     }
 
     /// Journal the job and start it in the background.
-    pub async fn submit(&self, spec: JobSpec) -> anyhow::Result<JobId> {
-        overlap::check_spec(&spec).map_err(anyhow::Error::msg)?;
+    pub async fn submit(&self, spec: JobSpec) -> Result<JobId, EngineError> {
+        overlap::check_spec(&spec).map_err(EngineError::Refused)?;
         let id = self.0.journal.create_job(&spec)?;
         self.start(id, spec, chrono::Utc::now().timestamp());
         Ok(id)
@@ -125,12 +144,6 @@ impl Engine {
                 if out.iter().any(|s| s.id == r.id) || !r.state.is_resumable() {
                     continue;
                 }
-                if r.state == JobState::Failed
-                    && r.finished_at.is_some()
-                    && r.message.as_deref() == Some("completed")
-                {
-                    continue;
-                }
                 out.push(self.journal_snapshot(&r));
             }
         }
@@ -171,7 +184,7 @@ impl Engine {
     }
 
     /// Unpause a paused job, or continue an interrupted/cancelled/failed one.
-    pub fn resume(&self, id: JobId) -> anyhow::Result<()> {
+    pub fn resume(&self, id: JobId) -> Result<(), EngineError> {
         if let Some(h) = self.handle(id) {
             match h.state() {
                 JobState::Paused => {
@@ -188,16 +201,12 @@ impl Engine {
                 }
             }
         }
-        let record = self
-            .0
-            .journal
-            .job(id)?
-            .ok_or_else(|| anyhow::anyhow!("no job {id} in the journal"))?;
+        let record = self.0.journal.job(id)?.ok_or(EngineError::NoSuchJob(id))?;
         if record.state == JobState::Completed {
-            anyhow::bail!("job {id} already completed");
+            return Err(EngineError::AlreadyCompleted(id));
         }
         if let Some(pid) = self.0.journal.running_elsewhere(id)? {
-            anyhow::bail!("job {id} is running in another s3ferry process (pid {pid})");
+            return Err(EngineError::RunningElsewhere { job: id, pid });
         }
         let mut spec = record.spec.clone();
         spec.src_conn = self.restore_secrets(spec.src_conn);
@@ -222,17 +231,17 @@ impl Engine {
     }
 
     /// Put failed objects back to pending and run the job again.
-    pub async fn retry_failed(&self, id: JobId) -> anyhow::Result<()> {
+    pub async fn retry_failed(&self, id: JobId) -> Result<(), EngineError> {
         if let Some(h) = self.handle(id) {
             if h.state().is_active() {
-                anyhow::bail!("job {id} is still running");
+                return Err(EngineError::StillRunning(id));
             }
         }
         self.0.journal.reset_failed(id)?;
         self.resume(id)
     }
 
-    pub fn failed_entries(&self, id: JobId, limit: usize) -> anyhow::Result<Vec<FailedEntry>> {
+    pub fn failed_entries(&self, id: JobId, limit: usize) -> Result<Vec<FailedEntry>, EngineError> {
         Ok(self.0.journal.failed(id, limit)?)
     }
 }

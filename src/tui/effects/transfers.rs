@@ -45,9 +45,10 @@ impl Executor {
         // Resuming reads the job's counts from the journal: a scan of
         // every entry, kept off the UI task.
         self.spawn(None, async move {
-            let result = tokio::task::spawn_blocking(move || engine.resume(id))
-                .await
-                .unwrap_or_else(|e| Err(anyhow::anyhow!("{e}")));
+            let result = match tokio::task::spawn_blocking(move || engine.resume(id)).await {
+                Ok(r) => r.map_err(anyhow::Error::from),
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            };
             if let Err(e) = result {
                 tracing::warn!("resuming job {id}: {e:#}");
                 let _ = tx.send(Msg::Error(text(format!("cannot resume job {id}: {e:#}"))));
