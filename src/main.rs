@@ -52,12 +52,20 @@ fn worker_threads(cli: &Cli, config: &Config) -> usize {
     }
 }
 
+fn code(exit: Exit) -> ExitCode {
+    ExitCode::from(u8::try_from(exit.0).unwrap_or(1))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::parse_ordered() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return code(if e.use_stderr() {
+                Exit::USAGE
+            } else {
+                Exit::OK
+            });
         }
     };
     init_logging();
@@ -65,7 +73,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return code(Exit::USAGE);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -76,18 +84,18 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return code(Exit::FAILURE);
         }
     };
     let result = runtime.block_on(s3ferry::cli::run(cli, config));
     // Do not wait for stray background tasks (e.g. a server) on the way out.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
-        Ok(Exit(code)) => ExitCode::from(code as u8),
+        Ok(exit) => code(exit),
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("error: {}", one_line(&e));
-            ExitCode::from(Exit::of_error(&e).0 as u8)
+            code(Exit::of_error(&e))
         }
     }
 }

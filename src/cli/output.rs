@@ -1,5 +1,5 @@
-//! Exit codes (every one the CLI returns is chosen here) and small output
-//! helpers.
+//! Exit codes (the CLI returns only these constants; a job's and an error's
+//! code is chosen here) and small output helpers.
 
 use crate::engine::JobOutcome;
 

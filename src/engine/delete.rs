@@ -378,7 +378,7 @@ async fn delete_batch(
     let mut attempts = Attempts::default();
     let mut all_ok = true;
     while !todo.is_empty() {
-        let mut throttled = false;
+        let (mut throttled, mut transient) = (false, false);
         let store = todo[0].target.for_name(bucket).into_owned();
         let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
         let failures = match ctx.call(|| store.delete_objects(&keys)).await {
@@ -442,6 +442,7 @@ async fn delete_batch(
                     ErrorKind::NoSuchKey => finish(journal, h, &d, Ok(Some("already gone".into()))),
                     kind if attempts.may_retry(kind) => {
                         throttled |= kind == ErrorKind::Throttled;
+                        transient |= kind != ErrorKind::Throttled;
                         again.push(d)
                     }
                     _ => {
@@ -455,12 +456,13 @@ async fn delete_batch(
         if !again.is_empty() {
             ctx.retries
                 .fetch_add(again.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            let kind = if throttled {
-                ErrorKind::Throttled
-            } else {
-                ErrorKind::Transient
-            };
-            tokio::time::sleep(attempts.advance(kind)).await;
+            if throttled {
+                attempts.count(ErrorKind::Throttled);
+            }
+            if transient {
+                attempts.count(ErrorKind::Transient);
+            }
+            tokio::time::sleep(attempts.wait()).await;
         }
         todo = again;
     }

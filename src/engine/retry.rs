@@ -64,12 +64,22 @@ impl Attempts {
 
     /// Counts a failure of this kind and returns the wait before the next attempt.
     pub fn advance(&mut self, kind: ErrorKind) -> Duration {
+        self.count(kind);
+        self.wait()
+    }
+
+    /// Counts a failure of this kind (a batch round counts each kind it saw).
+    pub fn count(&mut self, kind: ErrorKind) {
         match kind {
             ErrorKind::Throttled => {
                 self.first_throttle.get_or_insert_with(Instant::now);
             }
             _ => self.transient += 1,
         }
+    }
+
+    /// The backoff before the next attempt.
+    pub fn wait(&mut self) -> Duration {
         let wait = backoff(self.attempt);
         self.attempt += 1;
         wait

@@ -60,11 +60,12 @@ impl Journal {
             )
             .optional()
         })?;
-        Ok(row.and_then(|(id, json, mv)| serde_json::from_str(&json).ok().map(|r| (id, r, mv))))
+        row.map(|(id, json, mv)| Ok((id, self.batch_record(id, &json)?, mv)))
+            .transpose()
     }
 
     /// The newest `limit` batch records, newest first, for the TUI's transfers
-    /// panel. Records that no longer parse are skipped.
+    /// panel.
     pub fn batches(&self, limit: usize) -> JResult<Vec<BatchListing>> {
         let rows = self.with(|c| {
             let mut st = c.prepare(
@@ -80,17 +81,25 @@ impl Journal {
             })?;
             rows.collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, json, move_job, created_at)| {
-                serde_json::from_str(&json).ok().map(|record| BatchListing {
+        rows.into_iter()
+            .map(|(id, json, move_job, created_at)| {
+                Ok(BatchListing {
                     id,
-                    record,
+                    record: self.batch_record(id, &json)?,
                     move_job,
                     created_at,
                 })
             })
-            .collect())
+            .collect()
+    }
+
+    /// A stored record that does not parse is an error, never "not found"
+    /// or left out: the job it names may still be running on AWS.
+    fn batch_record(&self, id: i64, json: &str) -> JResult<BatchRecord> {
+        serde_json::from_str(json).map_err(|e| JournalError::Other {
+            path: self.path.display().to_string(),
+            message: format!("batch record {id} does not parse: {e}"),
+        })
     }
 
     pub fn set_batch_move_job(&self, id: i64, job: JobId) -> JResult<()> {

@@ -256,3 +256,19 @@ fn a_recorded_outcome_writes_the_row_and_returns_what_the_counters_take() {
     j.flush().expect("flush");
     assert_eq!(j.counts(id).expect("counts").done, 1);
 }
+
+#[test]
+fn a_batch_record_that_does_not_parse_is_an_error_not_left_out() {
+    let j = Journal::in_memory().expect("journal");
+    j.with(|c| {
+        c.execute(
+            "INSERT INTO batch_jobs (remote_id, account_id, region, record, created_at) VALUES ('r-1', 'a', 'us-east-1', '{not json', 0)",
+            [],
+        )
+    })
+    .expect("insert");
+    let listed = j.batches(10).expect_err("listing");
+    assert!(listed.to_string().contains("does not parse"), "{listed}");
+    let one = j.batch("r-1").expect_err("lookup");
+    assert!(one.to_string().contains("batch record 1"), "{one}");
+}

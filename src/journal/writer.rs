@@ -101,8 +101,9 @@ impl Journal {
         })
     }
 
-    /// Buffer a state change; written by the next `flush`.
-    pub fn update(&self, u: Update) {
+    /// Buffer a state change; written by the next `flush`. Private to the
+    /// journal: outside it, outcomes go through `record`.
+    pub(super) fn update(&self, u: Update) {
         self.pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -156,7 +156,7 @@ impl Bucket {
         super::status::versioning(self.client(), &self.name).await
     }
 
-    // Writes: only the engine calls these (checked by tests/architecture.rs).
+    // Writes: only the engine calls these (checked by tests/it/architecture.rs).
 
     /// Server-side CopyObject of `src` to `key` here; see [`ops::copy_object`].
     pub async fn copy_object(

@@ -170,8 +170,9 @@ impl JobStatus {
 }
 
 /// A Batch Operations job status, as S3 Control spells it. The one place
-/// these words are matched; a status we do not know is an error, never a
-/// default.
+/// these words are matched. Parsing is strict (an unknown word is an error);
+/// only a live DescribeJob answer with a status newer than s3ferry becomes
+/// `Unknown`, so watching a job keeps going and never calls it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BatchStatus {
     New,
@@ -187,6 +188,8 @@ pub enum BatchStatus {
     Failed,
     Cancelling,
     Cancelled,
+    /// A status S3 Control reported that s3ferry does not know.
+    Unknown,
 }
 
 impl BatchStatus {
@@ -221,6 +224,7 @@ impl BatchStatus {
             BatchStatus::Failed => "Failed",
             BatchStatus::Cancelling => "Cancelling",
             BatchStatus::Cancelled => "Cancelled",
+            BatchStatus::Unknown => "Unknown",
         }
     }
 
@@ -256,6 +260,18 @@ impl serde::Serialize for BatchStatus {
     }
 }
 
+/// A live status: one s3ferry does not know yet is shown as `Unknown` (and
+/// logged), not a failure of the whole status query.
+fn reported_status(job_id: &str, s: &str) -> BatchStatus {
+    s.parse().unwrap_or_else(|_| {
+        tracing::warn!(
+            job = job_id,
+            "Batch Operations reported an unknown status {s:?}"
+        );
+        BatchStatus::Unknown
+    })
+}
+
 async fn describe_job(
     c: &aws_sdk_s3control::Client,
     account_id: &str,
@@ -281,9 +297,8 @@ async fn describe_job(
         job_id: job.job_id().unwrap_or(job_id).to_string(),
         status: job
             .status()
-            .ok_or_else(|| anyhow::anyhow!("DescribeJob {job_id} returned no status"))?
-            .as_str()
-            .parse()?,
+            .ok_or_else(|| anyhow::anyhow!("DescribeJob {job_id} returned no status"))
+            .map(|s| reported_status(job_id, s.as_str()))?,
         total: progress
             .and_then(|p| p.total_number_of_tasks())
             .unwrap_or(0),
@@ -318,7 +333,7 @@ async fn describe_job(
 
 #[cfg(test)]
 mod tests {
-    use super::BatchStatus;
+    use super::{reported_status, BatchStatus};
 
     #[test]
     fn every_status_reads_back_and_unknown_is_an_error() {
@@ -327,5 +342,14 @@ mod tests {
         }
         assert!("Done".parse::<BatchStatus>().is_err());
         assert!("complete".parse::<BatchStatus>().is_err());
+        assert!("Unknown".parse::<BatchStatus>().is_err());
+    }
+
+    #[test]
+    fn a_live_status_newer_than_s3ferry_is_unknown_and_not_finished() {
+        assert_eq!(reported_status("j", "Complete"), BatchStatus::Complete);
+        let s = reported_status("j", "Archived");
+        assert_eq!(s, BatchStatus::Unknown);
+        assert!(!s.is_finished());
     }
 }

@@ -432,3 +432,34 @@ fn demo_shows_the_seeded_buckets() {
     assert!(out.contains("versioning    Enabled"), "{out}");
     assert!(out.contains("PRE  images/"), "{out}");
 }
+
+#[test]
+fn an_out_of_range_config_value_is_a_usage_error_naming_its_key() {
+    let data = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        data.path().join("config.toml"),
+        "[engine]\npart_size = \"1MiB\"\n",
+    )
+    .expect("config");
+    let (code, _, err) =
+        run(ferry_cmd(&sandbox().url, data.path()).args(["cp", "s3://a/x/", "s3://b/y/"]));
+    assert_eq!(code, 2, "{err}");
+    one_line_error(&err);
+    assert!(
+        err.contains("[engine] part_size must be between 5MiB and 5GiB"),
+        "{err}"
+    );
+    // A flag that overrides it is judged as the flag.
+    let (code, _, err) = run(ferry_cmd(&sandbox().url, data.path()).args([
+        "cp",
+        "--part-size",
+        "1MiB",
+        "s3://a/x/",
+        "s3://b/y/",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--part-size must be between 5MiB and 5GiB"),
+        "{err}"
+    );
+}

@@ -198,7 +198,7 @@ async fn status(flags: &ConnFlags, config: &Config, a: BatchStatusArgs) -> anyho
     while a.watch && !s.is_finished() {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(Exit(130)),
+            _ = tokio::signal::ctrl_c() => return Ok(Exit::INTERRUPTED),
         }
         s = client
             .describe_job(&record.account_id, &record.remote_id)

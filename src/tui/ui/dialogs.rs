@@ -185,7 +185,16 @@ fn status_lines(s: &BucketStatus) -> Vec<Line<'static>> {
     let mut lines = vec![
         row("bucket", (s.bucket.clone(), Style::new())),
         row("region", (s.region.clone(), Style::new())),
-        row("versioning", field_text(&s.versioning, |v| v.summary())),
+        row(
+            "versioning",
+            field_text(&s.versioning, |v| match v.status {
+                // What a move from this bucket leaves behind.
+                VersioningState::Suspended => {
+                    format!("{} (was enabled; old versions kept)", v.summary())
+                }
+                _ => v.summary(),
+            }),
+        ),
     ];
     match &s.replication {
         Field::Value(r) => {

@@ -237,7 +237,7 @@ fn batch_state(status: BatchStatus) -> JobState {
         BatchStatus::Failed | BatchStatus::Failing => JobState::Failed,
         BatchStatus::Cancelled | BatchStatus::Cancelling => JobState::Cancelled,
         BatchStatus::Paused | BatchStatus::Pausing | BatchStatus::Suspended => JobState::Paused,
-        BatchStatus::Active | BatchStatus::Completing => JobState::Running,
+        BatchStatus::Active | BatchStatus::Completing | BatchStatus::Unknown => JobState::Running,
         BatchStatus::New | BatchStatus::Preparing | BatchStatus::Ready => JobState::Queued,
     }
 }
