@@ -374,6 +374,18 @@ pub struct JobSnapshot {
     pub message: Option<String>,
 }
 
+impl JobSnapshot {
+    /// The state as the user should read it: a paused job whose in-flight
+    /// objects are still finishing is "pausing", not yet "paused".
+    pub fn state_word(&self) -> &'static str {
+        if self.state == JobState::Paused && self.progress.in_flight > 0 {
+            "pausing"
+        } else {
+            self.state.as_str()
+        }
+    }
+}
+
 /// An entry that failed, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedEntry {
@@ -386,6 +398,30 @@ pub struct FailedEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paused_job_with_objects_in_flight_reads_pausing() {
+        let mut s = JobSnapshot {
+            id: 1,
+            kind: JobKind::Copy,
+            state: JobState::Paused,
+            source: String::new(),
+            destination: String::new(),
+            progress: Progress {
+                in_flight: 3,
+                ..Progress::default()
+            },
+            created_at: 0,
+            finished_at: None,
+            message: None,
+        };
+        assert_eq!(s.state_word(), "pausing");
+        s.progress.in_flight = 0;
+        assert_eq!(s.state_word(), "paused");
+        s.state = JobState::Running;
+        s.progress.in_flight = 3;
+        assert_eq!(s.state_word(), "running");
+    }
 
     #[test]
     fn the_default_engine_section_is_accepted_as_is() {

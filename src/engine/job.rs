@@ -213,7 +213,8 @@ impl JobHandle {
     }
 
     pub fn mark_finished(&self) {
-        let _ = self.finished.send(true);
+        // `send` would drop the value while nobody is subscribed yet.
+        self.finished.send_replace(true);
     }
 
     /// Resolves once the job stops (completed, failed or cancelled).

@@ -176,7 +176,8 @@ impl Engine {
     pub fn pause(&self, id: JobId) {
         if let Some(h) = self.handle(id) {
             if h.state() == JobState::Running {
-                let _ = h.paused.send(true);
+                // Not `send`: it keeps the old value while no task is subscribed.
+                h.paused.send_replace(true);
                 h.set_state(JobState::Paused, None);
                 let _ = self.0.journal.set_job_state(id, JobState::Paused, None);
             }
@@ -188,7 +189,7 @@ impl Engine {
         if let Some(h) = self.handle(id) {
             match h.state() {
                 JobState::Paused => {
-                    let _ = h.paused.send(false);
+                    h.paused.send_replace(false);
                     h.set_state(JobState::Running, None);
                     let _ = self.0.journal.set_job_state(id, JobState::Running, None);
                     return Ok(());

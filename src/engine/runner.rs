@@ -232,13 +232,8 @@ impl Runner {
             if h.cancel.is_cancelled() {
                 return Ok(());
             }
-            if *h.paused.borrow() {
-                let mut rx = h.paused.subscribe();
-                tokio::select! {
-                    _ = rx.wait_for(|p| !*p) => {}
-                    _ = h.cancel.cancelled() => return Ok(()),
-                }
-                continue;
+            if !wait_unpaused(h).await {
+                return Ok(());
             }
             let listing_done = h.counters.listing_done.load(Ordering::Relaxed);
             let batch = self.next_batch(after_id).await?;
@@ -259,6 +254,11 @@ impl Runner {
                     p = limiter.acquire() => p,
                     _ = h.cancel.cancelled() => break,
                 };
+                // Pause takes effect at the next object, not the next batch:
+                // in-flight copies finish, nothing new starts.
+                if !wait_unpaused(h).await {
+                    break;
+                }
                 h.counters
                     .concurrency
                     .store(limiter.limit() as u64, Ordering::Relaxed);
@@ -320,6 +320,18 @@ impl Runner {
                 return Ok(batch);
             }
         }
+    }
+}
+
+/// Waits while the job is paused; false when it is cancelled meanwhile.
+async fn wait_unpaused(h: &JobHandle) -> bool {
+    if !*h.paused.borrow() {
+        return true;
+    }
+    let mut rx = h.paused.subscribe();
+    tokio::select! {
+        r = rx.wait_for(|p| !*p) => r.is_ok(),
+        _ = h.cancel.cancelled() => false,
     }
 }
 

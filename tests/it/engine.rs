@@ -865,3 +865,85 @@ async fn unreadable_source_tags_copy_without_them_and_say_so() {
     let log = std::fs::read_to_string(data.path().join("s3ferry.log")).expect("log");
     assert!(log.contains("copying without tags"), "{log}");
 }
+
+/// `p` in the TUI and `Engine::pause`: no new object starts while a job is
+/// paused (in-flight ones finish, the job reads "pausing" until then), and
+/// resume finishes the job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_job_starts_no_new_object_until_resumed() {
+    use s3ferry::engine::{JobKind, JobState, RunOptions};
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("pause-src", false).await;
+    let dst = srv.bucket("pause-dst", false).await;
+    let n = 300;
+    let names: Vec<String> = (0..n).map(|i| format!("k/{i:04}")).collect();
+    for chunk in names.chunks(100) {
+        futures::future::join_all(
+            chunk
+                .iter()
+                .map(|k| put(&c, &src, k, format!("object {k}"))),
+        )
+        .await;
+    }
+    // Slow enough that the job is mid-way when it is paused.
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            latency: Duration::from_millis(40),
+            ..Default::default()
+        },
+    );
+    let mut settings = srv.settings();
+    settings.endpoint_url = Some(proxy.url.clone());
+    let data = tempfile::tempdir().expect("tmp");
+    let engine = engine_in(data.path());
+    let mut spec = job_spec(
+        JobKind::Copy,
+        &format!("s3://{src}/k/"),
+        &format!("s3://{dst}/"),
+        &settings,
+    );
+    spec.run = RunOptions {
+        concurrency: 4,
+        ..RunOptions::default()
+    };
+    let id = engine.submit(spec).await.expect("submit");
+    let handle = engine.handle(id).expect("handle");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while handle.snapshot().progress.objects_done < 20 {
+        assert!(Instant::now() < deadline, "the job did not start");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    engine.pause(id);
+    let mut saw_pausing = false;
+    loop {
+        let s = handle.snapshot();
+        assert_eq!(s.state, JobState::Paused, "{s:?}");
+        if s.progress.in_flight == 0 {
+            assert_eq!(s.state_word(), "paused");
+            break;
+        }
+        saw_pausing |= s.state_word() == "pausing";
+        assert!(
+            Instant::now() < deadline,
+            "in-flight objects never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let at_pause = keys(&c, &dst, "").await.len();
+    let done_at_pause = handle.snapshot().progress.objects_done;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = keys(&c, &dst, "").await.len();
+    assert_eq!(later, at_pause, "objects landed while paused");
+    assert_eq!(handle.snapshot().progress.objects_done, done_at_pause);
+    assert!(
+        at_pause < n / 2,
+        "paused at {at_pause} of {n}: pause took effect late (saw pausing: {saw_pausing})"
+    );
+
+    engine.resume(id).expect("resume");
+    let end = engine.wait(id).await.expect("snapshot");
+    assert_eq!(end.state, JobState::Completed, "{end:?}");
+    assert_eq!(keys(&c, &dst, "").await.len(), n);
+}

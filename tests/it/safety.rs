@@ -1073,7 +1073,7 @@ async fn preserve_lock_carries_retention_and_legal_hold() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retrying_a_failed_delete_deletes_and_does_not_copy_again() {
     use aws_sdk_s3::types::{ObjectLockLegalHold, ObjectLockLegalHoldStatus};
-    use s3ferry::engine::{Engine, JobKind, JobSpec, JobState, PlanOptions, RunOptions};
+    use s3ferry::engine::{JobKind, JobState, PlanOptions};
     let srv = sandbox();
     let c = srv.client();
     let src = lock_bucket(srv, "retry", None).await;
@@ -1106,28 +1106,16 @@ async fn retrying_a_failed_delete_deletes_and_does_not_copy_again() {
     };
     hold(ObjectLockLegalHoldStatus::On).await;
     let data = tempfile::tempdir().expect("tmp");
-    let journal = std::sync::Arc::new(
-        s3ferry::journal::Journal::open(&data.path().join("journal.sqlite")).expect("journal"),
+    let engine = engine_in(data.path());
+    let mut spec = job_spec(
+        JobKind::Move,
+        &format!("s3://{src}/"),
+        &format!("s3://{dst}/"),
+        &srv.settings(),
     );
-    let engine = Engine::with_journal(
-        s3ferry::s3::ConnectionPool::new(),
-        journal,
-        Default::default(),
-    );
-    let spec = JobSpec {
-        kind: JobKind::Move,
-        mappings: vec![s3ferry::plan::model::SourceMapping {
-            source: format!("s3://{src}/").parse().expect("src"),
-            destination: format!("s3://{dst}/").parse().expect("dst"),
-            single_object: false,
-        }],
-        src_conn: srv.settings(),
-        dst_conn: srv.settings(),
-        plan: PlanOptions {
-            all_versions: true,
-            ..Default::default()
-        },
-        run: RunOptions::default(),
+    spec.plan = PlanOptions {
+        all_versions: true,
+        ..Default::default()
     };
     let id = engine.submit(spec).await.expect("submit");
     let first = engine.wait(id).await.expect("snapshot");

@@ -184,7 +184,7 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
     match c {
         Col::Id => Cell::from(format!("#{}", job.id)),
         Col::State => Cell::from(Span::styled(
-            format!("{} {}", job.kind.as_str(), job.state.as_str()),
+            format!("{} {}", job.kind.as_str(), job.state_word()),
             theme::job_state(job.state),
         )),
         Col::Route => Cell::from(route(job, route_w as usize)),

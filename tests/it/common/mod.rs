@@ -340,3 +340,36 @@ pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }
+
+/// An engine in-process on a journal in `data` (the engine API the TUI uses).
+pub fn engine_in(data: &Path) -> s3ferry::engine::Engine {
+    let journal = std::sync::Arc::new(
+        s3ferry::journal::Journal::open(&data.join("journal.sqlite")).expect("journal"),
+    );
+    s3ferry::engine::Engine::with_journal(
+        s3ferry::s3::ConnectionPool::new(),
+        journal,
+        Default::default(),
+    )
+}
+
+/// A job from `src` to `dst` (`s3://` URLs) on one connection.
+pub fn job_spec(
+    kind: s3ferry::engine::JobKind,
+    src: &str,
+    dst: &str,
+    conn: &ConnectionSettings,
+) -> s3ferry::engine::JobSpec {
+    s3ferry::engine::JobSpec {
+        kind,
+        mappings: vec![s3ferry::plan::model::SourceMapping {
+            source: src.parse().expect("src"),
+            destination: dst.parse().expect("dst"),
+            single_object: false,
+        }],
+        src_conn: conn.clone(),
+        dst_conn: conn.clone(),
+        plan: Default::default(),
+        run: Default::default(),
+    }
+}
