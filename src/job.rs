@@ -332,11 +332,32 @@ impl JobSpec {
         labels.join(" ")
     }
 
+    /// Where the job writes: the one destination, else the folder all its
+    /// destinations share (a compare-mode copy writes each difference to its
+    /// own key under the destination root), else all of them.
     pub fn destination_label(&self) -> String {
-        self.mappings
-            .first()
-            .map(|m| m.destination.to_string())
-            .unwrap_or_default()
+        let Some(first) = self.mappings.first().map(|m| &m.destination) else {
+            return String::new();
+        };
+        let dests = self.mappings.iter().map(|m| &m.destination);
+        if dests.clone().all(|d| d.bucket == first.bucket) {
+            let mut shared = first.prefix.as_str();
+            for d in dests {
+                while !d.prefix.starts_with(shared) {
+                    // Back to the enclosing folder: `a/b/` -> `a/`, `a/x` -> `a/`.
+                    let cut = shared.trim_end_matches('/');
+                    shared = cut.rfind('/').map(|i| &cut[..=i]).unwrap_or("");
+                }
+            }
+            return Location {
+                bucket: first.bucket.clone(),
+                prefix: shared.to_string(),
+            }
+            .to_string();
+        }
+        let mut labels: Vec<String> = dests.map(|d| d.to_string()).collect();
+        labels.dedup();
+        labels.join(" ")
     }
 }
 
@@ -398,6 +419,38 @@ pub struct FailedEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_destination_label_is_what_the_job_writes_to() {
+        let spec = |dests: &[&str]| JobSpec {
+            kind: JobKind::Copy,
+            mappings: dests
+                .iter()
+                .map(|d| SourceMapping {
+                    source: "s3://src/x/".parse().expect("src"),
+                    destination: d.parse().expect("dst"),
+                    single_object: false,
+                })
+                .collect(),
+            src_conn: Default::default(),
+            dst_conn: Default::default(),
+            plan: Default::default(),
+            run: Default::default(),
+        };
+        assert_eq!(spec(&["s3://b/q/"]).destination_label(), "s3://b/q/");
+        assert_eq!(spec(&["s3://b/q/", "s3://b/q/"]).destination_label(), "s3://b/q/");
+        // Compare mode: each difference to its own key under the root.
+        let compare = spec(&["s3://b/config/", "s3://b/images/", "s3://b/readme.txt"]);
+        assert_eq!(compare.destination_label(), "s3://b/");
+        let nested = spec(&["s3://b/2024/config/", "s3://b/2024/img/a.png"]);
+        assert_eq!(nested.destination_label(), "s3://b/2024/");
+        // Never a cut key name: `ab` and `ac` share the folder, not `a`.
+        assert_eq!(spec(&["s3://b/d/ab", "s3://b/d/ac"]).destination_label(), "s3://b/d/");
+        assert_eq!(
+            spec(&["s3://b/q/", "s3://c/q/"]).destination_label(),
+            "s3://b/q/ s3://c/q/"
+        );
+    }
 
     #[test]
     fn a_paused_job_with_objects_in_flight_reads_pausing() {

@@ -135,6 +135,8 @@ async fn compare_marks_and_copies_exactly_the_differences() {
             "{}",
             srv.name()
         );
+        // The job is journaled and listed as going where it writes.
+        assert_eq!(spec.destination_label(), format!("s3://{b}/q/"));
         let t = app.pane(PaneSide::Left).marks.totals();
         assert_eq!(
             (t.marks, t.objects, t.bytes),
