@@ -35,6 +35,43 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A count in at most four characters where a column has no room for
+/// every digit: `999`, `1.2k`, `200k`, `1.2M`. Rounded down, so a short form
+/// never claims more than was done; the unit letter says it is short.
+pub fn count_short(n: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1_000_000_000_000, "T"),
+        (1_000_000_000, "G"),
+        (1_000_000, "M"),
+        (1_000, "k"),
+    ];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let whole = n / size;
+            return if whole < 10 {
+                format!("{whole}.{}{unit}", (n % size) / (size / 10))
+            } else {
+                format!("{whole}{unit}")
+            };
+        }
+    }
+    n.to_string()
+}
+
+/// `bytes` without the space and the `iB`: `4.1K`, `6.3M`, `512B`.
+pub fn bytes_short(n: u64) -> String {
+    bytes(n).replace("iB", "").replace(' ', "")
+}
+
+/// `full` when it fits in `width` characters, else `short`.
+pub fn fitting(width: usize, full: String, short: impl FnOnce() -> String) -> String {
+    if full.chars().count() <= width {
+        full
+    } else {
+        short()
+    }
+}
+
 pub fn byte_rate(per_sec: f64) -> String {
     format!("{}/s", bytes(per_sec.max(0.0).round() as u64))
 }
@@ -146,6 +183,30 @@ pub fn fit(s: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_counts_fit_four_characters_and_never_round_up() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1.0k"),
+            (1_299, "1.2k"),
+            (13_961, "13k"),
+            (199_999, "199k"),
+            (200_000, "200k"),
+            (1_250_000, "1.2M"),
+            (999_999_999, "999M"),
+            (3_000_000_000, "3.0G"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(count_short(n), want, "{n}");
+            assert!(count_short(n).len() <= 4, "{n}");
+        }
+        assert_eq!(bytes_short(512), "512B");
+        assert_eq!(bytes_short(6_606_028), "6.3M");
+        assert_eq!(fitting(5, "1,234".into(), || "x".into()), "1,234");
+        assert_eq!(fitting(4, "1,234".into(), || "1.2k".into()), "1.2k");
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -395,6 +395,36 @@ pub struct JobSnapshot {
     pub message: Option<String>,
 }
 
+/// Below this many objects the bar counts bytes, so a few large objects
+/// still show movement while each copies.
+const BAR_BY_BYTES_BELOW: u64 = 20;
+
+impl Progress {
+    /// What the bar and the percentage count, as (done, total): objects
+    /// processed, like the objects column (a failed or skipped object is
+    /// processed too); bytes for jobs of a few objects.
+    pub fn fraction(&self) -> (u64, u64) {
+        if self.objects_total < BAR_BY_BYTES_BELOW && self.bytes_total > 0 {
+            (self.bytes_done, self.bytes_total)
+        } else {
+            (self.objects_done, self.objects_total)
+        }
+    }
+
+    /// Seconds left at `rate`; none while the listing still grows the
+    /// totals (an ETA against a planned-so-far total is wrong, not rough).
+    pub fn eta_secs(&self, rate: crate::fmt::Rate) -> Option<u64> {
+        if !self.listing_done {
+            return None;
+        }
+        crate::fmt::eta_secs(
+            self.objects_total.saturating_sub(self.objects_done),
+            self.bytes_total.saturating_sub(self.bytes_done),
+            rate,
+        )
+    }
+}
+
 impl JobSnapshot {
     /// The state as the user should read it: a paused job whose in-flight
     /// objects are still finishing is "pausing", not yet "paused".
@@ -438,14 +468,20 @@ mod tests {
             run: Default::default(),
         };
         assert_eq!(spec(&["s3://b/q/"]).destination_label(), "s3://b/q/");
-        assert_eq!(spec(&["s3://b/q/", "s3://b/q/"]).destination_label(), "s3://b/q/");
+        assert_eq!(
+            spec(&["s3://b/q/", "s3://b/q/"]).destination_label(),
+            "s3://b/q/"
+        );
         // Compare mode: each difference to its own key under the root.
         let compare = spec(&["s3://b/config/", "s3://b/images/", "s3://b/readme.txt"]);
         assert_eq!(compare.destination_label(), "s3://b/");
         let nested = spec(&["s3://b/2024/config/", "s3://b/2024/img/a.png"]);
         assert_eq!(nested.destination_label(), "s3://b/2024/");
         // Never a cut key name: `ab` and `ac` share the folder, not `a`.
-        assert_eq!(spec(&["s3://b/d/ab", "s3://b/d/ac"]).destination_label(), "s3://b/d/");
+        assert_eq!(
+            spec(&["s3://b/d/ab", "s3://b/d/ac"]).destination_label(),
+            "s3://b/d/"
+        );
         assert_eq!(
             spec(&["s3://b/q/", "s3://c/q/"]).destination_label(),
             "s3://b/q/ s3://c/q/"

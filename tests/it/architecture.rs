@@ -14,7 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("location", &[]),
     ("config", &[]),
     ("fmt", &[]),
-    ("job", &["config", "location"]),
+    ("job", &["config", "location", "fmt"]),
     // Pure planning: leaves only.
     ("plan", &["job", "location", "config"]),
     // The journal: leaves and plan.

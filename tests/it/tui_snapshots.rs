@@ -239,6 +239,46 @@ fn transfers_mid_job() {
     insta::assert_snapshot!("transfers_mid_job", render(&mut app, 140, 30));
 }
 
+/// Counts past the columns' width are abbreviated visibly, never cut.
+#[test]
+fn transfers_with_big_counts() {
+    let (mut app, _) = opened();
+    let done = job(
+        1,
+        JobKind::Copy,
+        JobState::Completed,
+        progress((200_000, 200_000), (6_606_028, 6_606_028), 0),
+    );
+    let mut failing = job(
+        3,
+        JobKind::Copy,
+        JobState::Failed,
+        progress((200_000, 200_000), (247_988, 6_606_028), 192_658),
+    );
+    failing.destination = "s3://flaky/k/".into();
+    let mut growing = job(
+        2,
+        JobKind::Copy,
+        JobState::Running,
+        Progress {
+            listing_done: false,
+            ..progress((43_465, 125_000), (204_595, 699_187), 13_961)
+        },
+    );
+    growing.destination = "s3://far/k/".into();
+    send(&mut app, Msg::JobsSnapshot(vec![done, growing, failing]));
+    tick(&mut app, 1000);
+    key(&mut app, KeyCode::BackTab);
+    let screen = render(&mut app, 160, 24);
+    for cut in ["200,0 ", "13,96 ", "192,6 ", "125,00"] {
+        assert!(
+            !screen.contains(cut),
+            "a number is cut ({cut:?}):\n{screen}"
+        );
+    }
+    insta::assert_snapshot!("transfers_with_big_counts", screen);
+}
+
 #[test]
 fn job_details() {
     let (mut app, _) = opened();

@@ -210,12 +210,7 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
         bytes: byte_rate,
         objects: obj_rate,
     };
-    let left = crate::fmt::eta_secs(
-        p.objects_total.saturating_sub(p.objects_done),
-        p.bytes_total.saturating_sub(p.bytes_done),
-        rate,
-    );
-    let eta = match left.filter(|_| p.listing_done) {
+    let eta = match p.eta_secs(rate) {
         Some(secs) => format!(" ETA {}", crate::fmt::duration(secs)),
         None => String::new(),
     };

@@ -27,7 +27,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             " {running} S3 Batch Operations job(s) running "
         )));
     } else {
-        let eta = eta_secs(objects_left, bytes_left, rate);
+        let listing = t
+            .jobs
+            .iter()
+            .any(|j| j.state.is_active() && !j.progress.listing_done);
+        let eta = eta_secs(objects_left, bytes_left, rate).filter(|_| !listing);
         title.push(Span::raw(format!(
             " {} running · {} · {} · ETA {} ",
             t.running(),
@@ -189,26 +193,48 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
         )),
         Col::Route => Cell::from(route(job, route_w as usize)),
         Col::Progress => {
-            let (done, total) = if p.bytes_total > 0 {
-                (p.bytes_done, p.bytes_total)
-            } else {
-                (p.objects_done, p.objects_total)
-            };
+            // No bar against a total the listing is still growing.
+            if !p.listing_done && job.state.is_active() {
+                return Cell::from(Span::styled("planning…", theme::dim()));
+            }
+            let (done, total) = p.fraction();
             Cell::from(format!(
                 "{} {:>4}",
                 fmt::bar(done, total, 8),
                 fmt::percent(done, total)
             ))
         }
-        Col::Objects => Cell::from(format!(
-            "{}/{}{more}",
-            fmt::count(p.objects_done),
-            fmt::count(p.objects_total)
+        // Digits are never cut: a number that does not fit is abbreviated
+        // visibly (200k/200k), both sides alike.
+        Col::Objects => Cell::from(fmt::fitting(
+            width_of(c).into(),
+            format!(
+                "{}/{}{more}",
+                fmt::count(p.objects_done),
+                fmt::count(p.objects_total)
+            ),
+            || {
+                format!(
+                    "{}/{}{more}",
+                    fmt::count_short(p.objects_done),
+                    fmt::count_short(p.objects_total)
+                )
+            },
         )),
-        Col::Bytes => Cell::from(format!(
-            "{}/{}{more}",
-            fmt::bytes(p.bytes_done),
-            fmt::bytes(p.bytes_total)
+        Col::Bytes => Cell::from(fmt::fitting(
+            width_of(c).into(),
+            format!(
+                "{}/{}{more}",
+                fmt::bytes(p.bytes_done),
+                fmt::bytes(p.bytes_total)
+            ),
+            || {
+                format!(
+                    "{}/{}{more}",
+                    fmt::bytes_short(p.bytes_done),
+                    fmt::bytes_short(p.bytes_total)
+                )
+            },
         )),
         Col::Rate => Cell::from(fmt::byte_rate(app.transfers.throughput.job_rate(job).bytes)),
         Col::Eta => {
@@ -225,7 +251,10 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
             } else {
                 theme::dim()
             };
-            Cell::from(Span::styled(fmt::count(p.failed), style))
+            let failed = fmt::fitting(width_of(c).into(), fmt::count(p.failed), || {
+                fmt::count_short(p.failed)
+            });
+            Cell::from(Span::styled(failed, style))
         }
     }
 }

@@ -179,12 +179,7 @@ impl Throughput {
 }
 
 pub fn job_eta(job: &JobSnapshot, rate: Rate) -> Option<u64> {
-    let p = &job.progress;
-    eta_secs(
-        p.objects_total.saturating_sub(p.objects_done),
-        p.bytes_total.saturating_sub(p.bytes_done),
-        rate,
-    )
+    job.progress.eta_secs(rate)
 }
 
 #[cfg(test)]
@@ -204,6 +199,7 @@ mod tests {
                 objects_done,
                 bytes_total: 10_000,
                 objects_total: 100,
+                listing_done: true,
                 ..Default::default()
             },
             created_at: 0,
@@ -258,6 +254,9 @@ mod tests {
         // First sighting contributes nothing; then 1000 B per second.
         assert_eq!(t.series.per_second(2000, 3, true), vec![0, 1000, 1000]);
         assert_eq!(job_eta(&job(1, 3000, 30), r), Some(7));
+        let mut listing = job(1, 3000, 30);
+        listing.progress.listing_done = false;
+        assert_eq!(job_eta(&listing, r), None, "no ETA against a growing total");
     }
 
     #[test]
