@@ -1,6 +1,7 @@
 //! Human formatting of sizes, counts, rates, durations and dates.
 
 use chrono::{DateTime, Utc};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// IEC units with one decimal: `512 B`, `4.1 KiB`, `3.2 GiB`.
 pub fn bytes(n: u64) -> String {
@@ -147,42 +148,107 @@ pub fn percent(done: u64, total: u64) -> String {
     format!("{:.0}%", (ratio(done, total) * 100.0).floor())
 }
 
-/// Cuts `s` to `width` characters, marking the cut with `…` at the start so
-/// the end of a long key (its name) stays visible.
-pub fn truncate_start(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let tail: String = s.chars().skip(n - (width - 1)).collect();
-    format!("…{tail}")
+/// Terminal cells `s` takes: CJK and emoji take two, combining marks none.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
 }
 
-/// Cuts `s` to `width` characters with a trailing `…`.
-pub fn truncate_end(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
+/// `s` with control characters shown as their Unicode pictures (`␊` for a
+/// newline, `␉` for a tab), so a key that holds them is seen and cannot move
+/// the terminal's cursor.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| match c as u32 {
+            n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('�'),
+            0x7f => '␡',
+            _ if c.is_control() => '�',
+            _ => c,
+        })
+        .collect()
+}
+
+/// The longest run of `chars` that fits in `room` cells.
+fn take_cells(chars: impl Iterator<Item = char>, room: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in chars {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    (out, used)
+}
+
+/// Cuts `s` to `width` cells with a leading `…`, keeping the end (the most
+/// specific part of a key).
+pub fn truncate_start(s: &str, width: usize) -> String {
+    let s = visible(s);
+    if self::width(&s) <= width {
+        return s.into_owned();
     }
     if width == 0 {
         return String::new();
     }
-    let head: String = s.chars().take(width - 1).collect();
+    let (tail, _) = take_cells(s.chars().rev(), width - 1);
+    format!("…{}", tail.chars().rev().collect::<String>())
+}
+
+/// Cuts `s` to `width` cells with a trailing `…`.
+pub fn truncate_end(s: &str, width: usize) -> String {
+    let s = visible(s);
+    if self::width(&s) <= width {
+        return s.into_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let (head, _) = take_cells(s.chars(), width - 1);
     format!("{head}…")
 }
 
-/// `s` padded or cut to exactly `width` characters.
+/// `s` padded or cut (at the end) to exactly `width` cells.
 pub fn fit(s: &str, width: usize) -> String {
-    let cut = truncate_end(s, width);
-    let n = cut.chars().count();
+    pad(truncate_end(s, width), width)
+}
+
+/// `s` padded or cut (at the start) to exactly `width` cells.
+pub fn fit_start(s: &str, width: usize) -> String {
+    pad(truncate_start(s, width), width)
+}
+
+fn pad(cut: String, width: usize) -> String {
+    // A wide character that did not fit leaves one cell: pad it too.
+    let n = self::width(&cut);
     format!("{cut}{}", " ".repeat(width.saturating_sub(n)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_and_control_characters_are_measured_in_cells() {
+        assert_eq!(width("日本.txt"), 8);
+        assert_eq!(fit("日本.txt", 10), "日本.txt  ");
+        assert_eq!(width(&fit("日本語のファイル名.txt", 9)), 9);
+        assert_eq!(fit("日本語のファイル名.txt", 9), "日本語の…");
+        assert_eq!(
+            width(&fit("日本語", 4)),
+            4,
+            "a wide char that does not fit is padded"
+        );
+        assert_eq!(truncate_start("a/日本語.txt", 8), "…語.txt");
+        assert_eq!(width(&fit_start("emoji-😀.txt", 6)), 6);
+        assert_eq!(visible("new\nline\ttab"), "new␊line␉tab");
+        assert_eq!(fit("tab\tname", 8), "tab␉name");
+        assert!(matches!(visible("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn short_counts_fit_four_characters_and_never_round_up() {

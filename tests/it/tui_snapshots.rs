@@ -279,6 +279,48 @@ fn transfers_with_big_counts() {
     insta::assert_snapshot!("transfers_with_big_counts", screen);
 }
 
+/// Wide (CJK, emoji) and control characters in keys keep the size and
+/// date columns in place; control characters are shown, not sent.
+#[test]
+fn wide_and_control_character_keys() {
+    let mut fake = FakeS3::with(&[
+        (
+            "src-bucket",
+            &[
+                ("emoji-😀.txt", 3),
+                ("日本.txt", 3),
+                (
+                    "日本語のファイル名がとても長い場合の表示テスト用オブジェクト名前.txt",
+                    3,
+                ),
+                ("new\nline", 3),
+                ("tab\tname", 3),
+                ("plain.txt", 3),
+            ],
+        ),
+        ("dst-bucket", &[("x", 1)]),
+    ]);
+    let (mut app, effects) = init(Some("s3://src-bucket"), Some("s3://dst-bucket"));
+    fake.settle(&mut app, effects);
+    let screen = render(&mut app, 100, 20);
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains(" 3 B│")).collect();
+    assert_eq!(rows.len(), 6, "{screen}");
+    let column = |l: &str| {
+        let left = l.split("││").next().unwrap_or(l);
+        let at = left.find(" 3 B│").unwrap_or(0);
+        unicode_width::UnicodeWidthStr::width(&left[..at])
+    };
+    let first = column(rows[0]);
+    for r in &rows {
+        assert_eq!(column(r), first, "size column moved:\n{screen}");
+    }
+    assert!(
+        screen.contains("new␊line") && screen.contains("tab␉name"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("wide_and_control_character_keys", screen);
+}
+
 #[test]
 fn job_details() {
     let (mut app, _) = opened();

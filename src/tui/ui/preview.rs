@@ -180,9 +180,9 @@ fn entry_lines(p: &PreviewDialog, table: Rect) -> Vec<Line<'static>> {
                 theme::plan_action(e.action),
             ),
             Span::raw(format!(
-                "{:<key_w$} → {:<key_w$} {:>size_w$}",
-                fmt::truncate_start(&e.src_key, key_w),
-                fmt::truncate_start(&e.dst_key, key_w),
+                "{} → {} {:>size_w$}",
+                fmt::fit_start(&e.src_key, key_w),
+                fmt::fit_start(&e.dst_key, key_w),
                 fmt::bytes(e.size)
             )),
         ]));
