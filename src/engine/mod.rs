@@ -29,6 +29,16 @@ struct Inner {
     journal: Arc<Journal>,
     config: Config,
     live: Mutex<BTreeMap<JobId, Arc<JobHandle>>>,
+    events: tokio::sync::broadcast::Sender<JobEvent>,
+}
+
+/// A change in which jobs exist or run, for front ends that show them: on
+/// an event they re-read the journal's list; between events they sample
+/// the live jobs' counters ([`Engine::live_jobs`]) without touching it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEvent {
+    Started(JobId),
+    Finished(JobId),
 }
 
 /// What the engine's API refuses or fails on, typed so the front ends decide
@@ -72,6 +82,7 @@ impl Engine {
             journal,
             config,
             live: Mutex::new(BTreeMap::new()),
+            events: tokio::sync::broadcast::channel(64).0,
         }))
     }
 
@@ -108,7 +119,13 @@ impl Engine {
             pool: self.0.pool.clone(),
             handle: handle.clone(),
         };
-        tokio::spawn(runner.run());
+        let events = self.0.events.clone();
+        // Nobody listening is fine: the events only prompt a re-read.
+        let _ = events.send(JobEvent::Started(id));
+        tokio::spawn(async move {
+            runner.run().await;
+            let _ = events.send(JobEvent::Finished(id));
+        });
         handle
     }
 
@@ -130,6 +147,20 @@ impl Engine {
 
     /// Jobs of this process, then unfinished ones from the journal.
     pub fn jobs(&self) -> Vec<JobSnapshot> {
+        let mut out = self.live_jobs();
+        out.extend(self.earlier_jobs());
+        out.sort_by_key(|s| s.id);
+        out
+    }
+
+    /// Events of jobs starting and finishing.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<JobEvent> {
+        self.0.events.subscribe()
+    }
+
+    /// Jobs of this process, from their live counters: cheap enough for
+    /// every UI tick (no journal read).
+    pub fn live_jobs(&self) -> Vec<JobSnapshot> {
         let live: Vec<Arc<JobHandle>> = self
             .0
             .live
@@ -138,17 +169,28 @@ impl Engine {
             .values()
             .cloned()
             .collect();
-        let mut out: Vec<JobSnapshot> = live.iter().map(|h| h.snapshot()).collect();
-        if let Ok(records) = self.0.journal.jobs() {
-            for r in records {
-                if out.iter().any(|s| s.id == r.id) || !r.state.is_resumable() {
-                    continue;
-                }
-                out.push(self.journal_snapshot(&r));
-            }
-        }
-        out.sort_by_key(|s| s.id);
-        out
+        live.iter().map(|h| h.snapshot()).collect()
+    }
+
+    /// Unfinished jobs of earlier runs, from the journal (a read of their
+    /// counts: on events, not on every tick).
+    pub fn earlier_jobs(&self) -> Vec<JobSnapshot> {
+        let live: Vec<JobId> = self
+            .0
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        let Ok(records) = self.0.journal.jobs() else {
+            return Vec::new();
+        };
+        records
+            .iter()
+            .filter(|r| !live.contains(&r.id) && r.state.is_resumable())
+            .map(|r| self.journal_snapshot(r))
+            .collect()
     }
 
     /// A snapshot of a job read from the journal (for jobs not running here).

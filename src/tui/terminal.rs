@@ -26,8 +26,9 @@ use super::app::event::{
 use super::app::{update, App, AppInit, Effect, Msg};
 use super::effects::Executor;
 use super::TuiOptions;
-use crate::engine::Engine;
+use crate::engine::{Engine, JobEvent, JobSnapshot};
 use crate::s3::ConnectionPool;
+use tokio::sync::broadcast::{self, error::TryRecvError};
 
 /// Ticks drive the spinner, throughput sampling and job snapshots.
 const TICK: Duration = Duration::from_millis(250);
@@ -150,20 +151,48 @@ async fn tick(tx: UnboundedSender<Msg>, engine: Option<Engine>) {
     let start = Instant::now();
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut events = engine.as_ref().map(Engine::subscribe);
+    // Jobs of earlier runs come from the journal: read at start and when a
+    // job starts or finishes, never on every tick.
+    let mut earlier: Option<Vec<JobSnapshot>> = None;
     loop {
         interval.tick().await;
         if let Some(engine) = &engine {
-            // The engine reads the journal for jobs of earlier runs; keep that off the UI task.
-            let e = engine.clone();
-            if let Ok(jobs) = tokio::task::spawn_blocking(move || e.jobs()).await {
-                if tx.send(Msg::JobsSnapshot(jobs)).is_err() {
-                    break;
-                }
+            let changed = events.as_mut().is_some_and(drained);
+            if earlier.is_none() || changed {
+                let e = engine.clone();
+                earlier = tokio::task::spawn_blocking(move || e.earlier_jobs())
+                    .await
+                    .ok();
+            }
+            let mut jobs = engine.live_jobs();
+            let live: Vec<_> = jobs.iter().map(|j| j.id).collect();
+            jobs.extend(
+                earlier
+                    .iter()
+                    .flatten()
+                    .filter(|j| !live.contains(&j.id))
+                    .cloned(),
+            );
+            jobs.sort_by_key(|j| j.id);
+            if tx.send(Msg::JobsSnapshot(jobs)).is_err() {
+                break;
             }
         }
         let now_ms = start.elapsed().as_millis() as u64;
         if tx.send(Msg::Tick { now_ms }).is_err() {
             break;
+        }
+    }
+}
+
+/// Whether any job event arrived since the last look (missed ones count).
+fn drained(rx: &mut broadcast::Receiver<JobEvent>) -> bool {
+    let mut any = false;
+    loop {
+        match rx.try_recv() {
+            Ok(_) | Err(TryRecvError::Lagged(_)) => any = true,
+            Err(TryRecvError::Empty | TryRecvError::Closed) => return any,
         }
     }
 }

@@ -868,10 +868,10 @@ async fn unreadable_source_tags_copy_without_them_and_say_so() {
 
 /// `p` in the TUI and `Engine::pause`: no new object starts while a job is
 /// paused (in-flight ones finish, the job reads "pausing" until then), and
-/// resume finishes the job.
+/// resume finishes the job. Starting and finishing are engine events.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_job_starts_no_new_object_until_resumed() {
-    use s3ferry::engine::{JobKind, JobState, RunOptions};
+    use s3ferry::engine::{JobEvent, JobKind, JobState, RunOptions};
     let srv = sandbox();
     let c = srv.client();
     let src = srv.bucket("pause-src", false).await;
@@ -908,7 +908,14 @@ async fn a_paused_job_starts_no_new_object_until_resumed() {
         concurrency: 4,
         ..RunOptions::default()
     };
+    let mut events = engine.subscribe();
     let id = engine.submit(spec).await.expect("submit");
+    assert_eq!(events.recv().await.ok(), Some(JobEvent::Started(id)));
+    assert_eq!(engine.live_jobs().len(), 1);
+    assert!(
+        engine.earlier_jobs().is_empty(),
+        "a live job is not listed twice"
+    );
     let handle = engine.handle(id).expect("handle");
     let deadline = Instant::now() + Duration::from_secs(60);
     while handle.snapshot().progress.objects_done < 20 {
@@ -946,4 +953,10 @@ async fn a_paused_job_starts_no_new_object_until_resumed() {
     let end = engine.wait(id).await.expect("snapshot");
     assert_eq!(end.state, JobState::Completed, "{end:?}");
     assert_eq!(keys(&c, &dst, "").await.len(), n);
+    // Pausing is not an event; the end is (front ends then re-read the journal).
+    let finished = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+    assert_eq!(
+        finished.ok().and_then(|r| r.ok()),
+        Some(JobEvent::Finished(id))
+    );
 }
