@@ -1251,6 +1251,14 @@ fn plans_batch_cannot_express_are_refused_with_the_reason() {
         "{}",
         status_text(&app)
     );
+    // Said while the preview is open: the whole sentence shows above it.
+    let screen = render(&mut app, 160, 45);
+    assert!(
+        screen.contains(
+            "a Batch Operations job has one source; this preview has 2 (mark one prefix)"
+        ),
+        "{screen}"
+    );
     key(&mut app, KeyCode::Esc);
 
     // An object dropped into another folder loses its prefix: not TargetKeyPrefix + key.

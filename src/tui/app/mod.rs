@@ -49,6 +49,9 @@ pub struct StatusLine {
     pub text: String,
     pub error: bool,
     pub at_ms: u64,
+    /// How many dialogs were open when it was said: a message given while
+    /// the top dialog is open is drawn over the dialogs, not under them.
+    pub dialog_depth: usize,
 }
 
 /// Info messages fade after this; errors stay longer.
@@ -154,11 +157,20 @@ impl App {
         self.inflight.len()
     }
 
+    /// The status message when it was given while the top dialog is open
+    /// (so it must be shown above the dialogs).
+    pub fn status_for_dialog(&self) -> Option<&StatusLine> {
+        self.status
+            .as_ref()
+            .filter(|s| !self.dialogs.is_empty() && s.dialog_depth == self.dialogs.len())
+    }
+
     pub fn set_info(&mut self, text: impl Into<String>) {
         self.status = Some(StatusLine {
             text: text.into(),
             error: false,
             at_ms: self.now_ms,
+            dialog_depth: self.dialogs.len(),
         });
     }
 
@@ -167,6 +179,7 @@ impl App {
             text: text.into(),
             error: true,
             at_ms: self.now_ms,
+            dialog_depth: self.dialogs.len(),
         });
     }
 

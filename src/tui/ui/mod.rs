@@ -54,6 +54,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     for dialog in &app.dialogs {
         dialogs::draw(frame, app, dialog, area);
     }
+    // Feedback on a key pressed in a dialog must not hide under it.
+    if app.status_for_dialog().is_some() {
+        frame.render_widget(ratatui::widgets::Clear, areas.status);
+        status_bar::draw_status(frame, app, areas.status);
+    }
 }
 
 /// The spinner frame for the current tick.
