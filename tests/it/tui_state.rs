@@ -51,12 +51,22 @@ fn start_without_locations_lists_buckets_on_both_sides() {
         Some("dst-bucket")
     );
 
-    // Typing filters; enter opens the match and lists its root one page at a time.
+    // Letters are keys here as everywhere (j moves, q quits); `/` filters.
+    ch(&mut app, 'j');
+    assert_eq!(
+        bucket_cursor(&app, PaneSide::Left).as_deref(),
+        Some("logs-bucket")
+    );
+    assert_eq!(app.pane(PaneSide::Left).filter, "");
+    // `/` then typing filters; enter ends the filter, the next opens the
+    // match and lists its root one page at a time.
+    ch(&mut app, '/');
     typed(&mut app, "src");
     assert_eq!(
         bucket_cursor(&app, PaneSide::Left).as_deref(),
         Some("src-bucket")
     );
+    key(&mut app, KeyCode::Enter);
     let effects = key(&mut app, KeyCode::Enter);
     let list = effects.iter().find_map(|e| match e {
         Effect::ListPage { req, token, .. } => Some((req.clone(), token.clone())),
@@ -81,11 +91,22 @@ fn start_without_locations_lists_buckets_on_both_sides() {
 }
 
 #[test]
+fn q_quits_from_the_bucket_list() {
+    let (mut app, effects) = init(None, None);
+    sample_fake().settle(&mut app, effects);
+    let e = ch(&mut app, 'q');
+    assert!(matches!(e.as_slice(), [Effect::Quit]), "{e:?}");
+    assert_eq!(app.pane(PaneSide::Left).filter, "");
+}
+
+#[test]
 fn a_bucket_name_not_in_the_list_can_be_typed() {
     let (mut app, effects) = init(None, None);
     let mut fake = sample_fake();
     fake.settle(&mut app, effects);
+    ch(&mut app, '/');
     typed(&mut app, "hidden-bucket");
+    key(&mut app, KeyCode::Enter);
     let effects = key(&mut app, KeyCode::Enter);
     assert!(effects
         .iter()

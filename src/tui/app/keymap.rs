@@ -81,7 +81,7 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Tree => "Bucket pane",
-            Context::Buckets => "Bucket list (letters and digits type into the filter)",
+            Context::Buckets => "Bucket list",
             Context::Transfers => "Transfers",
             Context::Preview => "Copy/move preview",
             Context::Status => "Bucket status",

@@ -2,9 +2,8 @@
 //! the dialog on top or to the focused pane's feature, results to the
 //! feature that asked for them.
 
-use crate::tui::app::event::{KeyCode, KeyEvent, KeyEventKind};
+use crate::tui::app::event::{KeyEvent, KeyEventKind};
 
-use super::browse::pane::View;
 use super::dialogs::Dialog;
 use super::input::InputOutcome;
 use super::keymap::{Context, Verb};
@@ -73,23 +72,6 @@ fn key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
             match browse::keys::filter_key(app, side, &ev) {
                 InputOutcome::Ignored => {}
                 _ => return Vec::new(),
-            }
-        } else if let View::Buckets(_) = app.pane(side).view {
-            let typed = browse::keys::bucket_filter_char(&ev);
-            let erase = ev.code == KeyCode::Backspace && !app.pane(side).filter.is_empty();
-            if typed.is_some() || erase {
-                let pane = app.pane_mut(side);
-                match typed {
-                    Some(c) => pane.filter.push(c),
-                    None => {
-                        pane.filter.pop();
-                    }
-                }
-                if let View::Buckets(list) = &mut pane.view {
-                    list.cursor = 0;
-                }
-                app.clamp_views();
-                return Vec::new();
             }
         }
     }

@@ -57,9 +57,11 @@ fn hint_actions(ctx: Context) -> &'static [(Verb, &'static str)] {
         Context::Buckets => &[
             (Verb::FocusNext, "focus"),
             (Verb::Open, "open"),
+            (Verb::Filter, "filter"),
             (Verb::Connection, "connection"),
             (Verb::Refresh, "refresh"),
             (Verb::Help, "help"),
+            (Verb::Quit, "quit"),
         ],
         Context::Transfers => &[
             (Verb::FocusNext, "focus"),
@@ -101,30 +103,13 @@ fn hint_actions(ctx: Context) -> &'static [(Verb, &'static str)] {
 pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let ctx = app.context();
     let mut spans = Vec::new();
-    if ctx == Context::Buckets && app.dialogs.is_empty() {
-        spans.push(Span::styled(" type to filter", theme::dim()));
-    }
     let hints = if ctx == Context::Tree && app.compare.is_some() {
         COMPARE_HINTS
     } else {
         hint_actions(ctx)
     };
     for (action, label) in hints {
-        let key = if ctx == Context::Buckets {
-            // Plain letters type into a bucket list's filter; show a key that works there.
-            let keys = app.keymap.key_texts(*action);
-            let typed = |k: &&str| {
-                k.chars().count() == 1
-                    && k.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            };
-            keys.iter()
-                .find(|k| !typed(k))
-                .map(|k| k.to_string())
-                .unwrap_or_else(|| app.keymap.first_key(*action))
-        } else {
-            app.keymap.first_key(*action)
-        };
+        let key = app.keymap.first_key(*action);
         if !spans.is_empty() {
             spans.push(Span::styled(" · ", theme::dim()));
         } else {

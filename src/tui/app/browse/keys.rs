@@ -7,7 +7,7 @@ use crate::tui::app::browse::marks::{MarkKind, MarkOutcome, MarkSize};
 use crate::tui::app::browse::pane::{Pane, View};
 use crate::tui::app::browse::tree::{ListingId, RowItem, RowKey};
 use crate::tui::app::dialogs::{ConnectionPicker, Dialog, StatusDialog, SummarySlot};
-use crate::tui::app::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::app::event::KeyEvent;
 use crate::tui::app::input::{InputOutcome, TextInput};
 use crate::tui::app::keymap::Verb;
 use crate::tui::app::msg::{Effect, PaneSide, SizeCount};
@@ -38,24 +38,6 @@ pub(crate) fn cursor_row(pane: &Pane) -> Option<CursorRow> {
         size,
         expanded: tree.expanded_child(&row).is_some(),
     })
-}
-
-/// Characters a bucket name can hold type straight into a bucket list's filter.
-pub(crate) fn bucket_filter_char(ev: &KeyEvent) -> Option<char> {
-    if ev
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return None;
-    }
-    match ev.code {
-        KeyCode::Char(c)
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_') =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
 }
 
 /// Keys while a pane's filter is typed: the list narrows as you type;
