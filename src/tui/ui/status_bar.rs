@@ -102,18 +102,35 @@ fn hint_actions(ctx: Context) -> &'static [(Verb, &'static str)] {
 
 pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let ctx = app.context();
-    let mut spans = Vec::new();
     let hints = if ctx == Context::Tree && app.compare.is_some() {
         COMPARE_HINTS
     } else {
         hint_actions(ctx)
     };
-    for (action, label) in hints {
-        let key = app.keymap.first_key(*action);
-        if !spans.is_empty() {
-            spans.push(Span::styled(" · ", theme::dim()));
-        } else {
+    let mut shown: Vec<(String, &str)> = hints
+        .iter()
+        .map(|(action, label)| (app.keymap.first_key(*action), *label))
+        .collect();
+    // `? help` and `q quit` are the way out: when the line is too narrow,
+    // hints before them go first, from the end.
+    let width = |s: &[(String, &str)]| -> usize {
+        s.iter()
+            .map(|(k, l)| 3 + crate::fmt::width(k) + 1 + crate::fmt::width(l))
+            .sum()
+    };
+    let keep = |l: &str| l == "help" || l == "quit";
+    while width(&shown) > area.width as usize {
+        let Some(i) = shown.iter().rposition(|(_, l)| !keep(l)) else {
+            break;
+        };
+        shown.remove(i);
+    }
+    let mut spans = Vec::new();
+    for (key, label) in shown {
+        if spans.is_empty() {
             spans.push(Span::raw(" "));
+        } else {
+            spans.push(Span::styled(" · ", theme::dim()));
         }
         spans.push(Span::styled(key, theme::key()));
         spans.push(Span::raw(format!(" {label}")));
