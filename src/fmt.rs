@@ -1,7 +1,8 @@
 //! Human formatting of sizes, counts, rates, durations and dates.
 
 use chrono::{DateTime, Utc};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// IEC units with one decimal: `512 B`, `4.1 KiB`, `3.2 GiB`.
 pub fn bytes(n: u64) -> String {
@@ -40,7 +41,9 @@ pub fn count(n: u64) -> String {
 /// every digit: `999`, `1.2k`, `200k`, `1.2M`. Rounded down, so a short form
 /// never claims more than was done; the unit letter says it is short.
 pub fn count_short(n: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [
+    const UNITS: [(u64, &str); 6] = [
+        (1_000_000_000_000_000_000, "E"),
+        (1_000_000_000_000_000, "P"),
         (1_000_000_000_000, "T"),
         (1_000_000_000, "G"),
         (1_000_000, "M"),
@@ -157,32 +160,45 @@ pub fn width(s: &str) -> usize {
 /// newline, `␉` for a tab), so a key that holds them is seen and cannot move
 /// the terminal's cursor.
 pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control()) {
+    if !s.chars().any(hidden) {
         return std::borrow::Cow::Borrowed(s);
     }
     s.chars()
         .map(|c| match c as u32 {
             n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('�'),
             0x7f => '␡',
-            _ if c.is_control() => '�',
+            _ if hidden(c) => '�',
             _ => c,
         })
         .collect()
 }
 
-/// The longest run of `chars` that fits in `room` cells.
-fn take_cells(chars: impl Iterator<Item = char>, room: usize) -> (String, usize) {
-    let mut out = String::new();
+/// Characters that draw nothing or reorder what follows (controls, bidi
+/// overrides, zero-width spaces, line separators): a key holding them could
+/// read as another key in a move's preview.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c as u32,
+            0x00ad | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff
+        )
+}
+
+/// The longest run of grapheme clusters (a character with its combining
+/// marks or emoji modifiers) that fits in `room` cells, measured as the
+/// terminal draws them.
+fn take_cells<'a>(graphemes: impl Iterator<Item = &'a str>, room: usize) -> Vec<&'a str> {
+    let mut out = Vec::new();
     let mut used = 0;
-    for c in chars {
-        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+    for g in graphemes {
+        let w = UnicodeWidthStr::width(g);
         if used + w > room {
             break;
         }
         used += w;
-        out.push(c);
+        out.push(g);
     }
-    (out, used)
+    out
 }
 
 /// Cuts `s` to `width` cells with a leading `…`, keeping the end (the most
@@ -195,8 +211,9 @@ pub fn truncate_start(s: &str, width: usize) -> String {
     if width == 0 {
         return String::new();
     }
-    let (tail, _) = take_cells(s.chars().rev(), width - 1);
-    format!("…{}", tail.chars().rev().collect::<String>())
+    let mut tail = take_cells(s.graphemes(true).rev(), width - 1);
+    tail.reverse();
+    format!("…{}", tail.concat())
 }
 
 /// Cuts `s` to `width` cells with a trailing `…`.
@@ -208,8 +225,8 @@ pub fn truncate_end(s: &str, width: usize) -> String {
     if width == 0 {
         return String::new();
     }
-    let (head, _) = take_cells(s.chars(), width - 1);
-    format!("{head}…")
+    let head = take_cells(s.graphemes(true), width - 1);
+    format!("{}…", head.concat())
 }
 
 /// `s` padded or cut (at the end) to exactly `width` cells.
@@ -248,6 +265,11 @@ mod tests {
         assert_eq!(visible("new\nline\ttab"), "new␊line␉tab");
         assert_eq!(fit("tab\tname", 8), "tab␉name");
         assert!(matches!(visible("plain"), std::borrow::Cow::Borrowed(_)));
+        // Emoji presentation sequences are one cluster of two cells.
+        assert_eq!(width(&fit("❤️❤️❤️", 4)), 4);
+        assert_eq!(width(&truncate_start("❤️❤️❤️", 4)), 3);
+        assert_eq!(visible("a\u{202e}txt.exe"), "a�txt.exe");
+        assert_eq!(visible("zero\u{200b}width"), "zero�width");
     }
 
     #[test]
@@ -263,6 +285,7 @@ mod tests {
             (1_250_000, "1.2M"),
             (999_999_999, "999M"),
             (3_000_000_000, "3.0G"),
+            (u64::MAX, "18E"),
         ];
         for (n, want) in cases {
             assert_eq!(count_short(n), want, "{n}");

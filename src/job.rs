@@ -341,22 +341,37 @@ impl JobSpec {
         };
         let dests = self.mappings.iter().map(|m| &m.destination);
         if dests.clone().all(|d| d.bucket == first.bucket) {
-            let mut shared = first.prefix.as_str();
+            // Back to the enclosing folder: `a/b/` -> `a/`, `a/x` -> `a/`.
+            let parent = |s: &str| -> String {
+                let cut = s.trim_end_matches('/');
+                cut.rfind('/')
+                    .map(|i| cut[..=i].to_string())
+                    .unwrap_or_default()
+            };
+            let mut shared = first.prefix.clone();
+            let mut all_same = true;
             for d in dests {
-                while !d.prefix.starts_with(shared) {
-                    // Back to the enclosing folder: `a/b/` -> `a/`, `a/x` -> `a/`.
-                    let cut = shared.trim_end_matches('/');
-                    shared = cut.rfind('/').map(|i| &cut[..=i]).unwrap_or("");
+                all_same &= d.prefix == first.prefix;
+                while !d.prefix.starts_with(&shared) {
+                    shared = parent(&shared);
                 }
+            }
+            // A shared start that is not a folder is a cut key name.
+            if !all_same && !shared.is_empty() && !shared.ends_with('/') {
+                shared = parent(&shared);
             }
             return Location {
                 bucket: first.bucket.clone(),
-                prefix: shared.to_string(),
+                prefix: shared,
             }
             .to_string();
         }
-        let mut labels: Vec<String> = dests.map(|d| d.to_string()).collect();
-        labels.dedup();
+        let mut labels: Vec<String> = Vec::new();
+        for d in dests.map(|d| d.to_string()) {
+            if !labels.contains(&d) {
+                labels.push(d);
+            }
+        }
         labels.join(" ")
     }
 }
@@ -481,6 +496,18 @@ mod tests {
         assert_eq!(
             spec(&["s3://b/d/ab", "s3://b/d/ac"]).destination_label(),
             "s3://b/d/"
+        );
+        assert_eq!(
+            spec(&["s3://b/d/ab", "s3://b/d/abc"]).destination_label(),
+            "s3://b/d/"
+        );
+        assert_eq!(
+            spec(&["s3://b/a", "s3://b/b"]).destination_label(),
+            "s3://b/"
+        );
+        assert_eq!(
+            spec(&["s3://b/q/", "s3://c/q/", "s3://b/q/"]).destination_label(),
+            "s3://b/q/ s3://c/q/"
         );
         assert_eq!(
             spec(&["s3://b/q/", "s3://c/q/"]).destination_label(),

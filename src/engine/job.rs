@@ -193,6 +193,19 @@ impl JobHandle {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).0
     }
 
+    /// Moves the job from `from` to `to` and runs `also` (journal the new
+    /// state) under the state lock, only if it is still in `from`: a job that
+    /// finishes meanwhile is never made paused or running again.
+    pub fn transition(&self, from: JobState, to: JobState, also: impl FnOnce()) -> bool {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if g.0 != from {
+            return false;
+        }
+        g.0 = to;
+        also();
+        true
+    }
+
     pub fn set_state(&self, s: JobState, message: Option<String>) {
         let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
         g.0 = s;

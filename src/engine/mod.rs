@@ -217,25 +217,23 @@ impl Engine {
 
     pub fn pause(&self, id: JobId) {
         if let Some(h) = self.handle(id) {
-            if h.state() == JobState::Running {
+            h.transition(JobState::Running, JobState::Paused, || {
                 // Not `send`: it keeps the old value while no task is subscribed.
                 h.paused.send_replace(true);
-                h.set_state(JobState::Paused, None);
                 let _ = self.0.journal.set_job_state(id, JobState::Paused, None);
-            }
+            });
         }
     }
 
     /// Unpause a paused job, or continue an interrupted/cancelled/failed one.
     pub fn resume(&self, id: JobId) -> Result<(), EngineError> {
         if let Some(h) = self.handle(id) {
+            let unpaused = h.transition(JobState::Paused, JobState::Running, || {
+                h.paused.send_replace(false);
+                let _ = self.0.journal.set_job_state(id, JobState::Running, None);
+            });
             match h.state() {
-                JobState::Paused => {
-                    h.paused.send_replace(false);
-                    h.set_state(JobState::Running, None);
-                    let _ = self.0.journal.set_job_state(id, JobState::Running, None);
-                    return Ok(());
-                }
+                _ if unpaused => return Ok(()),
                 s if s.is_active() => return Ok(()),
                 _ => {
                     let spec = h.spec.clone();

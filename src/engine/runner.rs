@@ -549,6 +549,11 @@ async fn process_versions(ctx: &Ctx, journal: &Arc<Journal>, h: &JobHandle, grou
                 }
             }
         }
+        // A key's versions pause between versions too. Cancelled here, the
+        // copied versions stay verified and undeleted: resume finishes them.
+        if !wait_unpaused(h).await {
+            return;
+        }
         copying = true;
         match copy_row(ctx, h, &row).await {
             Ok(done) => {

@@ -155,9 +155,9 @@ fn route(job: &JobSnapshot, width: usize) -> String {
 }
 
 fn route_text(source: &str, destination: &str, width: usize) -> String {
-    let strip = |s: &str| s.strip_prefix("s3://").unwrap_or(s).to_string();
+    let strip = |s: &str| fmt::visible(s.strip_prefix("s3://").unwrap_or(s)).into_owned();
     let (src, dst) = (strip(source), strip(destination));
-    if src.chars().count() + dst.chars().count() + 3 <= width {
+    if fmt::width(&src) + fmt::width(&dst) + 3 <= width {
         return format!("{src} → {dst}");
     }
     let half = width.saturating_sub(3) / 2;
