@@ -1253,6 +1253,26 @@ fn a_batch_move_says_sources_are_deleted_after_checking() {
 }
 
 #[test]
+fn enter_on_a_preview_the_planner_refused_says_why() {
+    let (mut app, _) = marked_for_copy();
+    let e = ch(&mut app, 'c');
+    let (request, _) = previews(&e)[0].clone();
+    send(
+        &mut app,
+        Msg::PreviewDone {
+            request,
+            result: Err("refusing to run: two sources write s3://dst-bucket/x".into()),
+        },
+    );
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing queued");
+    let screen = render(&mut app, 120, 40);
+    assert!(
+        screen.contains("cannot queue: refusing to run: two sources write s3://dst-bucket/x"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn plans_batch_cannot_express_are_refused_with_the_reason() {
     // Two sources: one job has one source.
     let (mut app, _) = marked_for_copy();
