@@ -277,6 +277,10 @@ fn transfers_with_big_counts() {
         );
     }
     insta::assert_snapshot!("transfers_with_big_counts", screen);
+    // At 80 columns the chart gives way: state and numbers stay whole.
+    let narrow = render(&mut app, 80, 24);
+    assert!(narrow.contains("copy completed"), "{narrow}");
+    assert!(narrow.contains("200k/200k"), "{narrow}");
 }
 
 /// Wide (CJK, emoji) and control characters in keys keep the size and

@@ -64,10 +64,28 @@ pub fn job_rows(transfers: Rect) -> usize {
     inner(transfers).height.saturating_sub(1) as usize
 }
 
+/// Cells the job table's essential columns need (id, state, route,
+/// progress, objects, with their spacing).
+const ESSENTIAL_TABLE: u16 = 68;
+
+/// The chart's width in a transfers panel `inner_width` wide: none when the
+/// job table's essential columns would not fit beside it, so numbers are
+/// never squeezed for a picture.
+pub fn chart_width(inner_width: u16) -> u16 {
+    if inner_width < CHART_WIDTH + 1 + ESSENTIAL_TABLE {
+        0
+    } else {
+        CHART_WIDTH.min(inner_width / 3)
+    }
+}
+
 /// The job table's area inside the transfers panel (right of the chart).
 pub fn job_table(transfers: Rect) -> Rect {
     let i = inner(transfers);
-    let chart = CHART_WIDTH.min(i.width / 3);
+    let chart = chart_width(i.width);
+    if chart == 0 {
+        return i;
+    }
     Rect {
         x: i.x + chart + 1,
         width: i.width.saturating_sub(chart + 1),

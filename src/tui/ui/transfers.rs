@@ -9,7 +9,7 @@ use super::{fmt, theme};
 use crate::engine::model::{JobSnapshot, JobState};
 use crate::s3::BatchStatus;
 use crate::tui::app::batch::BatchRow;
-use crate::tui::app::layout::{self, CHART_WIDTH};
+use crate::tui::app::layout;
 use crate::tui::app::transfers::throughput::{eta_secs, job_eta};
 use crate::tui::app::{App, Focus};
 
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let chart_w = CHART_WIDTH.min(inner.width / 3);
+    let chart_w = layout::chart_width(inner.width);
     let chart = Rect {
         width: chart_w,
         ..inner
