@@ -20,7 +20,13 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<Exit> {
         crate::demo::seed(&sandbox.seeder()).await?;
     }
     println!("s3ferry sandbox listening on {url}");
-    println!("try: s3ferry --endpoint-url {url} ls");
+    // Without keys of its own the sandbox takes unsigned requests; with them,
+    // the caller signs with the keys it gave (never echoed here).
+    if args.access_key.is_some() {
+        println!("try: s3ferry --endpoint-url {url} ls   (signed with the access key you gave)");
+    } else {
+        println!("try: s3ferry --endpoint-url {url} --no-sign-request ls");
+    }
     if let Some(d) = &args.data {
         println!("data kept in {}", d.display());
     } else {
