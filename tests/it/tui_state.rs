@@ -1554,6 +1554,14 @@ fn read_only_refuses_everything_that_writes() {
         true,
     );
     fake.settle(&mut app, effects);
+    // The footer does not offer what read-only refuses.
+    let screen = render(&mut app, 160, 30);
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        !footer.contains("c copy") && !footer.contains("m move"),
+        "{footer}"
+    );
+    assert!(footer.contains("q quit"), "{footer}");
     for k in ['c', 'm'] {
         let e = ch(&mut app, k);
         assert!(e.is_empty(), "{k}: {e:?}");

@@ -107,8 +107,11 @@ pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         hint_actions(ctx)
     };
+    // Read-only: verbs that write are not offered.
+    let writes = |v: &Verb| matches!(v, Verb::Copy | Verb::Move | Verb::RetryFailed);
     let mut shown: Vec<(String, &str)> = hints
         .iter()
+        .filter(|(action, _)| !(app.read_only && writes(action)))
         .map(|(action, label)| (app.keymap.first_key(*action), *label))
         .collect();
     // `? help` and `q quit` are the way out: when the line is too narrow,
