@@ -2083,3 +2083,34 @@ fn a_refused_preview_cannot_be_queued() {
         .unwrap_or_default()
         .contains("same destination key"));
 }
+
+/// A job queued while the cursor sits on an old one takes the cursor, so
+/// the next `p` or `x` goes to it.
+#[test]
+fn a_new_job_takes_the_transfers_cursor() {
+    let (mut app, _) = opened();
+    let p = progress((1, 1), (10, 10), 0);
+    let old = |id| job(id, JobKind::Copy, JobState::Completed, p.clone());
+    send(&mut app, Msg::JobsSnapshot(vec![old(1), old(2)]));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.transfers.selected_job().map(|j| j.id), Some(1));
+    let running = job(
+        3,
+        JobKind::Copy,
+        JobState::Running,
+        progress((0, 9), (0, 90), 0),
+    );
+    send(
+        &mut app,
+        Msg::JobsSnapshot(vec![old(1), old(2), running.clone()]),
+    );
+    assert_eq!(app.transfers.selected_job().map(|j| j.id), Some(3));
+    assert_eq!(app.transfers.offset, 0, "in view");
+    // Later snapshots of the same jobs leave the cursor where the user put it.
+    key(&mut app, KeyCode::Down);
+    let chosen = app.transfers.selected_job().map(|j| j.id);
+    send(&mut app, Msg::JobsSnapshot(vec![old(1), old(2), running]));
+    assert_eq!(app.transfers.selected_job().map(|j| j.id), chosen);
+}

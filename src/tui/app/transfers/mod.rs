@@ -51,10 +51,27 @@ impl Transfers {
                 finished.push(j.clone());
             }
         }
+        let known = self
+            .initialized
+            .then(|| self.jobs.iter().map(|j| j.id).max());
         self.initialized = true;
         jobs.sort_by_key(|j| (!j.state.is_active(), std::cmp::Reverse(j.id)));
         self.jobs = jobs;
         self.keep_selection();
+        // A job queued since the last snapshot takes the cursor, in view: a
+        // key pressed next (pause, cancel) is meant for it, not an old one.
+        if let Some(newest_before) = known {
+            let new = self
+                .jobs
+                .iter()
+                .map(|j| j.id)
+                .filter(|id| Some(*id) > newest_before)
+                .max();
+            if let Some(index) = new.and_then(|id| self.index_of(TransferRow::Job(id))) {
+                self.selected = Some(TransferRow::Job(self.jobs[index].id));
+                self.offset = self.offset.min(index);
+            }
+        }
         finished
     }
 
