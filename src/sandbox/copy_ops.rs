@@ -10,13 +10,11 @@ use super::service::{readable_version, SandboxS3};
 use super::sse::{has_opaque_etag, sse_output, SseInput};
 use super::store::{Attributes, ObjectData, ObjectVersion, State};
 use super::util::{
-    checksum_fields, etag, etag_matches, md5_hex, now_secs, parse_tagging_header, timestamp,
-    timestamp_secs,
+    check_conditions, checksum_fields, etag, md5_hex, now_secs, parse_tagging_header,
+    precondition_failed, timestamp, timestamp_secs,
 };
 
-/// Source conditions of CopyObject / UploadPartCopy, with S3's precedence:
-/// a passing If-Match wins over If-Unmodified-Since, a failing If-None-Match
-/// wins over If-Modified-Since.
+/// Source conditions of CopyObject / UploadPartCopy (`util::check_conditions`).
 pub(crate) fn check_copy_conditions(
     data: &ObjectData,
     last_modified: i64,
@@ -25,37 +23,14 @@ pub(crate) fn check_copy_conditions(
     if_modified_since: Option<&Timestamp>,
     if_unmodified_since: Option<&Timestamp>,
 ) -> S3Result<()> {
-    let failed = || {
-        s3_error!(
-            PreconditionFailed,
-            "At least one of the pre-conditions you specified did not hold"
-        )
-    };
-    match if_match {
-        Some(cond) if !etag_matches(cond, &data.etag) => return Err(failed()),
-        Some(_) => {}
-        None => {
-            if if_unmodified_since
-                .and_then(timestamp_secs)
-                .is_some_and(|t| last_modified > t)
-            {
-                return Err(failed());
-            }
-        }
-    }
-    match if_none_match {
-        Some(cond) if etag_matches(cond, &data.etag) => return Err(failed()),
-        Some(_) => {}
-        None => {
-            if if_modified_since
-                .and_then(timestamp_secs)
-                .is_some_and(|t| last_modified <= t)
-            {
-                return Err(failed());
-            }
-        }
-    }
-    Ok(())
+    // A copy answers 412 where a read answers 304 Not Modified.
+    check_conditions(
+        data,
+        last_modified,
+        [if_match, if_none_match],
+        [if_modified_since, if_unmodified_since],
+        precondition_failed,
+    )
 }
 
 /// Finds the source object of a copy, failing like S3 does.

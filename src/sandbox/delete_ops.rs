@@ -7,7 +7,7 @@ use s3s::{s3_error, S3Request, S3Response, S3Result};
 use super::object_lock::check_version_deletable;
 use super::service::SandboxS3;
 use super::store::{Bucket, Garbage, ObjectVersion, Versioning, NULL_VERSION};
-use super::util::{etag_matches, now_secs};
+use super::util::{etag_matches, now_secs, precondition_failed};
 
 struct DeleteRequest<'a> {
     key: &'a str,
@@ -39,10 +39,7 @@ fn check_delete_condition(
         .and_then(|v| v.data.as_ref())
         .ok_or_else(|| s3_error!(NoSuchKey, "The specified key does not exist."))?;
     if !etag_matches(cond, &current.etag) {
-        return Err(s3_error!(
-            PreconditionFailed,
-            "At least one of the pre-conditions you specified did not hold"
-        ));
+        return Err(precondition_failed());
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::sse::{has_opaque_etag, opaque_etag, resolve_encryption, sse_output, S
 use super::store::{Attributes, ObjectData, ObjectVersion, Sse};
 use super::util::{
     check_content_md5, checksum_fields, collect_body, etag, etag_matches, md5_hex, now_secs,
-    parse_tagging_header, timestamp_secs, ChecksumInput,
+    parse_tagging_header, precondition_failed, timestamp_secs, ChecksumInput,
 };
 
 const STORAGE_CLASSES: &[&str] = &[
@@ -51,20 +51,14 @@ impl WriteConditions {
         if let Some(cond) = &self.if_none_match {
             if let Some(data) = current {
                 if etag_matches(cond, &data.etag) {
-                    return Err(s3_error!(
-                        PreconditionFailed,
-                        "At least one of the pre-conditions you specified did not hold"
-                    ));
+                    return Err(precondition_failed());
                 }
             }
         }
         if let Some(cond) = &self.if_match {
             let data = current.ok_or_else(|| s3_error!(NoSuchKey))?;
             if !etag_matches(cond, &data.etag) {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "At least one of the pre-conditions you specified did not hold"
-                ));
+                return Err(precondition_failed());
             }
         }
         Ok(())

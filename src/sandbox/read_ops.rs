@@ -9,8 +9,7 @@ use super::service::{readable_version, SandboxS3};
 use super::sse::sse_output;
 use super::store::{Attributes, ObjectData};
 use super::util::{
-    checksum_fields, custom_error, error_with_headers, etag, etag_matches, timestamp,
-    timestamp_secs,
+    check_conditions, checksum_fields, custom_error, error_with_headers, etag, timestamp,
 };
 
 /// S3 reports this for objects stored without a Content-Type.
@@ -45,37 +44,13 @@ fn check_read_conditions(
         ];
         error_with_headers(s3_error!(NotModified), &headers)
     };
-    let failed = || {
-        s3_error!(
-            PreconditionFailed,
-            "At least one of the pre-conditions you specified did not hold"
-        )
-    };
-    match if_match {
-        Some(cond) if !etag_matches(cond, &data.etag) => return Err(failed()),
-        Some(_) => {}
-        None => {
-            if if_unmodified_since
-                .and_then(timestamp_secs)
-                .is_some_and(|t| last_modified > t)
-            {
-                return Err(failed());
-            }
-        }
-    }
-    match if_none_match {
-        Some(cond) if etag_matches(cond, &data.etag) => return Err(not_modified()),
-        Some(_) => {}
-        None => {
-            if if_modified_since
-                .and_then(timestamp_secs)
-                .is_some_and(|t| last_modified <= t)
-            {
-                return Err(not_modified());
-            }
-        }
-    }
-    Ok(())
+    check_conditions(
+        data,
+        last_modified,
+        [if_match, if_none_match],
+        [if_modified_since, if_unmodified_since],
+        not_modified,
+    )
 }
 
 fn head_from_get(g: GetObjectOutput) -> HeadObjectOutput {

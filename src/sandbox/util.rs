@@ -292,3 +292,48 @@ pub(crate) fn custom_error(code: &str, status: http::StatusCode, message: &'stat
     err.set_status_code(status);
     err
 }
+
+pub(crate) fn precondition_failed() -> s3s::S3Error {
+    s3s::s3_error!(
+        PreconditionFailed,
+        "At least one of the pre-conditions you specified did not hold"
+    )
+}
+
+/// The conditions of a read or a copy source, with S3's precedence: a
+/// passing If-Match wins over If-Unmodified-Since, a failing If-None-Match
+/// wins over If-Modified-Since. `unchanged` is the answer when the object is
+/// not newer than asked (304 for a read, 412 for a copy source).
+pub(crate) fn check_conditions(
+    data: &super::store::ObjectData,
+    last_modified: i64,
+    [if_match, if_none_match]: [Option<&s3s::dto::ETagCondition>; 2],
+    [if_modified_since, if_unmodified_since]: [Option<&s3s::dto::Timestamp>; 2],
+    unchanged: impl Fn() -> s3s::S3Error,
+) -> s3s::S3Result<()> {
+    match if_match {
+        Some(cond) if !etag_matches(cond, &data.etag) => return Err(precondition_failed()),
+        Some(_) => {}
+        None => {
+            if if_unmodified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified > t)
+            {
+                return Err(precondition_failed());
+            }
+        }
+    }
+    match if_none_match {
+        Some(cond) if etag_matches(cond, &data.etag) => return Err(unchanged()),
+        Some(_) => {}
+        None => {
+            if if_modified_since
+                .and_then(timestamp_secs)
+                .is_some_and(|t| last_modified <= t)
+            {
+                return Err(unchanged());
+            }
+        }
+    }
+    Ok(())
+}
