@@ -6,7 +6,7 @@
 //! reaches the TUI only through its entry point.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Top-level module -> the top-level modules it may use.
 const LAYERS: &[(&str, &[&str])] = &[
@@ -64,50 +64,41 @@ fn src() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
-/// The `.rs` files of a top-level module (a file `src/m.rs` or a folder).
-fn files(module: &str) -> Vec<PathBuf> {
-    let file = src().join(format!("{module}.rs"));
-    if file.exists() {
-        return vec![file];
-    }
-    let mut out = Vec::new();
-    let mut dirs = vec![src().join(module)];
-    while let Some(d) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+/// The sources of a module or folder under `src/` (a file `m.rs` or a
+/// folder `m/`) among `all`, paths relative to `src/`.
+fn sources_of(all: &[(PathBuf, String)], module: &str) -> Vec<(PathBuf, String)> {
+    let file = PathBuf::from(format!("{module}.rs"));
+    all.iter()
+        .filter(|(p, _)| *p == file || p.starts_with(module))
+        .cloned()
+        .collect()
+}
+
+/// The code after each `root` in `code`.
+fn after_each<'a>(code: &'a str, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    code.match_indices(root)
+        .map(move |(i, _)| &code[i + root.len()..])
+}
+
+/// The identifier at the start of `s`.
+fn ident(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 /// Top-level modules a source text names through `crate::`, outside comments.
 fn named_modules(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.split("//").next().unwrap_or_default();
-        let mut rest = code;
-        while let Some(i) = rest.find("crate::") {
-            let after = &rest[i + "crate::".len()..];
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                out.insert(name);
-            }
-            rest = after;
-        }
-    }
-    out
+    code_only(text)
+        .lines()
+        .flat_map(|code| {
+            after_each(code, "crate::")
+                .map(|a| ident(a).to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 /// `file: names crate::x` for every import a module's layer does not allow.
@@ -118,7 +109,7 @@ fn violations(module: &str, allowed: &[&str], sources: &[(PathBuf, String)]) -> 
             if m != module && !allowed.contains(&m.as_str()) {
                 out.push(format!(
                     "{}: {module} may not use crate::{m}",
-                    path.strip_prefix(src()).unwrap_or(Path::new("?")).display()
+                    path.display()
                 ));
             }
         }
@@ -128,15 +119,10 @@ fn violations(module: &str, allowed: &[&str], sources: &[(PathBuf, String)]) -> 
 
 #[test]
 fn every_module_imports_only_what_its_layer_allows() {
+    let everything = all_sources();
     let mut all = Vec::new();
     for (module, allowed) in LAYERS {
-        let sources: Vec<(PathBuf, String)> = files(module)
-            .into_iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).expect("read source");
-                (p, text)
-            })
-            .collect();
+        let sources = sources_of(&everything, module);
         assert!(!sources.is_empty(), "no sources for module {module}");
         all.extend(violations(module, allowed, &sources));
     }
@@ -211,7 +197,7 @@ fn a_cycle_in_the_table_is_caught() {
 #[test]
 fn a_bad_import_is_caught() {
     let bad = vec![(
-        src().join("plan/mapping.rs"),
+        PathBuf::from("plan/mapping.rs"),
         "use crate::job::PlanOptions;\nuse crate::engine::model::JobSpec; // planning reaching up\n// crate::tui in a comment is fine\n".to_string(),
     )];
     let found = violations("plan", &["job", "location", "config"], &bad);
@@ -225,7 +211,7 @@ fn a_bad_import_is_caught() {
         .map(|(_, allowed)| *allowed)
         .unwrap_or_default();
     let bad = vec![(
-        src().join("cli/commands/cp.rs"),
+        PathBuf::from("cli/commands/cp.rs"),
         "use crate::engine::JobKind;\nuse crate::app::App; // the TUI's state\n".to_string(),
     )];
     assert_eq!(
@@ -664,26 +650,26 @@ const TUI_PURE_FORBIDDEN: &[&str] = &[
 fn tui_pure_violations(sources: &[(PathBuf, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in sources {
-        let shown = path.strip_prefix(src()).unwrap_or(Path::new("?")).display();
-        for line in text.lines() {
-            let code = line.split("//").next().unwrap_or_default();
+        let shown = path.display();
+        for code in code_only(text).lines() {
             for word in TUI_PURE_FORBIDDEN {
                 if code.contains(word) {
                     out.push(format!("{shown}: the pure TUI may not use {word}"));
                 }
             }
-            for root in ["crate::s3::", "crate::engine::"] {
-                let mut rest = code;
-                while let Some(i) = rest.find(root) {
-                    let after = &rest[i..];
-                    if !TUI_PURE_PATHS.iter().any(|p| after.starts_with(p)) {
-                        let path: String = after
-                            .chars()
-                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
-                            .collect();
-                        out.push(format!("{shown}: the pure TUI may not use {path}"));
-                    }
-                    rest = &after[root.len()..];
+            for (i, _) in code.match_indices("crate::") {
+                let after = &code[i..];
+                let reaches = ["crate::s3::", "crate::engine::"]
+                    .iter()
+                    .any(|r| after.starts_with(r));
+                if reaches && !TUI_PURE_PATHS.iter().any(|p| after.starts_with(p)) {
+                    let end = after
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                        .unwrap_or(after.len());
+                    out.push(format!(
+                        "{shown}: the pure TUI may not use {}",
+                        &after[..end]
+                    ));
                 }
             }
         }
@@ -693,15 +679,10 @@ fn tui_pure_violations(sources: &[(PathBuf, String)]) -> Vec<String> {
 
 #[test]
 fn tui_app_and_ui_never_reach_the_runtime() {
+    let everything = all_sources();
     let mut all = Vec::new();
     for module in TUI_PURE {
-        let sources: Vec<(PathBuf, String)> = files(module)
-            .into_iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).expect("read source");
-                (p, text)
-            })
-            .collect();
+        let sources = sources_of(&everything, module);
         assert!(!sources.is_empty(), "no sources for {module}");
         all.extend(tui_pure_violations(&sources));
     }
@@ -715,7 +696,7 @@ fn tui_app_and_ui_never_reach_the_runtime() {
 #[test]
 fn a_runtime_call_in_the_pure_tui_is_caught() {
     let bad = vec![(
-        src().join("tui/app/browse/keys.rs"),
+        PathBuf::from("tui/app/browse/keys.rs"),
         "use crossterm::event::KeyEvent;\nuse crate::s3::model::ListItem;\nuse crate::s3::list::list_page; // listing from the state\nfn f() { tokio::spawn(async {}); }\n// tokio::spawn in a comment is fine\n".to_string(),
     )];
     assert_eq!(
@@ -736,20 +717,12 @@ fn a_runtime_call_in_the_pure_tui_is_caught() {
 fn cli_past_tui_entry(sources: &[(PathBuf, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in sources {
-        let shown = path.strip_prefix(src()).unwrap_or(Path::new("?")).display();
-        for line in text.lines() {
-            let code = line.split("//").next().unwrap_or_default();
-            let mut rest = code;
-            while let Some(i) = rest.find("crate::tui::") {
-                let after = &rest[i + "crate::tui::".len()..];
-                let name: String = after
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
+        let shown = path.display();
+        for code in code_only(text).lines() {
+            for name in after_each(code, "crate::tui::").map(ident) {
                 if name != "run" && name != "TuiOptions" {
                     out.push(format!("{shown}: the CLI may not use crate::tui::{name}"));
                 }
-                rest = after;
             }
         }
     }
@@ -758,13 +731,7 @@ fn cli_past_tui_entry(sources: &[(PathBuf, String)]) -> Vec<String> {
 
 #[test]
 fn the_cli_uses_only_the_tuis_entry_point() {
-    let sources: Vec<(PathBuf, String)> = files("cli")
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("read source");
-            (p, text)
-        })
-        .collect();
+    let sources = sources_of(&all_sources(), "cli");
     let found = cli_past_tui_entry(&sources);
     assert!(
         found.is_empty(),
@@ -776,7 +743,7 @@ fn the_cli_uses_only_the_tuis_entry_point() {
 #[test]
 fn a_cli_reaching_the_tuis_state_is_caught() {
     let bad = vec![(
-        src().join("cli/commands/cp.rs"),
+        PathBuf::from("cli/commands/cp.rs"),
         "crate::tui::run(crate::tui::TuiOptions { .. });\nuse crate::tui::app::App; // the TUI's state\n".to_string(),
     )];
     assert_eq!(
