@@ -168,6 +168,21 @@ fn route_text(source: &str, destination: &str, width: usize) -> String {
     )
 }
 
+/// `done/total` in `width` cells, in the short form when the full one
+/// does not fit; `more` marks a total still growing.
+fn done_of_total(
+    width: usize,
+    (done, total, more): (u64, u64, &str),
+    full: fn(u64) -> String,
+    short: fn(u64) -> String,
+) -> String {
+    fmt::fitting(
+        width,
+        format!("{}/{}{more}", full(done), full(total)),
+        || format!("{}/{}{more}", short(done), short(total)),
+    )
+}
+
 fn header(c: Col) -> &'static str {
     match c {
         Col::Id => "job",
@@ -206,35 +221,17 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
         }
         // Digits are never cut: a number that does not fit is abbreviated
         // visibly (200k/200k), both sides alike.
-        Col::Objects => Cell::from(fmt::fitting(
+        Col::Objects => Cell::from(done_of_total(
             width_of(c).into(),
-            format!(
-                "{}/{}{more}",
-                fmt::count(p.objects_done),
-                fmt::count(p.objects_total)
-            ),
-            || {
-                format!(
-                    "{}/{}{more}",
-                    fmt::count_short(p.objects_done),
-                    fmt::count_short(p.objects_total)
-                )
-            },
+            (p.objects_done, p.objects_total, more),
+            fmt::count,
+            fmt::count_short,
         )),
-        Col::Bytes => Cell::from(fmt::fitting(
+        Col::Bytes => Cell::from(done_of_total(
             width_of(c).into(),
-            format!(
-                "{}/{}{more}",
-                fmt::bytes(p.bytes_done),
-                fmt::bytes(p.bytes_total)
-            ),
-            || {
-                format!(
-                    "{}/{}{more}",
-                    fmt::bytes_short(p.bytes_done),
-                    fmt::bytes_short(p.bytes_total)
-                )
-            },
+            (p.bytes_done, p.bytes_total, more),
+            fmt::bytes,
+            fmt::bytes_short,
         )),
         Col::Rate => Cell::from(fmt::byte_rate(app.transfers.throughput.job_rate(job).bytes)),
         Col::Eta => {
