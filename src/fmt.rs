@@ -69,7 +69,7 @@ pub fn bytes_short(n: u64) -> String {
 
 /// `full` when it fits in `width` characters, else `short`.
 pub fn fitting(width: usize, full: String, short: impl FnOnce() -> String) -> String {
-    if full.chars().count() <= width {
+    if self::width(&full) <= width {
         full
     } else {
         short()

@@ -67,7 +67,7 @@ fn block<'a>(app: &App, pane: &'a Pane, focused: bool, width: u16) -> Block<'a> 
         .title_top(Line::from(busy).alignment(Alignment::Right));
     let used = bottom
         .iter()
-        .map(|s| s.content.chars().count())
+        .map(|s| fmt::width(&s.content))
         .sum::<usize>();
     b = b.title_bottom(Line::from(bottom));
     if let View::Tree(t) = &pane.view {

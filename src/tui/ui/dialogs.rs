@@ -108,7 +108,7 @@ pub(super) fn input_line(label: &str, input: &TextInput) -> Line<'static> {
 fn confirm(frame: &mut Frame, app: &App, title: &str, lines: &[String], screen: Rect) {
     let w = lines
         .iter()
-        .map(|l| l.chars().count())
+        .map(|l| fmt::width(l))
         .max()
         .unwrap_or(20)
         .max(30) as u16

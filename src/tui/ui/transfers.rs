@@ -290,7 +290,7 @@ fn batch_cell(b: &BatchRow, c: Col, route_w: u16) -> Cell<'static> {
                 // The poll failed: say why in the row, keeping some of the route.
                 Some(Err(e)) => {
                     let route = route_text(&b.source(), &b.destination(), route_w / 2);
-                    let room = route_w.saturating_sub(route.chars().count() + 1);
+                    let room = route_w.saturating_sub(fmt::width(&route) + 1);
                     Cell::from(Line::from(vec![
                         Span::raw(format!("{route} ")),
                         // The cause ends the message: keep its end.
