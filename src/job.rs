@@ -2,6 +2,8 @@
 //! A leaf: the planner, the journal and the engine all speak these, so none
 //! of them imports another for its types.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::config::{parse_size, ConnectionSettings, EngineDefaults};
@@ -143,6 +145,17 @@ pub struct RunOptions {
     /// `--preserve-lock`: carry Object Lock retention and legal hold.
     #[serde(default)]
     pub preserve_lock: bool,
+    /// `--retry-budget`: how long throttling and an unreachable endpoint
+    /// are waited out.
+    #[serde(default = "default_retry_budget")]
+    pub retry_budget: Duration,
+}
+
+/// The retry budget when neither `--retry-budget` nor `[engine]` sets one.
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(600);
+
+fn default_retry_budget() -> Duration {
+    DEFAULT_RETRY_BUDGET
 }
 
 /// The encryption algorithms `--sse` accepts.
@@ -194,6 +207,7 @@ pub struct RunOverrides {
     pub sse: Option<String>,
     pub sse_kms_key_id: Option<String>,
     pub preserve_sse: bool,
+    pub retry_budget: Option<Duration>,
 }
 
 /// Where a value came from, for the message that rejects it.
@@ -283,6 +297,13 @@ impl RunOptions {
         if let Err(m) = checked {
             problems.push(m);
         }
+        match o.retry_budget {
+            Some(d) => run.retry_budget = d,
+            None => match crate::config::parse_duration(&e.retry_budget) {
+                Ok(d) => run.retry_budget = d,
+                Err(m) => problems.push(format!("[engine] retry_budget: {m}")),
+            },
+        }
         (run, problems)
     }
 }
@@ -310,6 +331,7 @@ impl Default for RunOptions {
             sse_kms_key_id: None,
             preserve_sse: false,
             preserve_lock: false,
+            retry_budget: DEFAULT_RETRY_BUDGET,
         }
     }
 }
@@ -394,6 +416,10 @@ pub struct Progress {
     /// Current adaptive concurrency limit.
     pub concurrency: u64,
     pub throttled: u64,
+    /// While the endpoint is unreachable (the job's circuit breaker is
+    /// open): seconds until the next probe.
+    #[serde(default)]
+    pub unreachable_retry_in: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -446,9 +472,20 @@ impl JobSnapshot {
     pub fn state_word(&self) -> &'static str {
         if self.state == JobState::Paused && self.progress.in_flight > 0 {
             "pausing"
+        } else if self.state == JobState::Running && self.progress.unreachable_retry_in.is_some() {
+            "unreachable"
         } else {
             self.state.as_str()
         }
+    }
+}
+
+impl JobSnapshot {
+    /// What an outage looks like to the user, while the job waits one out.
+    pub fn outage_line(&self) -> Option<String> {
+        let secs = self.progress.unreachable_retry_in?;
+        (self.state == JobState::Running)
+            .then(|| format!("endpoint unreachable, retrying in {secs}s"))
     }
 }
 
@@ -537,6 +574,13 @@ mod tests {
         s.state = JobState::Running;
         s.progress.in_flight = 3;
         assert_eq!(s.state_word(), "running");
+        assert_eq!(s.outage_line(), None);
+        s.progress.unreachable_retry_in = Some(7);
+        assert_eq!(s.state_word(), "unreachable");
+        assert_eq!(
+            s.outage_line().as_deref(),
+            Some("endpoint unreachable, retrying in 7s")
+        );
     }
 
     #[test]

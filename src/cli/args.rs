@@ -12,6 +12,10 @@ fn size(s: &str) -> Result<u64, String> {
     crate::config::parse_size(s)
 }
 
+fn duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(s)
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "s3ferry",
@@ -258,6 +262,10 @@ pub struct TransferArgs {
     /// Carry Object Lock retention and legal hold to the copies
     #[arg(long)]
     pub preserve_lock: bool,
+    /// How long throttling and an unreachable endpoint are waited out before
+    /// objects fail (default 10m)
+    #[arg(long, value_parser = duration, value_name = "DURATION")]
+    pub retry_budget: Option<std::time::Duration>,
     /// Copy every version oldest to newest and replay delete markers
     #[arg(long)]
     pub all_versions: bool,

@@ -21,9 +21,12 @@ impl Exit {
             Some(JobOutcome::Interrupted { .. }) => Exit::INTERRUPTED,
             // The command asked for something unsafe: a usage error.
             Some(JobOutcome::Refused { .. }) => Exit::USAGE,
-            Some(JobOutcome::ObjectsFailed { .. } | JobOutcome::Failed { .. }) | None => {
-                Exit::FAILURE
-            }
+            Some(
+                JobOutcome::ObjectsFailed { .. }
+                | JobOutcome::Failed { .. }
+                | JobOutcome::Stopped { .. },
+            )
+            | None => Exit::FAILURE,
         }
     }
 

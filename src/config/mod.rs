@@ -180,6 +180,9 @@ pub struct EngineDefaults {
     pub sse_kms_key_id: Option<String>,
     /// Encrypt each copy as its source is encrypted.
     pub preserve_sse: bool,
+    /// How long throttling and an unreachable endpoint are waited out
+    /// before objects fail (`10m`, `90s`, `1h 30m`).
+    pub retry_budget: String,
 }
 
 impl Default for EngineDefaults {
@@ -194,6 +197,7 @@ impl Default for EngineDefaults {
             sse: None,
             sse_kms_key_id: None,
             preserve_sse: false,
+            retry_budget: "10m".into(),
         }
     }
 }
@@ -340,6 +344,16 @@ pub fn data_dir() -> PathBuf {
     project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("s3ferry"))
+}
+
+/// Parse `90s`, `10m`, `1h 30m` (at least one second).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("invalid duration {s:?}: {e} (expected e.g. 90s, 10m, 1h)"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(format!("invalid duration {s:?}: must be at least 1s"));
+    }
+    Ok(d)
 }
 
 /// Parse `5MiB`, `1GiB`, `500k`, `1048576`.

@@ -20,6 +20,7 @@ use futures::StreamExt;
 use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
 
+use super::breaker::Breaker;
 use super::limiter::Limiter;
 use super::model::RunOptions;
 use super::retry::{is_throttle, Attempts};
@@ -68,34 +69,83 @@ pub struct Ctx {
     pub tags_warned: AtomicBool,
     /// Throttle events, for the job log line.
     pub on_throttle: Box<dyn Fn(usize) + Send + Sync>,
+    /// The job's circuit breaker (see `engine::breaker`).
+    pub breaker: Arc<Breaker>,
+    /// What to tell the user when credentials expired and cannot be refreshed.
+    pub credentials_hint: Box<dyn Fn(&S3Error) -> String + Send + Sync>,
+}
+
+/// A budgeted failure that ran out of time says so, in one line.
+fn budget_spent(e: S3Error, attempts: &Attempts) -> S3Error {
+    if !super::retry::is_budgeted(e.kind) || attempts.remaining().is_none() {
+        return e;
+    }
+    let budget = crate::fmt::duration(attempts.budget().as_secs());
+    let what = if e.kind == ErrorKind::Throttled {
+        "still throttled"
+    } else {
+        "endpoint unreachable"
+    };
+    let msg = format!("{what} after {budget} (retry budget spent): {}", e.message);
+    S3Error { message: msg, ..e }
 }
 
 impl Ctx {
     /// One S3 call with retries; throttling lowers the job's concurrency.
+    /// Connection-level failures and throttling are waited out for the
+    /// retry budget; while the job's breaker is open the call waits for it
+    /// to close instead of retrying on its own.
     pub async fn call<T, F, Fut>(&self, mut f: F) -> S3Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = S3Result<T>>,
     {
-        let mut attempts = Attempts::default();
+        let mut attempts = Attempts::with_budget(self.run.retry_budget);
+        let mut refreshed = false;
         loop {
-            match f().await {
+            let e = match f().await {
                 Ok(v) => {
+                    self.breaker.answered();
                     if let Some(n) = self.limiter.on_success() {
                         tracing::debug!(concurrency = n, "raising concurrency");
                     }
                     return Ok(v);
                 }
-                Err(e) if attempts.may_retry(e.kind) => {
-                    if is_throttle(&e) {
-                        if let Some(n) = self.limiter.on_throttle() {
-                            (self.on_throttle)(n);
-                        }
-                    }
+                Err(e) => e,
+            };
+            if !e.kind.is_connection() {
+                self.breaker.answered();
+            } else if self.breaker.connection_failed(&e.message) {
+                tracing::warn!("endpoint unreachable: {}", e.message);
+            }
+            if e.is_expired_credentials() {
+                // The provider chain hands out fresh credentials once the
+                // old ones expire: one more attempt after a moment.
+                if !refreshed {
+                    refreshed = true;
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(attempts.advance(e.kind)).await;
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
                 }
-                Err(e) => return Err(e),
+                self.breaker.stop((self.credentials_hint)(&e));
+                return Err(e);
+            }
+            if !attempts.may_retry(e.kind) {
+                return Err(budget_spent(e, &attempts));
+            }
+            if is_throttle(&e) {
+                if let Some(n) = self.limiter.on_throttle() {
+                    (self.on_throttle)(n);
+                }
+            }
+            self.retries.fetch_add(1, Ordering::Relaxed);
+            let wait = attempts.advance(e.kind);
+            if e.kind.is_connection() && self.breaker.is_open() {
+                if !self.breaker.wait_closed().await {
+                    return Err(e);
+                }
+            } else {
+                tokio::time::sleep(wait).await;
             }
         }
     }

@@ -16,7 +16,7 @@ use super::copy::Ctx;
 use super::job::JobHandle;
 use super::retry::Attempts;
 use crate::journal::{CopiedSource, Journal, NewEntry, Outcome};
-use crate::s3::{Bucket, DeleteFailure, DeleteKey, ErrorKind};
+use crate::s3::{xml_can_carry, Bucket, DeleteFailure, DeleteKey, ErrorKind};
 
 pub const DELETE_BATCH: usize = 1000;
 
@@ -131,7 +131,20 @@ pub async fn probe_conditions(ctx: &Ctx, store: &Bucket) -> Conditions {
     let bucket = store.name();
     let key = probe_key();
     let wrong = "\"00000000000000000000000000000000\"";
-    match ctx.call(|| store.delete_objects_one_if(&key, wrong)).await {
+    // A per-key SlowDown or InternalError says nothing about conditions:
+    // ask again, as the batch would.
+    let mut attempts = Attempts::with_budget(ctx.run.retry_budget);
+    let answer = loop {
+        match ctx.call(|| store.delete_objects_one_if(&key, wrong)).await {
+            Ok(Err(f)) if attempts.may_retry(f.kind()) => {
+                ctx.retries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(attempts.advance(f.kind())).await;
+            }
+            answer => break answer,
+        }
+    };
+    match answer {
         Ok(Err(f))
             if matches!(
                 f.kind(),
@@ -209,6 +222,11 @@ fn leave_null_marker(journal: &Journal, h: &JobHandle, d: &Deletion) {
 }
 
 fn finish(journal: &Journal, h: &JobHandle, d: &Deletion, outcome: Result<Option<String>, String>) {
+    if outcome.is_err() && h.breaker.stopped() {
+        // The job stopped itself: the row stays verified, and `resume`
+        // deletes it on the same condition.
+        return;
+    }
     let outcome = match outcome {
         Ok(note) => Outcome::Deleted { note },
         Err(reason) => {
@@ -374,9 +392,13 @@ async fn delete_batch(
     bucket: &str,
     items: Vec<Deletion>,
 ) -> bool {
-    let mut todo = items;
-    let mut attempts = Attempts::default();
+    let (mut todo, single): (Vec<Deletion>, Vec<Deletion>) =
+        items.into_iter().partition(|d| xml_can_carry(&d.key));
     let mut all_ok = true;
+    for d in &single {
+        all_ok &= delete_single(journal, h, ctx, bucket, d).await;
+    }
+    let mut attempts = Attempts::with_budget(ctx.run.retry_budget);
     while !todo.is_empty() {
         let (mut throttled, mut transient) = (false, false);
         let store = todo[0].target.for_name(bucket).into_owned();
@@ -467,6 +489,39 @@ async fn delete_batch(
         todo = again;
     }
     all_ok
+}
+
+/// A key DeleteObjects cannot carry (a control character): one DeleteObject
+/// on the same condition, the version and/or `If-Match` ETag. Returns
+/// whether it was deleted (or already gone).
+async fn delete_single(
+    journal: &Journal,
+    h: &JobHandle,
+    ctx: &Ctx,
+    bucket: &str,
+    d: &Deletion,
+) -> bool {
+    let store = d.target.for_name(bucket);
+    let request = d.request();
+    match ctx.call(|| store.delete_object_if(&request)).await {
+        Ok(()) => {
+            finish(journal, h, d, Ok(None));
+            true
+        }
+        Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+            finish(journal, h, d, Err(d.kept_reason()));
+            false
+        }
+        // Only a conditional delete answers 404: the object is already gone.
+        Err(e) if e.kind == ErrorKind::NoSuchKey => {
+            finish(journal, h, d, Ok(Some("already gone".into())));
+            true
+        }
+        Err(e) => {
+            finish(journal, h, d, Err(d.failed_reason(&e.message)));
+            false
+        }
+    }
 }
 
 /// An `--all-versions` move's deletes of one key, in the task that copied

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::breaker::Breaker;
 use super::model::{JobId, JobSnapshot, JobSpec, JobState, Progress};
 use crate::journal::{Counts, Journal, Outcome, Tally};
 
@@ -28,6 +29,11 @@ pub enum JobOutcome {
     /// Stopped by the user; the journal lets it resume.
     #[error("stopped; resume with: s3ferry resume {job}")]
     Interrupted { job: JobId },
+    /// Stopped by itself (the endpoint unreachable past the retry budget,
+    /// credentials that cannot be refreshed); nothing was marked failed
+    /// for it, and the journal lets it resume.
+    #[error("{reason}; stopped, resume with: s3ferry resume {job}")]
+    Stopped { job: JobId, reason: String },
 }
 
 impl JobOutcome {
@@ -36,6 +42,7 @@ impl JobOutcome {
         match self {
             JobOutcome::Completed => JobState::Completed,
             JobOutcome::Interrupted { .. } => JobState::Cancelled,
+            JobOutcome::Stopped { .. } => JobState::Interrupted,
             JobOutcome::ObjectsFailed { .. }
             | JobOutcome::Refused { .. }
             | JobOutcome::Failed { .. } => JobState::Failed,
@@ -125,18 +132,22 @@ pub struct JobHandle {
     outcome: Mutex<Option<JobOutcome>>,
     /// Things the summary must say (an endpoint without conditional deletes).
     notes: Mutex<Vec<String>>,
+    /// Whether the endpoint is reachable; why the job stopped itself.
+    pub breaker: std::sync::Arc<Breaker>,
 }
 
 impl JobHandle {
     pub fn new(id: JobId, spec: JobSpec, created_at: i64) -> JobHandle {
+        let cancel = CancellationToken::new();
         JobHandle {
+            breaker: std::sync::Arc::new(Breaker::new(spec.run.retry_budget, cancel.clone())),
             id,
             spec,
             created_at,
             counters: Counters::default(),
             state: Mutex::new((JobState::Queued, None, None)),
             paused: watch::channel(false).0,
-            cancel: CancellationToken::new(),
+            cancel,
             finished: watch::channel(false).0,
             outcome: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
@@ -244,7 +255,10 @@ impl JobHandle {
             state: g.0,
             source: self.spec.source_label(),
             destination: self.spec.destination_label(),
-            progress: self.counters.progress(),
+            progress: Progress {
+                unreachable_retry_in: self.breaker.retry_in(),
+                ..self.counters.progress()
+            },
             created_at: self.created_at,
             finished_at: g.2,
             message: g.1.clone(),

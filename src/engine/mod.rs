@@ -2,6 +2,7 @@
 //! submit jobs here and sample their progress.
 
 pub mod batch;
+pub mod breaker;
 pub mod copy;
 pub mod delete;
 pub mod job;

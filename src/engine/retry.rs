@@ -1,7 +1,10 @@
-//! Retries with exponential backoff and full jitter. Transient failures
-//! get `MAX_ATTEMPTS`; throttling is waited out for `THROTTLE_BUDGET`,
-//! because S3 answers SlowDown for the minutes it takes to scale a prefix up,
-//! and failing objects in bulk then only makes the user start again.
+//! Retries with exponential backoff and full jitter. Server errors (5xx)
+//! get `MAX_ATTEMPTS`; throttling and connection-level failures (refused,
+//! unknown host, reset, timed out) are waited out for a time budget
+//! (`--retry-budget`, 10 minutes by default): S3 answers SlowDown for the
+//! minutes it takes to scale a prefix up, networks drop for minutes, and
+//! failing objects in bulk then only makes the user start again. A 5xx is an
+//! answer about this request, so it keeps a count.
 
 use std::time::{Duration, Instant};
 
@@ -20,46 +23,61 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// How long one call keeps retrying while it is throttled.
-pub const THROTTLE_BUDGET: Duration = Duration::from_secs(600);
+/// How long one call keeps retrying while it is throttled or the endpoint
+/// cannot be reached, unless the job sets its own (`RunOptions::retry_budget`).
+pub const RETRY_BUDGET: Duration = crate::job::DEFAULT_RETRY_BUDGET;
 
 pub fn is_throttle(e: &S3Error) -> bool {
     e.kind == ErrorKind::Throttled
+}
+
+/// Failures waited out for a time rather than counted.
+pub fn is_budgeted(kind: ErrorKind) -> bool {
+    kind == ErrorKind::Throttled || kind.is_connection()
 }
 
 /// The retry state of one call (or one round of a batch).
 pub struct Attempts {
     attempt: u32,
     transient: u32,
-    first_throttle: Option<Instant>,
-    throttle_budget: Duration,
+    /// When the first throttled or connection-level failure came.
+    first_budgeted: Option<Instant>,
+    budget: Duration,
 }
 
 impl Default for Attempts {
     fn default() -> Self {
-        Self::with_throttle_budget(THROTTLE_BUDGET)
+        Self::with_budget(RETRY_BUDGET)
     }
 }
 
 impl Attempts {
-    pub fn with_throttle_budget(throttle_budget: Duration) -> Self {
+    pub fn with_budget(budget: Duration) -> Self {
         Self {
             attempt: 0,
             transient: 0,
-            first_throttle: None,
-            throttle_budget,
+            first_budgeted: None,
+            budget,
         }
     }
 
     /// Whether a failure of this kind gets another attempt.
     pub fn may_retry(&self, kind: ErrorKind) -> bool {
         match kind {
-            ErrorKind::Throttled => self
-                .first_throttle
-                .is_none_or(|t| t.elapsed() < self.throttle_budget),
+            k if is_budgeted(k) => self.remaining().is_none_or(|r| !r.is_zero()),
             ErrorKind::Transient => self.transient + 1 < MAX_ATTEMPTS,
             _ => false,
         }
+    }
+
+    /// What is left of the budget once its clock runs; `None` before.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.first_budgeted
+            .map(|t| self.budget.saturating_sub(t.elapsed()))
+    }
+
+    pub fn budget(&self) -> Duration {
+        self.budget
     }
 
     /// Counts a failure of this kind and returns the wait before the next attempt.
@@ -70,19 +88,18 @@ impl Attempts {
 
     /// Counts a failure of this kind (a batch round counts each kind it saw).
     pub fn count(&mut self, kind: ErrorKind) {
-        match kind {
-            ErrorKind::Throttled => {
-                self.first_throttle.get_or_insert_with(Instant::now);
-            }
-            _ => self.transient += 1,
+        if is_budgeted(kind) {
+            self.first_budgeted.get_or_insert_with(Instant::now);
+        } else {
+            self.transient += 1;
         }
     }
 
-    /// The backoff before the next attempt.
+    /// The backoff before the next attempt, never past the budget.
     pub fn wait(&mut self) -> Duration {
         let wait = backoff(self.attempt);
         self.attempt += 1;
-        wait
+        self.remaining().map_or(wait, |r| wait.min(r))
     }
 
     /// The wait before retrying after `e`, or `None` when `e` is final.
@@ -126,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn transient_failures_get_max_attempts_and_throttling_its_time_budget() {
+    fn server_errors_get_max_attempts_and_outages_a_time_budget() {
         let mut a = Attempts::default();
         let mut tries = 1;
         while a.may_retry(ErrorKind::Transient) {
@@ -135,18 +152,25 @@ mod tests {
         }
         assert_eq!(tries, MAX_ATTEMPTS);
 
-        let mut a = Attempts::default();
-        for _ in 0..3 * MAX_ATTEMPTS {
-            assert!(a.may_retry(ErrorKind::Throttled));
-            a.advance(ErrorKind::Throttled);
+        for kind in [
+            ErrorKind::Throttled,
+            ErrorKind::Unreachable,
+            ErrorKind::Connection,
+        ] {
+            let mut a = Attempts::default();
+            for _ in 0..3 * MAX_ATTEMPTS {
+                assert!(a.may_retry(kind));
+                a.advance(kind);
+            }
+            let mut spent = Attempts::with_budget(Duration::ZERO);
+            assert!(spent.may_retry(kind), "the first failure starts the clock");
+            assert_eq!(spent.advance(kind), Duration::ZERO);
+            assert!(!spent.may_retry(kind));
+            assert!(
+                !spent.may_retry(ErrorKind::Throttled),
+                "one budget for both"
+            );
         }
-        let mut spent = Attempts::with_throttle_budget(Duration::ZERO);
-        assert!(
-            spent.may_retry(ErrorKind::Throttled),
-            "the first throttle starts the clock"
-        );
-        spent.advance(ErrorKind::Throttled);
-        assert!(!spent.may_retry(ErrorKind::Throttled));
 
         for final_kind in [
             ErrorKind::AccessDenied,

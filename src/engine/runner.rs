@@ -32,6 +32,21 @@ fn fail_message(e: &PlanError) -> String {
     e.to_string()
 }
 
+/// How a run that did not stop itself ended.
+fn outcome_of(h: &JobHandle, outcome: Result<(), PlanError>) -> JobOutcome {
+    match outcome {
+        Ok(()) if h.cancel.is_cancelled() => JobOutcome::Interrupted { job: h.id },
+        Ok(()) => match h.counters.progress().failed {
+            0 => JobOutcome::Completed,
+            objects => JobOutcome::ObjectsFailed { job: h.id, objects },
+        },
+        Err(PlanError::Refused(reason)) => JobOutcome::Refused { reason },
+        Err(e) => JobOutcome::Failed {
+            reason: fail_message(&e),
+        },
+    }
+}
+
 impl Runner {
     pub async fn run(self) {
         let h = self.handle.clone();
@@ -41,16 +56,16 @@ impl Runner {
         if let Err(e) = self.journal.flush() {
             tracing::error!(job = h.id, "journal flush failed: {e}");
         }
-        let outcome = match outcome {
-            Ok(()) if h.cancel.is_cancelled() => JobOutcome::Interrupted { job: h.id },
-            Ok(()) => match h.counters.progress().failed {
-                0 => JobOutcome::Completed,
-                objects => JobOutcome::ObjectsFailed { job: h.id, objects },
-            },
-            Err(PlanError::Refused(reason)) => JobOutcome::Refused { reason },
-            Err(e) => JobOutcome::Failed {
-                reason: fail_message(&e),
-            },
+        if let Err(PlanError::S3(e)) = &outcome {
+            // Expired before anything was copied (the listing): the same
+            // resumable stop as during the copy.
+            if e.is_expired_credentials() {
+                h.breaker.stop(credentials_hint(&h.spec)(e));
+            }
+        }
+        let outcome = match (outcome, h.breaker.stop_reason()) {
+            (_, Some(reason)) => JobOutcome::Stopped { job: h.id, reason },
+            (outcome, None) => outcome_of(&h, outcome),
         };
         let (state, message) = h.finish(outcome);
         tracing::info!(job = h.id, state = state.as_str(), "{message}");
@@ -78,6 +93,7 @@ impl Runner {
             .concurrency
             .store(limiter.limit() as u64, Ordering::Relaxed);
         let ctx = Arc::new(self.copy_context(&setup, limiter.clone()));
+        let prober = spawn_prober(h, &ctx);
         let flusher = self.spawn_flusher();
         let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
         let deleter = tokio::spawn(delete_worker(
@@ -95,6 +111,10 @@ impl Runner {
         drop(del_tx);
         let _ = deleter.await;
         flusher.abort();
+        prober.abort();
+        if let Some(note) = h.breaker.summary() {
+            h.add_note(note);
+        }
         dispatched?;
         h.counters
             .retries
@@ -192,6 +212,8 @@ impl Runner {
                     "server is throttling (503 SlowDown); lowering concurrency to {n}"
                 );
             }),
+            breaker: self.handle.breaker.clone(),
+            credentials_hint: credentials_hint(spec),
         }
     }
 
@@ -255,8 +277,9 @@ impl Runner {
                     _ = h.cancel.cancelled() => break,
                 };
                 // Pause takes effect at the next object, not the next batch:
-                // in-flight copies finish, nothing new starts.
-                if !wait_unpaused(h).await {
+                // in-flight copies finish, nothing new starts. So does an
+                // outage: nothing new starts while the endpoint is down.
+                if !wait_unpaused(h).await || !h.breaker.wait_closed().await {
                     break;
                 }
                 h.counters
@@ -385,6 +408,55 @@ async fn refuse_unversioned_destination(dst: &Bucket) -> Result<(), PlanError> {
     Ok(())
 }
 
+/// Probes the job's buckets while its breaker is open (see `engine::breaker`).
+fn spawn_prober(h: &Arc<JobHandle>, ctx: &Ctx) -> tokio::task::JoinHandle<()> {
+    let mut buckets: Vec<Bucket> = vec![ctx.dst.clone()];
+    buckets.extend(ctx.src.values().cloned());
+    let breaker = h.breaker.clone();
+    tokio::spawn(async move {
+        breaker
+            .run_probes(|| {
+                let buckets = buckets.clone();
+                async move {
+                    for b in &buckets {
+                        if !b.endpoint_answers().await {
+                            return false;
+                        }
+                    }
+                    true
+                }
+            })
+            .await
+    })
+}
+
+/// What to run when credentials expired and the provider chain has none
+/// fresher: `aws sso login` for an SSO profile, else a general hint.
+fn credentials_hint(spec: &crate::job::JobSpec) -> Box<dyn Fn(&S3Error) -> String + Send + Sync> {
+    let mut profiles: Vec<String> = [&spec.src_conn.profile, &spec.dst_conn.profile]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    profiles.dedup();
+    let sso: Vec<String> = profiles
+        .iter()
+        .filter(|p| crate::s3::identity::profile_uses_sso(p))
+        .cloned()
+        .collect();
+    Box::new(move |e: &S3Error| {
+        let code = e.code.as_deref().unwrap_or("expired");
+        let todo = match (sso.first(), profiles.first()) {
+            (Some(p), _) => format!("run `aws sso login --profile {p}`"),
+            (None, Some(p)) => format!("renew the credentials of profile {p}"),
+            (None, None) => {
+                "renew the credentials (environment, `aws sso login`, or the role session)".into()
+            }
+        };
+        format!("credentials expired ({code}) and could not be refreshed: {todo}")
+    })
+}
+
 /// Consecutive rows writing the same destination key run in order, in one
 /// task; versions were listed newest first and are replayed oldest first.
 fn group_by_dst(rows: Vec<EntryRow>, all_versions: bool) -> Vec<Vec<EntryRow>> {
@@ -416,6 +488,12 @@ fn record_copy(journal: &Journal, h: &JobHandle, row: &EntryRow, done: &Copied) 
 }
 
 fn record_failure(journal: &Journal, h: &JobHandle, row: &EntryRow, reason: String) {
+    if h.breaker.stopped() {
+        // The job stopped itself (outage past the budget, expired
+        // credentials): the row stays as it was, for `resume`.
+        tracing::info!(job = h.id, key = %row.entry.src_key, "left for resume: {reason}");
+        return;
+    }
     tracing::warn!(job = h.id, key = %row.entry.src_key, "copy failed: {reason}");
     h.record(journal, row.id, row.entry.size, Outcome::Failed { reason });
 }

@@ -116,6 +116,11 @@ impl Bucket {
         self.paginator(req, None).into_stream()
     }
 
+    /// Whether the endpoint answers a HeadBucket (in one attempt).
+    pub async fn endpoint_answers(&self) -> bool {
+        ops::endpoint_answers(&self.clients.data, &self.name).await
+    }
+
     pub async fn head(&self, key: &str, version_id: Option<&str>) -> S3Result<ObjectProps> {
         ops::head_object(self.client(), self.object(key, version_id)).await
     }
@@ -247,6 +252,11 @@ impl Bucket {
         version_id: Option<&str>,
     ) -> S3Result<Option<String>> {
         ops::delete_object(self.client(), &self.name, key, version_id).await
+    }
+
+    /// One DeleteObject on the conditions of `k` (version, `If-Match`).
+    pub async fn delete_object_if(&self, k: &DeleteKey) -> S3Result<()> {
+        ops::delete_object_if(self.client(), &self.name, k).await
     }
 
     pub async fn delete_objects(&self, keys: &[DeleteKey]) -> S3Result<Vec<DeleteFailure>> {

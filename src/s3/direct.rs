@@ -331,12 +331,7 @@ impl DirectCopy {
         let body = body
             .collect()
             .await
-            .map_err(|e| {
-                S3Error::new(
-                    ErrorKind::Transient,
-                    format!("connection failed ({})", short_cause(&error_chain(&e))),
-                )
-            })?
+            .map_err(|e| S3Error::transport(&error_chain(&e), false))?
             .to_bytes();
         let header = |name: &str| {
             parts
@@ -406,17 +401,7 @@ fn signature_headers(
 
 fn transport_error(e: hyper_util::client::legacy::Error) -> S3Error {
     let text = error_chain(&e);
-    if e.is_connect() && (text.contains("refused") || text.contains("dns error")) {
-        S3Error::new(
-            ErrorKind::Unreachable,
-            format!("cannot reach the endpoint ({})", short_cause(&text)),
-        )
-    } else {
-        S3Error::new(
-            ErrorKind::Transient,
-            format!("connection failed ({})", short_cause(&text)),
-        )
-    }
+    S3Error::transport(&text, e.is_connect() && text.contains("timed out"))
 }
 
 #[cfg(test)]

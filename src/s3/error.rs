@@ -15,10 +15,12 @@ pub enum ErrorKind {
     /// 412 from a conditional request: the source changed.
     PreconditionFailed,
     Throttled,
-    /// 5xx, timeouts, resets: worth retrying.
+    /// 5xx and unreadable answers: worth a few more attempts.
     Transient,
-    /// Could not reach the endpoint at all.
+    /// Could not reach the endpoint at all (refused, unknown host).
     Unreachable,
+    /// The connection broke: reset, closed before the answer, timed out.
+    Connection,
     Credentials,
     Redirect,
     Other,
@@ -53,6 +55,40 @@ impl S3Error {
 
     pub fn is_retryable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
+            || self.kind.is_connection()
+    }
+
+    /// Credentials that were good and ran out (a session token, SSO, an
+    /// assumed role): a fresh set from the provider chain fixes them.
+    pub fn is_expired_credentials(&self) -> bool {
+        self.kind == ErrorKind::Credentials
+            && self
+                .code
+                .as_deref()
+                .is_some_and(|c| EXPIRED_CODES.contains(&c))
+    }
+
+    /// A failure below HTTP, classified by the text of its error chain and
+    /// whether connecting timed out: refused, unknown hosts and connect
+    /// timeouts are `Unreachable`, anything else (resets, connections closed
+    /// mid-request, read timeouts) `Connection`. The SDK path and the direct
+    /// path share it.
+    pub(crate) fn transport(chain: &str, connect_timeout: bool) -> S3Error {
+        let unreachable = connect_timeout
+            || chain.contains("refused")
+            || chain.contains("dns error")
+            || chain.contains("failed to lookup");
+        if unreachable {
+            S3Error::new(
+                ErrorKind::Unreachable,
+                format!("cannot reach the endpoint ({})", short_cause(chain)),
+            )
+        } else {
+            S3Error::new(
+                ErrorKind::Connection,
+                format!("connection failed ({})", short_cause(chain)),
+            )
+        }
     }
 
     /// An error answer from S3: its status, `<Code>` and `<Message>`.
@@ -94,6 +130,22 @@ impl S3Error {
     }
 }
 
+/// Codes of credentials that have expired (rather than being wrong).
+const EXPIRED_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "TokenRefreshRequired",
+];
+
+impl ErrorKind {
+    /// The endpoint did not answer at all: an outage, not an answer about
+    /// this request.
+    pub fn is_connection(self) -> bool {
+        matches!(self, ErrorKind::Unreachable | ErrorKind::Connection)
+    }
+}
+
 const NOT_CONFIGURED_CODES: &[&str] = &[
     "ReplicationConfigurationNotFoundError",
     "OwnershipControlsNotFoundError",
@@ -114,11 +166,10 @@ fn kind_for(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         Some("AccessDenied") | Some("AllAccessDisabled") | Some("AccountProblem") => {
             return ErrorKind::AccessDenied
         }
-        Some("InvalidAccessKeyId")
-        | Some("SignatureDoesNotMatch")
-        | Some("ExpiredToken")
-        | Some("InvalidToken")
-        | Some("TokenRefreshRequired") => return ErrorKind::Credentials,
+        Some("InvalidAccessKeyId") | Some("SignatureDoesNotMatch") | Some("InvalidToken") => {
+            return ErrorKind::Credentials
+        }
+        Some(c) if EXPIRED_CODES.contains(&c) => return ErrorKind::Credentials,
         Some("NotImplemented") | Some("MethodNotAllowed") | Some("XNotImplemented") => {
             return ErrorKind::NotImplemented
         }
@@ -182,33 +233,17 @@ where
                         .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned()),
                 )
             }
-            SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Transient, "request timed out"),
+            SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Connection, "request timed out"),
             SdkError::DispatchFailure(df) => {
                 let text = error_chain(&err);
-                // Refused connections and unknown hosts fail fast; anything
-                // else (resets, connections closed mid-request, timeouts) is
-                // worth another attempt.
-                let kind = if text.contains("refused")
-                    || text.contains("dns error")
-                    || text.contains("failed to lookup")
-                {
-                    ErrorKind::Unreachable
-                } else if !df.is_io()
-                    && !df.is_timeout()
-                    && text.to_lowercase().contains("credentials")
-                {
-                    ErrorKind::Credentials
-                } else {
-                    ErrorKind::Transient
-                };
-                let message = if kind == ErrorKind::Credentials {
-                    format!("no usable AWS credentials ({})", short_cause(&text))
-                } else if kind == ErrorKind::Unreachable {
-                    format!("cannot reach the endpoint ({})", short_cause(&text))
-                } else {
-                    format!("connection failed ({})", short_cause(&text))
-                };
-                S3Error::new(kind, message)
+                if !df.is_io() && !df.is_timeout() && text.to_lowercase().contains("credentials") {
+                    return S3Error::new(
+                        ErrorKind::Credentials,
+                        format!("no usable AWS credentials ({})", short_cause(&text)),
+                    );
+                }
+                let connect_timeout = df.is_timeout() && text.contains("connect");
+                S3Error::transport(&text, connect_timeout)
             }
             SdkError::ResponseError(re) => {
                 let status = re.raw().status().as_u16();
@@ -283,6 +318,31 @@ mod tests {
             kind_for(Some("NotImplemented"), Some(501)),
             ErrorKind::NotImplemented
         );
+        for expired in EXPIRED_CODES {
+            let e = S3Error::from_response(400, Some(expired.to_string()), None, None, None);
+            assert_eq!(e.kind, ErrorKind::Credentials);
+            assert!(e.is_expired_credentials(), "{expired}");
+        }
+        let wrong =
+            S3Error::from_response(403, Some("InvalidAccessKeyId".into()), None, None, None);
+        assert!(!wrong.is_expired_credentials());
+    }
+
+    #[test]
+    fn transport_failures_are_connection_level() {
+        let refused = S3Error::transport("io error: Connection refused (os error 111)", false);
+        assert_eq!(refused.kind, ErrorKind::Unreachable);
+        let dns = S3Error::transport("dns error: failed to lookup address information", false);
+        let slow = S3Error::transport("timeout: HTTP connect timeout occurred after 5s", true);
+        assert_eq!(slow.kind, ErrorKind::Unreachable);
+        assert_eq!(dns.kind, ErrorKind::Unreachable);
+        let reset = S3Error::transport("connection reset by peer", false);
+        assert_eq!(reset.kind, ErrorKind::Connection);
+        let closed = S3Error::transport("connection closed before message completed", false);
+        assert_eq!(closed.kind, ErrorKind::Connection);
+        assert!(refused.kind.is_connection() && closed.kind.is_connection());
+        assert!(closed.is_retryable());
+        assert!(!ErrorKind::Transient.is_connection());
     }
 
     #[test]

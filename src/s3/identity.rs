@@ -19,3 +19,45 @@ pub async fn account_id(conn: &Connection) -> anyhow::Result<String> {
         .map(str::to_string)
         .ok_or_else(|| anyhow::anyhow!("STS returned no account id; pass --account-id"))
 }
+
+/// Whether `profile` signs in with IAM Identity Center (SSO): its section
+/// of the AWS config file has `sso_*` settings. Decides what an expired
+/// session tells the user to run.
+pub fn profile_uses_sso(profile: &str) -> bool {
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")));
+    let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+        return false;
+    };
+    sso_in_config(&text, profile)
+}
+
+fn sso_in_config(text: &str, profile: &str) -> bool {
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let name = section.trim();
+            let name = name.strip_prefix("profile ").map_or(name, str::trim);
+            inside = name == profile;
+        } else if inside && line.starts_with("sso_") {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sso_profiles_are_recognised() {
+        let cfg = "[default]\nregion = x\n[profile work]\nsso_session = corp\n[profile keys]\nregion = y\n";
+        assert!(super::sso_in_config(cfg, "work"));
+        assert!(!super::sso_in_config(cfg, "keys"));
+        assert!(!super::sso_in_config(cfg, "default"));
+        assert!(super::sso_in_config(
+            "[default]\nsso_start_url = u\n",
+            "default"
+        ));
+    }
+}

@@ -162,7 +162,14 @@ impl SandboxS3 {
         let input = req.input;
         let quiet = input.delete.quiet.unwrap_or(false);
         let objects = input.delete.objects;
-        if objects.len() > 1000 {
+        // XML 1.0 cannot carry most control characters, even as `&#x1;`:
+        // S3 refuses such a body whole.
+        let xml_unsafe = |k: &str| {
+            k.chars().any(|c| {
+                (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+            })
+        };
+        if objects.len() > 1000 || objects.iter().any(|o| xml_unsafe(&o.key)) {
             return Err(s3_error!(MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema"));
         }
         let bypass_governance = input.bypass_governance_retention.unwrap_or(false);

@@ -61,6 +61,9 @@ pub struct SandboxOptions {
     pub credentials: Option<(String, String)>,
     /// Synthetic objects to create at start (in memory, not persisted).
     pub generate: Vec<Generate>,
+    /// Access key ids whose session has expired: their requests are answered
+    /// 400 ExpiredToken, as AWS answers a session token past its expiry.
+    pub expired_access_keys: Vec<String>,
 }
 
 /// `count` small objects named `{prefix}{n:09}` in `bucket`.
@@ -100,6 +103,7 @@ impl Default for SandboxOptions {
             data_dir: None,
             credentials: None,
             generate: Vec::new(),
+            expired_access_keys: Vec::new(),
         }
     }
 }
@@ -160,6 +164,7 @@ impl Sandbox {
         let service = SandboxService {
             inner: builder.build(),
             accept_any_signature,
+            expired_access_keys: std::sync::Arc::new(opts.expired_access_keys.clone()),
         };
 
         let cancel = CancellationToken::new();

@@ -29,6 +29,30 @@ pub(crate) struct SandboxService {
     pub inner: S3Service,
     /// True when no credentials are configured.
     pub accept_any_signature: bool,
+    /// Keys whose session expired (see `SandboxOptions::expired_access_keys`).
+    pub expired_access_keys: std::sync::Arc<Vec<String>>,
+}
+
+/// The access key id a SigV4 `Authorization` header names.
+fn access_key_of<B>(req: &http::Request<B>) -> Option<&str> {
+    let auth = req
+        .headers()
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let rest = &auth[auth.find("Credential=")? + "Credential=".len()..];
+    rest.split('/').next()
+}
+
+fn expired_token() -> s3s::HttpResponse {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>";
+    let mut resp = http::Response::new(s3s::Body::from(xml.to_string()));
+    *resp.status_mut() = http::StatusCode::BAD_REQUEST;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/xml"),
+    );
+    resp
 }
 
 impl Service<http::Request<Incoming>> for SandboxService {
@@ -37,6 +61,11 @@ impl Service<http::Request<Incoming>> for SandboxService {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn call(&self, mut req: http::Request<Incoming>) -> Self::Future {
+        let expired =
+            access_key_of(&req).is_some_and(|k| self.expired_access_keys.iter().any(|e| e == k));
+        if expired {
+            return Box::pin(async { Ok(expired_token()) });
+        }
         if self.accept_any_signature {
             accept_any_signature(&mut req);
         }

@@ -543,6 +543,7 @@ const BUCKET_WRITES: &[&str] = &[
     "delete_object",
     "delete_objects",
     "delete_objects_one_if",
+    "delete_object_if",
     "create_bucket",
     "set_versioning",
     "put_replication_rule",

@@ -12,6 +12,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<Exit> {
         data_dir: args.data.clone(),
         credentials,
         generate: args.generate.clone(),
+        ..SandboxOptions::default()
     })
     .await
     .map_err(|e| anyhow::anyhow!("cannot start the sandbox on {}: {e:#}", args.addr))?;

@@ -75,6 +75,7 @@ pub fn build_spec(
         sse: args.sse.clone(),
         sse_kms_key_id: args.sse_kms_key_id.clone(),
         preserve_sse: args.preserve_sse,
+        retry_budget: args.retry_budget,
     };
     let (run, problems) = RunOptions::from_config(defaults, &overrides);
     if let Some(p) = problems.into_iter().next() {
@@ -224,10 +225,10 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
         obj_rate,
         crate::fmt::bytes(byte_rate as u64),
         p.failed,
-        if p.throttled > 0 {
-            format!("  throttled (concurrency {})", p.concurrency)
-        } else {
-            String::new()
+        match s.outage_line() {
+            Some(outage) => format!("  {outage}"),
+            None if p.throttled > 0 => format!("  throttled (concurrency {})", p.concurrency),
+            None => String::new(),
         },
         elapsed
     )
@@ -252,6 +253,7 @@ pub(crate) async fn watch(
         std::collections::VecDeque::new();
     let mut last_plain = Instant::now();
     let mut interrupted = false;
+    let mut was_unreachable = false;
     let finished = handle.clone();
     let done = finished.wait();
     tokio::pin!(done);
@@ -275,6 +277,14 @@ pub(crate) async fn watch(
                 let orate = (s.progress.objects_done - o0) as f64 / dt;
                 let brate = (s.progress.bytes_done - b0) as f64 / dt;
                 let line = rate_line(&s, start.elapsed().as_secs_f64(), orate, brate);
+                let outage = s.outage_line().is_some();
+                if json && outage != was_unreachable {
+                    // Machine readers see an outage start and end.
+                    json_line(&json!({
+                        "job": id, "unreachable": outage, "message": s.outage_line(),
+                    }));
+                }
+                was_unreachable = outage;
                 if let Some(b) = &bar {
                     b.set_length(s.progress.objects_total.max(1));
                     b.set_position(s.progress.objects_done);

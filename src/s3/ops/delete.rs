@@ -25,6 +25,32 @@ pub async fn delete_object(
     Ok(r.version_id().map(str::to_string))
 }
 
+/// DeleteObject on the same conditions a DeleteObjects entry carries:
+/// exactly this version and/or only while the current object has this ETag
+/// (`If-Match`). For keys DeleteObjects cannot carry (see `xml_can_carry`).
+pub async fn delete_object_if(c: &Client, bucket: &str, k: &DeleteKey) -> S3Result<()> {
+    c.delete_object()
+        .bucket(bucket)
+        .key(&k.key)
+        .set_version_id(version(k.version_id.as_deref()))
+        .set_if_match(k.etag.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            S3Error::from(e).context(format_args!("DeleteObject s3://{bucket}/{:?}", k.key))
+        })?;
+    Ok(())
+}
+
+/// Whether XML 1.0 can carry `key` in a DeleteObjects body: not control
+/// characters other than tab, LF and CR (those travel as `&#xA;` ...), nor
+/// U+FFFE / U+FFFF. S3 rejects a body with them as MalformedXML.
+pub fn xml_can_carry(key: &str) -> bool {
+    key.chars().all(|c| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    })
+}
+
 /// One object of a DeleteObjects request: exactly this version, and/or only
 /// while the current object still has this ETag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,4 +161,18 @@ pub async fn delete_objects_one_if(
     Ok(Ok(r.deleted().first().and_then(|d| {
         d.delete_marker_version_id().map(str::to_string)
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xml_carries_what_xml_1_0_allows() {
+        use super::xml_can_carry;
+        assert!(xml_can_carry("a/b c+%#?"));
+        assert!(xml_can_carry("tab\tnew\nline\r"));
+        assert!(xml_can_carry("日本/😀"));
+        assert!(!xml_can_carry("ctrl\u{1}key"));
+        assert!(!xml_can_carry("esc\u{1b}"));
+        assert!(!xml_can_carry("\u{FFFF}"));
+    }
 }

@@ -157,8 +157,8 @@ pub async fn get_range(
 async fn read_body(mut body: ByteStream, len: usize, src: ObjectRef<'_>) -> S3Result<bytes::Bytes> {
     let mut buf = bytes::BytesMut::with_capacity(len);
     while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| S3Error::new(ErrorKind::Transient, format!("reading {src}: {e}")))?;
+        let chunk = chunk
+            .map_err(|e| S3Error::new(ErrorKind::Connection, format!("reading {src}: {e}")))?;
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
@@ -207,9 +207,18 @@ pub async fn get_text(c: &Client, src: ObjectRef<'_>) -> S3Result<String> {
         .map_err(|e| S3Error::from(e).context(format_args!("reading s3://{bucket}/{key}")))?;
     let data = r.body.collect().await.map_err(|e| {
         S3Error::new(
-            ErrorKind::Transient,
+            ErrorKind::Connection,
             format!("reading s3://{bucket}/{key}: {e}"),
         )
     })?;
     Ok(String::from_utf8_lossy(&data.into_bytes()).into_owned())
+}
+
+/// HeadBucket: whether the endpoint answers at all (the breaker's probe).
+/// Any HTTP answer, even 403 or 404, means it is reachable.
+pub async fn endpoint_answers(c: &Client, bucket: &str) -> bool {
+    match c.head_bucket().bucket(bucket).send().await {
+        Ok(_) => true,
+        Err(e) => !S3Error::from(e).kind.is_connection(),
+    }
 }

@@ -206,7 +206,14 @@ fn cell(app: &App, job: &JobSnapshot, c: Col, route_w: u16) -> Cell<'static> {
             format!("{} {}", job.kind.as_str(), job.state_word()),
             theme::job_state(job.state),
         )),
-        Col::Route => Cell::from(route(job, route_w as usize)),
+        // An outage says so where the route is: what the user must know now.
+        Col::Route => match job.outage_line() {
+            Some(line) => Cell::from(Span::styled(
+                fmt::truncate_end(&line, route_w as usize),
+                theme::warn(),
+            )),
+            None => Cell::from(route(job, route_w as usize)),
+        },
         Col::Progress => {
             // No bar against a total the listing is still growing.
             if !p.listing_done && job.state.is_active() {

@@ -41,6 +41,15 @@ pub struct Faults {
     /// Hold DeleteObjects unanswered while this is set (a process killed
     /// while deleting); clearing it lets later ones through.
     pub hang_delete_objects: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// An outage: while set, every connection is closed as soon as it is
+    /// accepted and every request on an open one is dropped unanswered.
+    pub outage: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The first N DeleteObjects requests are answered by the proxy itself,
+    /// not forwarded: 200 with a per-key `<Error>` for every key (SlowDown
+    /// and InternalError in turn), as S3 does when throttling inside a batch.
+    pub delete_objects_key_errors: u64,
+    /// While set, DeleteObjects and DeleteObject answer 403 AccessDenied.
+    pub deny_deletes: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// An async action the proxy runs at a chosen moment.
@@ -70,6 +79,12 @@ pub struct Stats {
     pub copies_sdk: AtomicU64,
     pub delete_hook_ran: std::sync::atomic::AtomicBool,
     pub delete_objects: AtomicU64,
+    /// Per-key errors answered inside DeleteObjects answers.
+    pub delete_key_errors: AtomicU64,
+    /// Connections and requests refused during an outage.
+    pub refused: AtomicU64,
+    /// Single DeleteObject requests.
+    pub delete_object: AtomicU64,
 }
 
 pub struct Proxy {
@@ -108,6 +123,14 @@ async fn handle(
     http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Body>,
 ) -> Result<Response<Body>, Dropped> {
     stats.requests.fetch_add(1, Ordering::Relaxed);
+    if faults
+        .outage
+        .as_ref()
+        .is_some_and(|o| o.load(Ordering::SeqCst))
+    {
+        stats.refused.fetch_add(1, Ordering::Relaxed);
+        return Err(Dropped);
+    }
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
@@ -176,8 +199,27 @@ async fn handle(
         && query
             .split('&')
             .any(|p| p == "delete" || p.starts_with("delete="));
+    if req.method() == hyper::Method::DELETE {
+        stats.delete_object.fetch_add(1, Ordering::Relaxed);
+    }
+    let denied = faults
+        .deny_deletes
+        .as_ref()
+        .is_some_and(|d| d.load(Ordering::SeqCst));
+    if denied && (is_delete_objects || req.method() == hyper::Method::DELETE) {
+        return Ok(s3_error(403, "AccessDenied", "Access Denied"));
+    }
     if is_delete_objects {
-        stats.delete_objects.fetch_add(1, Ordering::Relaxed);
+        let n = stats.delete_objects.fetch_add(1, Ordering::Relaxed);
+        if n < faults.delete_objects_key_errors {
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map_err(|_| Dropped)?
+                .to_bytes();
+            return Ok(key_errors(&String::from_utf8_lossy(&body), &stats));
+        }
         if let Some(hang) = &faults.hang_delete_objects {
             while hang.load(Ordering::SeqCst) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -227,6 +269,47 @@ async fn handle(
     out.body(Full::new(bytes)).map_err(|_| Dropped)
 }
 
+/// A DeleteObjects answer with a per-key error for every `<Object>` of the
+/// request (its key and version id as sent), SlowDown and InternalError in turn.
+fn key_errors(request: &str, stats: &Stats) -> Response<Body> {
+    let field = |obj: &str, tag: &str| {
+        let open = format!("<{tag}>");
+        let start = obj.find(&open)? + open.len();
+        let end = obj[start..].find(&format!("</{tag}>"))? + start;
+        Some(obj[start..end].to_string())
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
+    );
+    for (i, obj) in request.split("<Object>").skip(1).enumerate() {
+        let Some(key) = field(obj, "Key") else {
+            continue;
+        };
+        let (code, message) = if i % 2 == 0 {
+            ("SlowDown", "Please reduce your request rate.")
+        } else {
+            (
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            )
+        };
+        xml.push_str(&format!("<Error><Key>{key}</Key>"));
+        if let Some(v) = field(obj, "VersionId") {
+            xml.push_str(&format!("<VersionId>{v}</VersionId>"));
+        }
+        xml.push_str(&format!(
+            "<Code>{code}</Code><Message>{message}</Message></Error>"
+        ));
+        stats.delete_key_errors.fetch_add(1, Ordering::Relaxed);
+    }
+    xml.push_str("</DeleteResult>");
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from(xml)))
+        .unwrap_or_default()
+}
+
 /// Start a proxy to `upstream` on a free loopback port.
 pub fn start(upstream: &str, faults: Faults) -> Proxy {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
@@ -243,6 +326,16 @@ pub fn start(upstream: &str, faults: Faults) -> Proxy {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            if faults
+                .outage
+                .as_ref()
+                .is_some_and(|o| o.load(Ordering::SeqCst))
+            {
+                // Closed at once, unanswered.
+                st.refused.fetch_add(1, Ordering::Relaxed);
+                drop(stream);
+                continue;
+            }
             let (upstream, faults, stats, http) =
                 (upstream.clone(), faults.clone(), st.clone(), http.clone());
             tokio::spawn(async move {
