@@ -31,6 +31,11 @@ pub struct ConnectionSettings {
     pub access_key_id: Option<String>,
     #[serde(skip_serializing)]
     pub secret_access_key: Option<String>,
+    /// `http://[user:password@]host:port` for this connection's requests
+    /// (over `HTTPS_PROXY` / `HTTP_PROXY`; `""` for none). Not journaled: it
+    /// may hold a password; a resumed job gets it from its named connection.
+    #[serde(skip_serializing)]
+    pub proxy: Option<String>,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -43,6 +48,7 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("path_style", &self.path_style)
             .field("anonymous", &self.anonymous)
             .field("static_keys", &self.access_key_id.is_some())
+            .field("proxy", &self.proxy.as_deref().map(redact_url))
             .finish()
     }
 }
@@ -89,14 +95,19 @@ impl ConnectionSettings {
     /// the secret of their named connection again (`named`, looked up by the
     /// caller), when they had static keys.
     pub fn with_secret_from(self, named: Option<&ConnectionSettings>) -> ConnectionSettings {
+        let proxy = self
+            .proxy
+            .clone()
+            .or_else(|| named.and_then(|n| n.proxy.clone()));
+        let this = ConnectionSettings { proxy, ..self };
         match named {
-            Some(n) if self.access_key_id.is_some() && self.secret_access_key.is_none() => {
+            Some(n) if this.access_key_id.is_some() && this.secret_access_key.is_none() => {
                 ConnectionSettings {
                     secret_access_key: n.secret_access_key.clone(),
-                    ..self
+                    ..this
                 }
             }
-            _ => self,
+            _ => this,
         }
     }
 
@@ -118,6 +129,9 @@ impl ConnectionSettings {
             self.path_style = base.path_style;
         }
         self.anonymous |= base.anonymous;
+        if self.proxy.is_none() {
+            self.proxy.clone_from(&base.proxy);
+        }
         if self.access_key_id.is_none() {
             self.access_key_id.clone_from(&base.access_key_id);
             self.secret_access_key.clone_from(&base.secret_access_key);
@@ -180,6 +194,9 @@ pub struct EngineDefaults {
     pub sse_kms_key_id: Option<String>,
     /// Encrypt each copy as its source is encrypted.
     pub preserve_sse: bool,
+    /// A request whose socket moves no data for this long fails and is
+    /// retried (`60s`, `2m`); see `read_timeout()`.
+    pub read_timeout: String,
 }
 
 impl Default for EngineDefaults {
@@ -194,6 +211,7 @@ impl Default for EngineDefaults {
             sse: None,
             sse_kms_key_id: None,
             preserve_sse: false,
+            read_timeout: "60s".into(),
         }
     }
 }
@@ -342,6 +360,47 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("s3ferry"))
 }
 
+/// `url` (a proxy URL) with any `user:password@` replaced, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..scheme_end], &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+impl EngineDefaults {
+    pub fn read_timeout(&self) -> Result<std::time::Duration, String> {
+        parse_duration(&self.read_timeout).map_err(|e| format!("[engine] read_timeout: {e}"))
+    }
+}
+
+/// Parse a positive duration: `500ms`, `30s`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("invalid duration {s:?}: expected e.g. 30s, 2m, 500ms");
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(bad)
+}
+
 /// Parse `5MiB`, `1GiB`, `500k`, `1048576`.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -398,6 +457,18 @@ mod tests {
             profile_only.clone().with_secret_from(Some(&named)),
             profile_only
         );
+    }
+
+    #[test]
+    fn durations() {
+        let secs = |s: &str| parse_duration(s).map(|d| d.as_secs_f64());
+        assert_eq!(secs("60s"), Ok(60.0));
+        assert_eq!(secs("2m"), Ok(120.0));
+        assert_eq!(secs("500ms"), Ok(0.5));
+        assert_eq!(secs("90"), Ok(90.0));
+        for bad in ["", "0s", "-1s", "ten", "5 parsecs", "1e400"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
