@@ -24,17 +24,25 @@ pub type NetStream = IdleTimeout<hyper_util::rt::TokioIo<tokio::net::TcpStream>>
 /// (`""` for none), else `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` (either
 /// case); `NO_PROXY` applies to both.
 pub fn matcher(configured: Option<&str>) -> Result<Matcher, String> {
-    let Some(url) = configured.map(str::trim) else {
-        return Ok(Matcher::from_env());
-    };
-    if url.is_empty() {
-        return Ok(Matcher::builder().build());
-    }
-    check_proxy_url(url)?;
     let no_proxy = ["NO_PROXY", "no_proxy"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_default();
+    // hyper-util applies `*` to host names only, not to IP addresses; curl
+    // (and the variable's users) mean every host.
+    let everything_exempt = no_proxy.split(',').any(|rule| rule.trim() == "*");
+    let Some(url) = configured.map(str::trim) else {
+        if everything_exempt {
+            return Ok(Matcher::builder().build());
+        }
+        return Ok(Matcher::from_env());
+    };
+    if !url.is_empty() {
+        check_proxy_url(url)?;
+    }
+    if url.is_empty() || everything_exempt {
+        return Ok(Matcher::builder().build());
+    }
     Ok(Matcher::builder().all(url.to_string()).no(no_proxy).build())
 }
 
