@@ -76,6 +76,17 @@ fn main() -> ExitCode {
             return code(Exit::USAGE);
         }
     };
+    let read_timeout = match &cli.read_timeout {
+        Some(flag) => config::parse_duration(flag).map_err(|e| format!("--read-timeout: {e}")),
+        None => config.engine.read_timeout(),
+    };
+    match read_timeout {
+        Ok(t) => s3ferry::s3::net::set_read_timeout(t),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return code(Exit::USAGE);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads(&cli, &config))
         .enable_all()

@@ -25,6 +25,10 @@ fn duration(s: &str) -> Result<std::time::Duration, String> {
 pub struct Cli {
     #[command(flatten)]
     pub conn: ConnFlags,
+    /// Fail (and retry) a request whose connection moves no data for this
+    /// long, e.g. 30s, 2m [default: [engine] read_timeout, 60s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub read_timeout: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

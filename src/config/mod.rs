@@ -31,6 +31,11 @@ pub struct ConnectionSettings {
     pub access_key_id: Option<String>,
     #[serde(skip_serializing)]
     pub secret_access_key: Option<String>,
+    /// `http://[user:password@]host:port` for this connection's requests
+    /// (over `HTTPS_PROXY` / `HTTP_PROXY`; `""` for none). Not journaled: it
+    /// may hold a password; a resumed job gets it from its named connection.
+    #[serde(skip_serializing)]
+    pub proxy: Option<String>,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -43,6 +48,7 @@ impl std::fmt::Debug for ConnectionSettings {
             .field("path_style", &self.path_style)
             .field("anonymous", &self.anonymous)
             .field("static_keys", &self.access_key_id.is_some())
+            .field("proxy", &self.proxy.as_deref().map(redact_url))
             .finish()
     }
 }
@@ -89,14 +95,19 @@ impl ConnectionSettings {
     /// the secret of their named connection again (`named`, looked up by the
     /// caller), when they had static keys.
     pub fn with_secret_from(self, named: Option<&ConnectionSettings>) -> ConnectionSettings {
+        let proxy = self
+            .proxy
+            .clone()
+            .or_else(|| named.and_then(|n| n.proxy.clone()));
+        let this = ConnectionSettings { proxy, ..self };
         match named {
-            Some(n) if self.access_key_id.is_some() && self.secret_access_key.is_none() => {
+            Some(n) if this.access_key_id.is_some() && this.secret_access_key.is_none() => {
                 ConnectionSettings {
                     secret_access_key: n.secret_access_key.clone(),
-                    ..self
+                    ..this
                 }
             }
-            _ => self,
+            _ => this,
         }
     }
 
@@ -118,6 +129,9 @@ impl ConnectionSettings {
             self.path_style = base.path_style;
         }
         self.anonymous |= base.anonymous;
+        if self.proxy.is_none() {
+            self.proxy.clone_from(&base.proxy);
+        }
         if self.access_key_id.is_none() {
             self.access_key_id.clone_from(&base.access_key_id);
             self.secret_access_key.clone_from(&base.secret_access_key);
@@ -183,6 +197,9 @@ pub struct EngineDefaults {
     /// How long throttling and an unreachable endpoint are waited out
     /// before objects fail (`10m`, `90s`, `1h 30m`).
     pub retry_budget: String,
+    /// A request whose socket moves no data for this long fails and is
+    /// retried (`60s`, `2m`); see `read_timeout()`.
+    pub read_timeout: String,
 }
 
 impl Default for EngineDefaults {
@@ -198,6 +215,7 @@ impl Default for EngineDefaults {
             sse_kms_key_id: None,
             preserve_sse: false,
             retry_budget: "10m".into(),
+            read_timeout: "60s".into(),
         }
     }
 }
@@ -346,12 +364,37 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("s3ferry"))
 }
 
-/// Parse `90s`, `10m`, `1h 30m` (at least one second).
+/// `url` (a proxy URL) with any `user:password@` replaced, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..scheme_end], &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+impl EngineDefaults {
+    pub fn read_timeout(&self) -> Result<std::time::Duration, String> {
+        parse_duration(&self.read_timeout).map_err(|e| format!("[engine] read_timeout: {e}"))
+    }
+}
+
+/// Parse a positive duration: `500ms`, `30s`, `2m`, `1h 30m`, `30d`, or plain
+/// seconds (`90`). One parser for every duration the user types, so a value
+/// that works for one setting works for all.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(s.trim())
-        .map_err(|e| format!("invalid duration {s:?}: {e} (expected e.g. 90s, 10m, 1h)"))?;
-    if d < std::time::Duration::from_secs(1) {
-        return Err(format!("invalid duration {s:?}: must be at least 1s"));
+    let t = s.trim();
+    let bad = |why: &str| format!("invalid duration {s:?}: {why} (expected e.g. 500ms, 30s, 10m, 1h 30m)");
+    let d = match t.parse::<u64>() {
+        Ok(secs) => std::time::Duration::from_secs(secs),
+        Err(_) => humantime::parse_duration(t).map_err(|e| bad(&e.to_string()))?,
+    };
+    if d.is_zero() {
+        return Err(bad("must be more than zero"));
     }
     Ok(d)
 }
@@ -412,6 +455,18 @@ mod tests {
             profile_only.clone().with_secret_from(Some(&named)),
             profile_only
         );
+    }
+
+    #[test]
+    fn durations() {
+        let secs = |s: &str| parse_duration(s).map(|d| d.as_secs_f64());
+        assert_eq!(secs("60s"), Ok(60.0));
+        assert_eq!(secs("2m"), Ok(120.0));
+        assert_eq!(secs("500ms"), Ok(0.5));
+        assert_eq!(secs("90"), Ok(90.0));
+        for bad in ["", "0s", "-1s", "ten", "5 parsecs", "1e400"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

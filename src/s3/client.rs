@@ -14,6 +14,7 @@ use aws_sdk_s3::Client;
 use super::bucket::Bucket;
 use super::direct::{DirectCopy, EndpointInputs, HttpPool};
 use super::error::{ErrorKind, S3Error, S3Result};
+use super::net::{self, NetConnector, SdkHttp};
 use crate::config::ConnectionSettings;
 
 /// S3 closes idle connections after about 20 s; reusing one that the server
@@ -63,19 +64,13 @@ impl Connection {
                 ));
             }
         }
-        let http = aws_smithy_http_client::Builder::new()
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build_https();
+        let proxies = net::matcher(settings.proxy.as_deref())
+            .map_err(|e| S3Error::new(ErrorKind::Other, e))?;
+        let socket = NetConnector::new(CONNECT_TIMEOUT, net::read_timeout(), proxies);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .build(),
-            );
+            .http_client(SdkHttp::new(socket.clone(), POOL_IDLE_TIMEOUT))
+            // Connect and idle read timeouts are the socket stack's.
+            .timeout_config(TimeoutConfig::disabled());
         if let Some(p) = &settings.profile {
             loader = loader.profile_name(p);
         }
@@ -103,7 +98,7 @@ impl Connection {
             sdk,
             clients: Mutex::new(HashMap::new()),
             bucket_regions: Mutex::new(HashMap::new()),
-            direct_http: Arc::new(HttpPool::new(POOL_IDLE_TIMEOUT, CONNECT_TIMEOUT)),
+            direct_http: Arc::new(HttpPool::new(POOL_IDLE_TIMEOUT, socket)),
         })))
     }
 

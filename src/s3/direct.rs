@@ -31,12 +31,12 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_types::Document;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::utf8_percent_encode;
 
+use super::clock::ServerClock;
 use super::error::{error_chain, short_cause, ErrorKind, S3Error, S3Result};
+use super::net::{self, NetConnector};
 use super::ops::{copy_label, copy_source, WriteResult, KEY_SAFE};
 use super::refs::ObjectRef;
 use super::xml::Flat;
@@ -45,13 +45,15 @@ use super::xml::Flat;
 const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 const USER_AGENT: &str = concat!("s3ferry/", env!("CARGO_PKG_VERSION"));
 
-type HttpClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+type HttpClient = hyper_util::client::legacy::Client<net::Https, Empty<Bytes>>;
 
 /// One hyper client (one connection pool) per connection, made on the first
 /// copy so that browsing never loads the system's root certificates.
 pub struct HttpPool {
     idle: Duration,
-    connect: Duration,
+    net: NetConnector,
+    /// The endpoint's clock, learnt from its answers.
+    clock: ServerClock,
     made: OnceLock<Option<Http>>,
 }
 
@@ -63,10 +65,11 @@ struct Http {
 }
 
 impl HttpPool {
-    pub fn new(idle: Duration, connect: Duration) -> HttpPool {
+    pub fn new(idle: Duration, net: NetConnector) -> HttpPool {
         HttpPool {
             idle,
-            connect,
+            net,
+            clock: ServerClock::default(),
             made: OnceLock::new(),
         }
     }
@@ -76,30 +79,9 @@ impl HttpPool {
     }
 
     fn make(&self) -> Option<Http> {
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(self.connect));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let (builder, tls) = match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider.clone())
-        {
-            Ok(b) => (b, true),
-            Err(e) => {
-                tracing::debug!("direct copies over HTTPS disabled: no TLS roots ({e})");
-                let config = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .ok()?
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth();
-                (
-                    hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config),
-                    false,
-                )
-            }
-        };
-        let https = builder.https_or_http().enable_http1().wrap_connector(tcp);
+        let (https, tls) = net::https(self.net.clone())?;
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(hyper_util::rt::TokioTimer::new())
             .pool_idle_timeout(self.idle)
             .build(https);
         Some(Http { client, tls })
@@ -282,9 +264,14 @@ impl DirectCopy {
         dst: ObjectRef<'_>,
         if_match: Option<&str>,
     ) -> S3Result<WriteResult> {
-        self.send_copy(ep, src, dst.key, if_match)
-            .await
-            .map_err(|e| e.context(copy_label(src, dst)))
+        let sent = match self.send_copy(ep, src, dst.key, if_match).await {
+            // The answer's Date corrected the signing clock: sign again.
+            Err(e) if e.code.as_deref() == Some("RequestTimeTooSkewed") => {
+                self.send_copy(ep, src, dst.key, if_match).await
+            }
+            other => other,
+        };
+        sent.map_err(|e| e.context(copy_label(src, dst)))
     }
 
     async fn send_copy(
@@ -301,7 +288,8 @@ impl DirectCopy {
             signed.push(("x-amz-copy-source-if-match", m));
         }
         let identity = self.creds.identity().await?;
-        let auth = signature_headers(&identity, &ep.signing_region, &url, &signed)
+        let now = self.http.clock.now();
+        let auth = signature_headers(&identity, &ep.signing_region, &url, &signed, now)
             .map_err(|e| S3Error::new(ErrorKind::Other, format!("signing CopyObject: {e}")))?;
 
         let mut req = http::Request::builder()
@@ -315,6 +303,12 @@ impl DirectCopy {
             .chain(auth.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         {
             req = req.header(k, v);
+        }
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| S3Error::new(ErrorKind::Other, format!("CopyObject URL: {e}")))?;
+        if let Some(auth) = self.http.net.forward_auth(&uri) {
+            req = req.header(http::header::PROXY_AUTHORIZATION, auth);
         }
         let req = req
             .body(Empty::<Bytes>::new())
@@ -340,6 +334,7 @@ impl DirectCopy {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
+        self.http.clock.observe(header("date").as_deref());
         let status = parts.status.as_u16();
         let text = String::from_utf8_lossy(&body);
         let answer = Flat::parse(&text).unwrap_or_default();
@@ -373,6 +368,7 @@ fn signature_headers(
     region: &str,
     url: &str,
     headers: &[(&str, &str)],
+    time: SystemTime,
 ) -> Result<Vec<(String, String)>, Box<dyn std::error::Error + Send + Sync>> {
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
@@ -382,7 +378,7 @@ fn signature_headers(
         .identity(identity)
         .region(region)
         .name("s3")
-        .time(SystemTime::now())
+        .time(time)
         .settings(settings)
         .build()?
         .into();

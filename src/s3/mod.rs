@@ -6,12 +6,14 @@
 pub mod admin;
 pub mod bucket;
 pub mod client;
+mod clock;
 pub mod control;
 pub mod direct;
 pub mod error;
 pub mod identity;
 pub mod list;
 pub mod model;
+pub mod net;
 pub mod ops;
 pub mod refs;
 pub mod status;

@@ -13,6 +13,7 @@ mod engine;
 mod faults;
 mod foundation;
 mod outages;
+mod network;
 mod safety;
 mod sandbox_protocol;
 mod scale_tui;

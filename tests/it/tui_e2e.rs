@@ -29,14 +29,14 @@ fn client(url: &str) -> Client {
 }
 
 /// A program running in a pseudo-terminal, its screen kept by a vt100 parser.
-struct Pty {
+pub(crate) struct Pty {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
 impl Pty {
-    fn spawn(cmd: CommandBuilder) -> Pty {
+    pub(crate) fn spawn(cmd: CommandBuilder) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -70,7 +70,7 @@ impl Pty {
         }
     }
 
-    fn contents(&self) -> String {
+    pub(crate) fn contents(&self) -> String {
         self.screen
             .lock()
             .map(|p| p.screen().contents())
@@ -78,7 +78,7 @@ impl Pty {
     }
 
     /// Waits until every needle is on screen; panics with the screen otherwise.
-    fn wait_for(&mut self, needles: &[&str]) {
+    pub(crate) fn wait_for(&mut self, needles: &[&str]) {
         let start = Instant::now();
         loop {
             let text = self.contents();
@@ -120,7 +120,7 @@ impl Pty {
     }
 
     /// `q` with nothing running: the program exits at once, successfully.
-    fn quit(&mut self) {
+    pub(crate) fn quit(&mut self) {
         self.send("q");
         let status = self.wait_exit();
         assert!(

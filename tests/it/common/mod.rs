@@ -2,6 +2,7 @@
 //! server — plus a fault-injecting proxy. Each test makes its own buckets.
 #![allow(dead_code)]
 
+pub mod forward_proxy;
 pub mod proxy;
 pub mod recorder;
 
@@ -226,6 +227,15 @@ pub fn test_env(c: &mut Command, data: &Path) {
     c.env("S3FERRY_DATA", data)
         .env("S3FERRY_CONFIG", config)
         .env_remove("AWS_PROFILE")
+        // Tests choose their proxies; the machine's must not interfere.
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true")

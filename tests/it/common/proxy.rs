@@ -50,6 +50,18 @@ pub struct Faults {
     pub delete_objects_key_errors: u64,
     /// While set, DeleteObjects and DeleteObject answer 403 AccessDenied.
     pub deny_deletes: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The first N requests of this kind are read and never answered (the
+    /// connection stays open and silent).
+    pub never_answer: Option<(NeverAnswer, u64)>,
+}
+
+/// Which requests `Faults::never_answer` swallows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeverAnswer {
+    /// CopyObject (not UploadPartCopy).
+    Copies,
+    /// GetObject.
+    Gets,
 }
 
 /// An async action the proxy runs at a chosen moment.
@@ -85,6 +97,7 @@ pub struct Stats {
     pub refused: AtomicU64,
     /// Single DeleteObject requests.
     pub delete_object: AtomicU64,
+    pub never_answered: AtomicU64,
 }
 
 pub struct Proxy {
@@ -193,6 +206,19 @@ async fn handle(
     if let Some(hook) = &faults.on_first_part_copy {
         if is_part_copy && !stats.mutated.swap(true, Ordering::SeqCst) {
             (hook.0)().await;
+        }
+    }
+    if let Some((kind, first)) = faults.never_answer {
+        let is_get = req.method() == hyper::Method::GET
+            && !query.contains("list-type")
+            && !query.contains("uploads")
+            && req.uri().path().trim_matches('/').contains('/');
+        let matches = match kind {
+            NeverAnswer::Copies => is_copy,
+            NeverAnswer::Gets => is_get,
+        };
+        if matches && stats.never_answered.fetch_add(1, Ordering::SeqCst) < first {
+            std::future::pending::<()>().await;
         }
     }
     let is_delete_objects = req.method() == hyper::Method::POST
