@@ -19,6 +19,7 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::limiter::Limiter;
 use super::model::RunOptions;
@@ -68,11 +69,55 @@ pub struct Ctx {
     pub tags_warned: AtomicBool,
     /// Throttle events, for the job log line.
     pub on_throttle: Box<dyn Fn(usize) + Send + Sync>,
+    /// Where multipart upload ids are journaled (see `engine/uploads.rs`).
+    pub journal: Arc<crate::journal::Journal>,
+    pub job: crate::job::JobId,
+    /// Fired to abort every call in flight at once (second Ctrl-C, or the
+    /// end of a stop's grace): calls then fail with [`aborted`].
+    pub abort: CancellationToken,
+}
+
+/// How long cleaning up after an abort (AbortMultipartUpload, listing a
+/// lost upload) may take before the upload is left to the journal.
+const CLEANUP_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The error of a call cut short by the job's abort.
+pub fn aborted() -> S3Error {
+    S3Error::new(ErrorKind::Other, "aborted: the job was stopped")
 }
 
 impl Ctx {
     /// One S3 call with retries; throttling lowers the job's concurrency.
-    pub async fn call<T, F, Fut>(&self, mut f: F) -> S3Result<T>
+    /// The job's abort cuts it short (the request in flight is dropped).
+    pub async fn call<T, F, Fut>(&self, f: F) -> S3Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = S3Result<T>>,
+    {
+        tokio::select! {
+            biased;
+            _ = self.abort.cancelled() => Err(aborted()),
+            r = self.with_attempts(f) => r,
+        }
+    }
+
+    /// A call that cleans up after a failure or an abort: not cut short by
+    /// the abort, but bounded by [`CLEANUP_WITHIN`].
+    pub async fn cleanup_call<T, F, Fut>(&self, f: F) -> S3Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = S3Result<T>>,
+    {
+        match tokio::time::timeout(CLEANUP_WITHIN, self.with_attempts(f)).await {
+            Ok(r) => r,
+            Err(_) => Err(S3Error::new(
+                ErrorKind::Transient,
+                format!("no answer within {}s", CLEANUP_WITHIN.as_secs()),
+            )),
+        }
+    }
+
+    async fn with_attempts<T, F, Fut>(&self, mut f: F) -> S3Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = S3Result<T>>,
@@ -508,7 +553,8 @@ async fn source_unchanged(
     Ok(())
 }
 
-/// Run the parts of a multipart upload; abort it on any failure.
+/// Run the parts of a multipart upload; abort it on any failure, and when
+/// the job is aborted (the parts in flight are dropped).
 async fn with_upload<F, Fut>(
     ctx: &Ctx,
     e: &NewEntry,
@@ -520,24 +566,24 @@ where
     F: FnOnce(Upload) -> Fut,
     Fut: Future<Output = S3Result<Vec<CompletedPart>>>,
 {
-    let (bucket, key) = (e.dst_bucket.as_str(), e.dst_key.as_str());
-    let target = ctx.dst(bucket);
-    let upload = ctx.call(|| target.create_multipart(key, w)).await?;
+    let key = e.dst_key.as_str();
+    let target = ctx.dst(&e.dst_bucket);
+    let upload = super::uploads::create(ctx, &target, key, w).await?;
     let upload_id = upload.id.clone();
-    let result = match parts(upload).await {
+    let sent = tokio::select! {
+        biased;
+        _ = ctx.abort.cancelled() => Err(aborted()),
+        r = parts(upload) => r,
+    };
+    let result = match sent {
         Ok(done) => match source_unchanged(ctx, e, w, version).await {
-            Ok(()) => {
-                ctx.call(|| target.complete_multipart(key, &upload_id, done.clone()))
-                    .await
-            }
+            Ok(()) => super::uploads::complete(ctx, &target, key, &upload_id, done).await,
             Err(err) => Err(err),
         },
         Err(err) => Err(err),
     };
     if result.is_err() {
-        if let Err(abort) = ctx.call(|| target.abort_multipart(key, &upload_id)).await {
-            tracing::warn!(%bucket, %key, error = %abort, "could not abort multipart upload");
-        }
+        super::uploads::abort(ctx, &target, key, &upload_id).await;
     }
     result
 }

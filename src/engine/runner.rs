@@ -77,13 +77,23 @@ impl Runner {
         h.counters
             .concurrency
             .store(limiter.limit() as u64, Ordering::Relaxed);
-        let ctx = Arc::new(self.copy_context(&setup, limiter.clone()));
+        // Uploads an earlier run of this job left open (a kill, a lost
+        // abort) are aborted before anything new is sent.
+        super::uploads::abort_left_by_job(&self.journal, h.id, &setup.dst).await;
+        let ctx = Arc::new(self.copy_context(&setup, limiter.clone(), h.abort.clone()));
         let flusher = self.spawn_flusher();
         let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
-        let deleter = tokio::spawn(delete_worker(
+        // Deletes are not cut short mid-batch by an abort: the whole deleter
+        // is dropped instead, its verified rows left for `resume`.
+        let del_ctx = Arc::new(self.copy_context(
+            &setup,
+            limiter.clone(),
+            tokio_util::sync::CancellationToken::new(),
+        ));
+        let mut deleter = tokio::spawn(delete_worker(
             self.journal.clone(),
             h.clone(),
-            ctx.clone(),
+            del_ctx,
             del_rx,
         ));
 
@@ -93,7 +103,10 @@ impl Runner {
             .await;
         while tasks.join_next().await.is_some() {}
         drop(del_tx);
-        let _ = deleter.await;
+        tokio::select! {
+            _ = &mut deleter => {}
+            _ = h.abort.cancelled() => deleter.abort(),
+        }
         flusher.abort();
         dispatched?;
         h.counters
@@ -167,7 +180,12 @@ impl Runner {
         Ok(Listing::Done)
     }
 
-    fn copy_context(&self, setup: &PlanSetup, limiter: Arc<Limiter>) -> Ctx {
+    fn copy_context(
+        &self,
+        setup: &PlanSetup,
+        limiter: Arc<Limiter>,
+        abort: tokio_util::sync::CancellationToken,
+    ) -> Ctx {
         let spec = &self.handle.spec;
         let job_id = self.handle.id;
         Ctx {
@@ -192,6 +210,9 @@ impl Runner {
                     "server is throttling (503 SlowDown); lowering concurrency to {n}"
                 );
             }),
+            journal: self.journal.clone(),
+            job: job_id,
+            abort,
         }
     }
 

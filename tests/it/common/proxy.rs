@@ -41,6 +41,9 @@ pub struct Faults {
     /// Hold DeleteObjects unanswered while this is set (a process killed
     /// while deleting); clearing it lets later ones through.
     pub hang_delete_objects: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Forward the first CreateMultipartUpload, then drop its answer: the
+    /// upload exists and the client never learns its id.
+    pub lose_first_create_upload_answer: bool,
 }
 
 /// An async action the proxy runs at a chosen moment.
@@ -70,6 +73,7 @@ pub struct Stats {
     pub copies_sdk: AtomicU64,
     pub delete_hook_ran: std::sync::atomic::AtomicBool,
     pub delete_objects: AtomicU64,
+    pub create_upload_answer_lost: std::sync::atomic::AtomicBool,
 }
 
 pub struct Proxy {
@@ -189,6 +193,13 @@ async fn handle(
             }
         }
     }
+    let is_create_upload = req.method() == hyper::Method::POST
+        && query
+            .split('&')
+            .any(|p| p == "uploads" || p.starts_with("uploads="));
+    let lose_answer = faults.lose_first_create_upload_answer
+        && is_create_upload
+        && !stats.create_upload_answer_lost.swap(true, Ordering::SeqCst);
     let is_head = req.method() == hyper::Method::HEAD;
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
@@ -204,6 +215,9 @@ async fn handle(
     }
     let fwd = fwd.body(Full::new(body)).map_err(|_| Dropped)?;
     let resp = http.request(fwd).await.map_err(|_| Dropped)?;
+    if lose_answer {
+        return Err(Dropped);
+    }
     if dropping {
         stats.drops.fetch_add(1, Ordering::Relaxed);
         return Err(Dropped);
