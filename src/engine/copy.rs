@@ -21,9 +21,9 @@ use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::calls::aborted;
 use super::limiter::Limiter;
 use super::model::RunOptions;
-use super::retry::{is_throttle, Attempts};
 use crate::journal::{CopiedSource, NewEntry};
 use crate::s3::direct::DirectCopy;
 use crate::s3::{
@@ -77,74 +77,7 @@ pub struct Ctx {
     pub abort: CancellationToken,
 }
 
-/// How long cleaning up after an abort (AbortMultipartUpload, listing a
-/// lost upload) may take before the upload is left to the journal.
-const CLEANUP_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// The error of a call cut short by the job's abort.
-pub fn aborted() -> S3Error {
-    S3Error::new(ErrorKind::Other, "aborted: the job was stopped")
-}
-
 impl Ctx {
-    /// One S3 call with retries; throttling lowers the job's concurrency.
-    /// The job's abort cuts it short (the request in flight is dropped).
-    pub async fn call<T, F, Fut>(&self, f: F) -> S3Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = S3Result<T>>,
-    {
-        tokio::select! {
-            biased;
-            _ = self.abort.cancelled() => Err(aborted()),
-            r = self.with_attempts(f) => r,
-        }
-    }
-
-    /// A call that cleans up after a failure or an abort: not cut short by
-    /// the abort, but bounded by [`CLEANUP_WITHIN`].
-    pub async fn cleanup_call<T, F, Fut>(&self, f: F) -> S3Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = S3Result<T>>,
-    {
-        match tokio::time::timeout(CLEANUP_WITHIN, self.with_attempts(f)).await {
-            Ok(r) => r,
-            Err(_) => Err(S3Error::new(
-                ErrorKind::Transient,
-                format!("no answer within {}s", CLEANUP_WITHIN.as_secs()),
-            )),
-        }
-    }
-
-    async fn with_attempts<T, F, Fut>(&self, mut f: F) -> S3Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = S3Result<T>>,
-    {
-        let mut attempts = Attempts::default();
-        loop {
-            match f().await {
-                Ok(v) => {
-                    if let Some(n) = self.limiter.on_success() {
-                        tracing::debug!(concurrency = n, "raising concurrency");
-                    }
-                    return Ok(v);
-                }
-                Err(e) if attempts.may_retry(e.kind) => {
-                    if is_throttle(&e) {
-                        if let Some(n) = self.limiter.on_throttle() {
-                            (self.on_throttle)(n);
-                        }
-                    }
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(attempts.advance(e.kind)).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
     /// The source's tags for the `x-amz-tagging` header. Credentials that may
     /// read objects but not their tags (a read-only cross-account policy;
     /// Garage for non-owner keys) copy the object without them, saying so

@@ -2,6 +2,7 @@
 //! submit jobs here and sample their progress.
 
 pub mod batch;
+pub mod calls;
 pub mod copy;
 pub mod delete;
 pub mod job;
@@ -62,7 +63,6 @@ pub enum EngineError {
     #[error(transparent)]
     S3(#[from] crate::s3::S3Error),
 }
-
 
 /// Handle to the engine; cheap to clone.
 #[derive(Clone)]

@@ -159,7 +159,11 @@ async fn abort_lost(
         tracing::info!(bucket = %target.name(), %key, upload = %u.upload_id,
             "aborting the upload of a CreateMultipartUpload whose answer was lost");
         let (journal, job) = (ctx.journal.clone(), ctx.job);
-        let (b, k, id) = (target.name().to_string(), key.to_string(), u.upload_id.clone());
+        let (b, k, id) = (
+            target.name().to_string(),
+            key.to_string(),
+            u.upload_id.clone(),
+        );
         // Journaled first: if the abort fails, resume or cleanup finish it.
         let _ = journal
             .off_runtime(move |j| j.add_upload(job, &b, &k, &id))
@@ -211,8 +215,12 @@ pub(crate) async fn abort_left_by_job(journal: &Arc<Journal>, job: i64, dst: &Bu
         return;
     }
     let r = abort_recorded(journal, dst, left).await;
-    tracing::info!(job, aborted = r.done.len(), failed = r.failed.len(),
-        "aborted multipart uploads an earlier run left open");
+    tracing::info!(
+        job,
+        aborted = r.done.len(),
+        failed = r.failed.len(),
+        "aborted multipart uploads an earlier run left open"
+    );
     for (u, why) in r.failed {
         tracing::warn!(job, key = %u.key, upload = %u.upload_id, "could not abort: {why}");
     }

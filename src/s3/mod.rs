@@ -24,7 +24,5 @@ pub use control::{BatchControl, BatchStatus, JobStatus};
 pub use error::{ErrorKind, S3Error, S3Result};
 pub use list::{ListRequest, Paginator};
 pub use model::*;
-pub use ops::{
-    DeleteFailure, DeleteKey, OpenUpload, SseRequest, Upload, WriteProps, WriteResult,
-};
+pub use ops::{DeleteFailure, DeleteKey, OpenUpload, SseRequest, Upload, WriteProps, WriteResult};
 pub use refs::{CompletedPart, ObjectRef, UploadRef};

@@ -55,16 +55,37 @@ async fn setup(srv: &Server, latency: Duration) -> (String, String, proxy::Proxy
 
 /// `s3ferry cp` of the big object streamed (the source through the slow
 /// proxy, the destination direct: two stores) in 5 MiB parts.
-fn spawn_copy(srv: &Server, proxy: &proxy::Proxy, src: &str, dst: &str, data: &std::path::Path) -> Child {
+fn spawn_copy(
+    srv: &Server,
+    proxy: &proxy::Proxy,
+    src: &str,
+    dst: &str,
+    data: &std::path::Path,
+) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_s3ferry"));
     test_env(&mut cmd, data);
-    cmd.args(["--src-endpoint-url", &proxy.url, "--dst-endpoint-url", &srv.url])
-        .args(["cp", "--no-progress", "--multipart-threshold", "8MiB", "--part-size", "5MiB"])
-        .args([&format!("s3://{src}/big.bin"), &format!("s3://{dst}/big.bin")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cp")
+    cmd.args([
+        "--src-endpoint-url",
+        &proxy.url,
+        "--dst-endpoint-url",
+        &srv.url,
+    ])
+    .args([
+        "cp",
+        "--no-progress",
+        "--multipart-threshold",
+        "8MiB",
+        "--part-size",
+        "5MiB",
+    ])
+    .args([
+        &format!("s3://{src}/big.bin"),
+        &format!("s3://{dst}/big.bin"),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn cp")
 }
 
 /// Waits until the copy's multipart upload is open at the destination.
@@ -124,10 +145,20 @@ async fn double_ctrl_c_aborts_the_multipart_copy_at_once() {
         assert!(err.contains("resume with: s3ferry resume 1"), "{err}");
         // A bound on a hang, not a speed test: without the abort the copy
         // would run on for its remaining parts and their 1.5 s each.
-        assert!(took < Duration::from_secs(5), "{}: exit took {took:?}", srv.name());
-        assert_eq!(open_uploads(&srv.client(), &dst).await, vec![], "{}: upload left", srv.name());
+        assert!(
+            took < Duration::from_secs(5),
+            "{}: exit took {took:?}",
+            srv.name()
+        );
+        assert_eq!(
+            open_uploads(&srv.client(), &dst).await,
+            vec![],
+            "{}: upload left",
+            srv.name()
+        );
         // Nothing half-written was recorded: resume copies it whole.
-        let (code, _, err) = run(ferry_cmd(&srv.url, data.path()).args(["resume", "--no-progress", "1"]));
+        let (code, _, err) =
+            run(ferry_cmd(&srv.url, data.path()).args(["resume", "--no-progress", "1"]));
         assert_eq!(code, 0, "{}: resume: {err}", srv.name());
         assert_copied(srv, &dst).await;
     }
@@ -147,7 +178,12 @@ async fn one_ctrl_c_or_sigterm_stops_resumably_and_resume_completes() {
             assert!(err.contains("in-flight objects finish"), "{err}");
             assert!(err.contains("resume with: s3ferry resume 1"), "{err}");
             // Finished within the grace, or aborted with its upload.
-            assert_eq!(open_uploads(&srv.client(), &dst).await, vec![], "{} {sig}", srv.name());
+            assert_eq!(
+                open_uploads(&srv.client(), &dst).await,
+                vec![],
+                "{} {sig}",
+                srv.name()
+            );
             let (code, out, _) = run(ferry_cmd(&srv.url, data.path()).args(["jobs", "--json"]));
             assert_eq!(code, 0);
             assert_eq!(json_lines(&out)[0]["state"], "cancelled", "{out}");
@@ -163,6 +199,9 @@ async fn one_ctrl_c_or_sigterm_stops_resumably_and_resume_completes() {
 /// Kills a copy while its multipart upload is open; that upload.
 async fn killed_mid_upload(srv: &Server, dst: &str, child: Child) -> (String, String) {
     let open = wait_for_upload(srv, dst).await;
+    // Its id is journaled right after CreateMultipartUpload answers; the
+    // parts, 700 ms each through the proxy, are still on their way.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut child = child;
     child.kill().expect("SIGKILL");
     let _ = child.wait();
@@ -182,7 +221,12 @@ async fn sigkill_leaves_a_journaled_upload_that_resume_aborts() {
             run(ferry_cmd(&srv.url, data.path()).args(["resume", "--no-progress", "1"]));
         assert_eq!(code, 0, "{}: resume: {err}", srv.name());
         assert_copied(srv, &dst).await;
-        assert_eq!(open_uploads(&srv.client(), &dst).await, vec![], "{}: no upload left behind", srv.name());
+        assert_eq!(
+            open_uploads(&srv.client(), &dst).await,
+            vec![],
+            "{}: no upload left behind",
+            srv.name()
+        );
     }
 }
 
@@ -192,7 +236,8 @@ async fn cleanup_and_jobs_cancel_abort_only_journaled_uploads() {
         let c = srv.client();
         let (src, dst, proxy) = setup(srv, Duration::from_millis(700)).await;
         let data = tempfile::tempdir().expect("tmp");
-        let ours = killed_mid_upload(srv, &dst, spawn_copy(srv, &proxy, &src, &dst, data.path())).await;
+        let ours =
+            killed_mid_upload(srv, &dst, spawn_copy(srv, &proxy, &src, &dst, data.path())).await;
         // Someone else's upload in the same bucket, under the same prefix.
         let foreign = c
             .create_multipart_upload()
@@ -209,21 +254,40 @@ async fn cleanup_and_jobs_cancel_abort_only_journaled_uploads() {
 
         let cleanup = |extra: &[&str]| {
             let mut cmd = ferry_cmd(&srv.url, data.path());
-            cmd.arg("cleanup").args(extra).arg(format!("s3://{dst}/big"));
+            cmd.arg("cleanup")
+                .args(extra)
+                .arg(format!("s3://{dst}/big"));
             run(&mut cmd)
         };
         let (code, out, err) = cleanup(&["--dry-run"]);
         assert_eq!(code, 0, "{err}");
-        assert!(out.contains(&format!("would abort: s3://{dst}/big.bin (upload {}", ours.1)), "{out}");
-        assert!(out.contains(&format!("not ours, left alone: s3://{dst}/big.bin.other (upload {foreign}")), "{out}");
+        assert!(
+            out.contains(&format!(
+                "would abort: s3://{dst}/big.bin (upload {}",
+                ours.1
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "not ours, left alone: s3://{dst}/big.bin.other (upload {foreign}"
+            )),
+            "{out}"
+        );
         let mut open = open_uploads(&c, &dst).await;
         open.sort();
         assert_eq!(open, both, "{}: a dry run aborts nothing", srv.name());
 
         let (code, out, err) = cleanup(&[]);
         assert_eq!(code, 0, "{err}");
-        assert!(out.contains(&format!("aborted: s3://{dst}/big.bin (upload {}", ours.1)), "{out}");
-        assert_eq!(open_uploads(&c, &dst).await, vec![("big.bin.other".to_string(), foreign.clone())]);
+        assert!(
+            out.contains(&format!("aborted: s3://{dst}/big.bin (upload {}", ours.1)),
+            "{out}"
+        );
+        assert_eq!(
+            open_uploads(&c, &dst).await,
+            vec![("big.bin.other".to_string(), foreign.clone())]
+        );
 
         // A second job killed the same way, then cancelled: its upload goes,
         // the foreign one stays.
@@ -235,11 +299,15 @@ async fn cleanup_and_jobs_cancel_abort_only_journaled_uploads() {
                 if let Some(u) = open.into_iter().find(|u| u.1 != foreign) {
                     break (child, u);
                 }
-                assert!(start.elapsed() < Duration::from_secs(60), "no second upload");
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no second upload"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         };
         let (mut child, u2) = ours2;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         child.kill().expect("SIGKILL");
         let _ = child.wait();
         let (code, out, err) = run(ferry_cmd(&srv.url, data.path()).args(["jobs", "cancel", "2"]));
@@ -292,6 +360,11 @@ async fn a_lost_create_multipart_answer_leaves_no_upload_behind() {
             "the fault was injected"
         );
         assert_copied(srv, &dst).await;
-        assert_eq!(open_uploads(&c, &dst).await, vec![], "{}: the lost upload was aborted", srv.name());
+        assert_eq!(
+            open_uploads(&c, &dst).await,
+            vec![],
+            "{}: the lost upload was aborted",
+            srv.name()
+        );
     }
 }

@@ -1683,7 +1683,12 @@ fn quitting_asks_while_jobs_run() {
     // A second q, or ctrl-c, confirms.
     for second in [Key::Char('q'), Key::Ctrl('c')] {
         let (mut app, _) = opened();
-        let running = job(3, JobKind::Copy, JobState::Running, progress((1, 2), (1, 2), 0));
+        let running = job(
+            3,
+            JobKind::Copy,
+            JobState::Running,
+            progress((1, 2), (1, 2), 0),
+        );
         send(&mut app, Msg::JobsSnapshot(vec![running]));
         assert!(ch(&mut app, 'q').is_empty());
         let effects = match second {

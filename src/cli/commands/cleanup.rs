@@ -40,8 +40,10 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: CleanupArgs) -> anyho
             None => verb.to_string(),
         };
         if args.json {
-            json_line(&json!({"key": u.key, "upload_id": u.upload_id, "job": u.job, "ours": true,
-                "result": outcome}));
+            json_line(
+                &json!({"key": u.key, "upload_id": u.upload_id, "job": u.job, "ours": true,
+                "result": outcome}),
+            );
         } else {
             println!(
                 "{outcome}: s3://{}/{} (upload {}, job {})",
@@ -52,8 +54,10 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: CleanupArgs) -> anyho
     for u in &found.foreign {
         let when = u.initiated.map(|t| t.to_rfc3339()).unwrap_or_default();
         if args.json {
-            json_line(&json!({"key": u.key, "upload_id": u.upload_id, "initiated": when,
-                "ours": false, "result": "left alone"}));
+            json_line(
+                &json!({"key": u.key, "upload_id": u.upload_id, "initiated": when,
+                "ours": false, "result": "left alone"}),
+            );
         } else {
             println!(
                 "not ours, left alone: s3://{}/{} (upload {}, initiated {when})",
@@ -63,9 +67,11 @@ pub async fn run(flags: &ConnFlags, config: &Config, args: CleanupArgs) -> anyho
     }
     let done = found.ours.len() - failed.len();
     if args.json {
-        json_line(&json!({"summary": true, "dry_run": args.dry_run, "ours": found.ours.len(),
+        json_line(
+            &json!({"summary": true, "dry_run": args.dry_run, "ours": found.ours.len(),
             "aborted": if args.dry_run { 0 } else { done }, "failed": failed.len(),
-            "not_ours": found.foreign.len()}));
+            "not_ours": found.foreign.len()}),
+        );
     } else {
         eprintln!(
             "{} upload(s) of s3ferry's {verb}, {} failed; {} not recorded by s3ferry left alone",

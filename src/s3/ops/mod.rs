@@ -190,7 +190,8 @@ mod write;
 
 pub use delete::{delete_object, delete_objects, delete_objects_one_if, DeleteFailure, DeleteKey};
 pub use read::{
-    get_range, get_tagging, get_tags, get_text, get_with_props, head_object, list_uploads, OpenUpload,
+    get_range, get_tagging, get_tags, get_text, get_with_props, head_object, list_uploads,
+    OpenUpload,
 };
 pub use write::{
     abort_multipart, complete_multipart, copy_acl, copy_object, create_multipart, put_manifest,

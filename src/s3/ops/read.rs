@@ -237,7 +237,8 @@ pub async fn list_uploads(c: &Client, bucket: &str, prefix: &str) -> S3Result<Ve
             .send()
             .await
             .map_err(|e| {
-                S3Error::from(e).context(format_args!("ListMultipartUploads s3://{bucket}/{prefix}"))
+                S3Error::from(e)
+                    .context(format_args!("ListMultipartUploads s3://{bucket}/{prefix}"))
             })?;
         out.extend(r.uploads().iter().filter_map(|u| {
             Some(OpenUpload {
