@@ -100,6 +100,8 @@ pub enum Command {
     Jobs(JobsArgs),
     /// Continue an interrupted, cancelled or failed job
     Resume(ResumeArgs),
+    /// Abort the multipart uploads s3ferry left open under s3://bucket[/prefix]
+    Cleanup(CleanupArgs),
     /// Compare two locations key by key
     Diff(DiffArgs),
     /// Open the two-pane TUI
@@ -326,6 +328,8 @@ pub struct JobsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
+    /// Cancel a job (it stays resumable) and abort the multipart uploads it left open
+    Cancel { id: i64 },
     /// Show one job
     Show {
         id: i64,
@@ -335,6 +339,19 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Where to look (the destination connection's flags apply)
+    #[arg(value_parser = location, value_name = "s3://bucket[/prefix]")]
+    pub location: Location,
+    /// Only show what would be aborted
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ pub mod args;
 pub mod commands;
 mod conn;
 mod output;
+pub mod signals;
 
 pub use args::{Cli, Command};
 pub use commands::status::render as render_status;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<Exit> {
         Command::Sync(a) => commands::sync::run(conn, &config, a).await,
         Command::Jobs(a) => commands::jobs::run(&config, a).await,
         Command::Resume(a) => commands::resume::run(&config, a).await,
+        Command::Cleanup(a) => commands::cleanup::run(conn, &config, a).await,
         Command::Diff(a) => commands::diff::run(conn, &config, a).await,
         Command::Batch(b) => commands::batch::run(conn, &config, b).await,
     }

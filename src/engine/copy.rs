@@ -19,11 +19,12 @@ use futures::future::BoxFuture;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::breaker::Breaker;
+use super::calls::aborted;
 use super::limiter::Limiter;
 use super::model::RunOptions;
-use super::retry::{is_throttle, Attempts};
 use crate::journal::{CopiedSource, NewEntry};
 use crate::s3::direct::DirectCopy;
 use crate::s3::{
@@ -73,83 +74,15 @@ pub struct Ctx {
     pub breaker: Arc<Breaker>,
     /// What to tell the user when credentials expired and cannot be refreshed.
     pub credentials_hint: Box<dyn Fn(&S3Error) -> String + Send + Sync>,
-}
-
-/// A budgeted failure that ran out of time says so, in one line.
-fn budget_spent(e: S3Error, attempts: &Attempts) -> S3Error {
-    if !super::retry::is_budgeted(e.kind) || attempts.remaining().is_none() {
-        return e;
-    }
-    let budget = crate::fmt::duration(attempts.budget().as_secs());
-    let what = if e.kind == ErrorKind::Throttled {
-        "still throttled"
-    } else {
-        "endpoint unreachable"
-    };
-    let msg = format!("{what} after {budget} (retry budget spent): {}", e.message);
-    S3Error { message: msg, ..e }
+    /// Where multipart upload ids are journaled (see `engine/uploads.rs`).
+    pub journal: Arc<crate::journal::Journal>,
+    pub job: crate::job::JobId,
+    /// Fired to abort every call in flight at once (second Ctrl-C, or the
+    /// end of a stop's grace): calls then fail with [`aborted`].
+    pub abort: CancellationToken,
 }
 
 impl Ctx {
-    /// One S3 call with retries; throttling lowers the job's concurrency.
-    /// Connection-level failures and throttling are waited out for the
-    /// retry budget; while the job's breaker is open the call waits for it
-    /// to close instead of retrying on its own.
-    pub async fn call<T, F, Fut>(&self, mut f: F) -> S3Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = S3Result<T>>,
-    {
-        let mut attempts = Attempts::with_budget(self.run.retry_budget);
-        let mut refreshed = false;
-        loop {
-            let e = match f().await {
-                Ok(v) => {
-                    self.breaker.answered();
-                    if let Some(n) = self.limiter.on_success() {
-                        tracing::debug!(concurrency = n, "raising concurrency");
-                    }
-                    return Ok(v);
-                }
-                Err(e) => e,
-            };
-            if !e.kind.is_connection() {
-                self.breaker.answered();
-            } else if self.breaker.connection_failed(&e.message) {
-                tracing::warn!("endpoint unreachable: {}", e.message);
-            }
-            if e.is_expired_credentials() {
-                // The provider chain hands out fresh credentials once the
-                // old ones expire: one more attempt after a moment.
-                if !refreshed {
-                    refreshed = true;
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    continue;
-                }
-                self.breaker.stop((self.credentials_hint)(&e));
-                return Err(e);
-            }
-            if !attempts.may_retry(e.kind) {
-                return Err(budget_spent(e, &attempts));
-            }
-            if is_throttle(&e) {
-                if let Some(n) = self.limiter.on_throttle() {
-                    (self.on_throttle)(n);
-                }
-            }
-            self.retries.fetch_add(1, Ordering::Relaxed);
-            let wait = attempts.advance(e.kind);
-            if e.kind.is_connection() && self.breaker.is_open() {
-                if !self.breaker.wait_closed().await {
-                    return Err(e);
-                }
-            } else {
-                tokio::time::sleep(wait).await;
-            }
-        }
-    }
-
     /// The source's tags for the `x-amz-tagging` header. Credentials that may
     /// read objects but not their tags (a read-only cross-account policy;
     /// Garage for non-owner keys) copy the object without them, saying so
@@ -558,7 +491,8 @@ async fn source_unchanged(
     Ok(())
 }
 
-/// Run the parts of a multipart upload; abort it on any failure.
+/// Run the parts of a multipart upload; abort it on any failure, and when
+/// the job is aborted (the parts in flight are dropped).
 async fn with_upload<F, Fut>(
     ctx: &Ctx,
     e: &NewEntry,
@@ -570,24 +504,24 @@ where
     F: FnOnce(Upload) -> Fut,
     Fut: Future<Output = S3Result<Vec<CompletedPart>>>,
 {
-    let (bucket, key) = (e.dst_bucket.as_str(), e.dst_key.as_str());
-    let target = ctx.dst(bucket);
-    let upload = ctx.call(|| target.create_multipart(key, w)).await?;
+    let key = e.dst_key.as_str();
+    let target = ctx.dst(&e.dst_bucket);
+    let upload = super::uploads::create(ctx, &target, key, w).await?;
     let upload_id = upload.id.clone();
-    let result = match parts(upload).await {
+    let sent = tokio::select! {
+        biased;
+        _ = ctx.abort.cancelled() => Err(aborted()),
+        r = parts(upload) => r,
+    };
+    let result = match sent {
         Ok(done) => match source_unchanged(ctx, e, w, version).await {
-            Ok(()) => {
-                ctx.call(|| target.complete_multipart(key, &upload_id, done.clone()))
-                    .await
-            }
+            Ok(()) => super::uploads::complete(ctx, &target, key, &upload_id, done).await,
             Err(err) => Err(err),
         },
         Err(err) => Err(err),
     };
     if result.is_err() {
-        if let Err(abort) = ctx.call(|| target.abort_multipart(key, &upload_id)).await {
-            tracing::warn!(%bucket, %key, error = %abort, "could not abort multipart upload");
-        }
+        super::uploads::abort(ctx, &target, key, &upload_id).await;
     }
     result
 }

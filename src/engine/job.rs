@@ -126,7 +126,11 @@ pub struct JobHandle {
     pub counters: Counters,
     state: Mutex<(JobState, Option<String>, Option<i64>)>,
     pub paused: watch::Sender<bool>,
+    /// Stop taking new objects; those in flight finish.
     pub cancel: CancellationToken,
+    /// Stop now: requests in flight are dropped and their multipart uploads
+    /// aborted; what they were doing stays pending for `resume`.
+    pub abort: CancellationToken,
     finished: watch::Sender<bool>,
     /// How the run ended, once it has.
     outcome: Mutex<Option<JobOutcome>>,
@@ -148,6 +152,7 @@ impl JobHandle {
             state: Mutex::new((JobState::Queued, None, None)),
             paused: watch::channel(false).0,
             cancel,
+            abort: CancellationToken::new(),
             finished: watch::channel(false).0,
             outcome: Mutex::new(None),
             notes: Mutex::new(Vec::new()),
@@ -157,6 +162,12 @@ impl JobHandle {
     /// Journal an entry's outcome and count it: the one path from a worker's
     /// result to the journal and the progress (see `journal/writer.rs`).
     pub fn record(&self, journal: &Journal, id: i64, size: u64, outcome: Outcome) {
+        // A failure after the job's abort is the abort's doing (its request
+        // was dropped): the entry stays as it was, and `resume` works it again.
+        if self.abort.is_cancelled() && matches!(outcome, Outcome::Failed { .. }) {
+            tracing::debug!(job = self.id, entry = id, "left for resume (aborted)");
+            return;
+        }
         let tally = journal.record(id, size, outcome);
         self.counters.apply(&tally);
     }

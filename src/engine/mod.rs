@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod breaker;
+pub mod calls;
 pub mod copy;
 pub mod delete;
 pub mod job;
@@ -14,6 +15,7 @@ pub mod planner;
 pub mod preview;
 pub mod retry;
 pub mod runner;
+pub mod uploads;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,8 @@ pub enum EngineError {
     StillRunning(JobId),
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    #[error(transparent)]
+    S3(#[from] crate::s3::S3Error),
 }
 
 /// Handle to the engine; cheap to clone.
@@ -270,6 +274,78 @@ impl Engine {
         if let Some(h) = self.handle(id) {
             h.cancel.cancel();
         }
+    }
+
+    /// Stop a job (first Ctrl-C, SIGTERM, quitting the TUI): no new object
+    /// starts; objects in flight finish, or are aborted after [`STOP_GRACE`].
+    /// The job ends interrupted and resumable.
+    pub fn stop(&self, id: JobId) {
+        let Some(h) = self.handle(id) else { return };
+        h.cancel.cancel();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = h.wait() => {}
+                _ = tokio::time::sleep(STOP_GRACE) => h.abort.cancel(),
+            }
+        });
+    }
+
+    /// Stop a job now (second Ctrl-C): requests in flight are dropped and
+    /// their multipart uploads aborted; those objects stay pending.
+    pub fn abort(&self, id: JobId) {
+        if let Some(h) = self.handle(id) {
+            h.cancel.cancel();
+            h.abort.cancel();
+        }
+    }
+
+    /// [`Engine::stop`] every job of this process that is still active, and
+    /// wait for them to end; their ids.
+    pub async fn stop_all(&self) -> Vec<JobId> {
+        let active: Vec<Arc<JobHandle>> = {
+            let live = self.0.live.lock().unwrap_or_else(|p| p.into_inner());
+            live.values()
+                .filter(|h| h.state().is_active())
+                .cloned()
+                .collect()
+        };
+        for h in &active {
+            self.stop(h.id);
+        }
+        for h in &active {
+            h.wait().await;
+        }
+        active.iter().map(|h| h.id).collect()
+    }
+
+    /// `jobs cancel`: stop a job for good (it stays resumable) and abort
+    /// the multipart uploads its runs left open.
+    pub async fn cancel_job(&self, id: JobId) -> Result<uploads::Aborted, EngineError> {
+        if let Some(h) = self.handle(id) {
+            self.stop(id);
+            h.wait().await;
+        }
+        let record = self.0.journal.job(id)?.ok_or(EngineError::NoSuchJob(id))?;
+        if record.state == JobState::Completed {
+            return Err(EngineError::AlreadyCompleted(id));
+        }
+        if let Some(pid) = self.0.journal.running_elsewhere(id)? {
+            return Err(EngineError::RunningElsewhere { job: id, pid });
+        }
+        if record.state != JobState::Cancelled {
+            let message = format!("cancelled; resume with: s3ferry resume {id}");
+            self.0
+                .journal
+                .set_job_state(id, JobState::Cancelled, Some(&message))?;
+        }
+        let left = self.0.journal.job_uploads(id)?;
+        let Some(first) = left.first() else {
+            return Ok(uploads::Aborted::default());
+        };
+        let dst = self.restore_secrets(record.spec.dst_conn.clone());
+        let conn = self.0.pool.get(&dst).await?;
+        let bucket = retry::with_retries(|| conn.bucket(&first.bucket)).await?;
+        Ok(uploads::abort_recorded(&self.0.journal, &bucket, left).await)
     }
 
     /// Put failed objects back to pending and run the job again.

@@ -92,14 +92,24 @@ impl Runner {
         h.counters
             .concurrency
             .store(limiter.limit() as u64, Ordering::Relaxed);
-        let ctx = Arc::new(self.copy_context(&setup, limiter.clone()));
+        // Uploads an earlier run of this job left open (a kill, a lost
+        // abort) are aborted before anything new is sent.
+        super::uploads::abort_left_by_job(&self.journal, h.id, &setup.dst).await;
+        let ctx = Arc::new(self.copy_context(&setup, limiter.clone(), h.abort.clone()));
         let prober = spawn_prober(h, &ctx);
         let flusher = self.spawn_flusher();
         let (del_tx, del_rx) = mpsc::channel::<Deletion>(DELETE_BATCH * 2);
-        let deleter = tokio::spawn(delete_worker(
+        // Deletes are not cut short mid-batch by an abort: the whole deleter
+        // is dropped instead, its verified rows left for `resume`.
+        let del_ctx = Arc::new(self.copy_context(
+            &setup,
+            limiter.clone(),
+            tokio_util::sync::CancellationToken::new(),
+        ));
+        let mut deleter = tokio::spawn(delete_worker(
             self.journal.clone(),
             h.clone(),
-            ctx.clone(),
+            del_ctx,
             del_rx,
         ));
 
@@ -109,7 +119,10 @@ impl Runner {
             .await;
         while tasks.join_next().await.is_some() {}
         drop(del_tx);
-        let _ = deleter.await;
+        tokio::select! {
+            _ = &mut deleter => {}
+            _ = h.abort.cancelled() => deleter.abort(),
+        }
         flusher.abort();
         prober.abort();
         if let Some(note) = h.breaker.summary() {
@@ -187,7 +200,12 @@ impl Runner {
         Ok(Listing::Done)
     }
 
-    fn copy_context(&self, setup: &PlanSetup, limiter: Arc<Limiter>) -> Ctx {
+    fn copy_context(
+        &self,
+        setup: &PlanSetup,
+        limiter: Arc<Limiter>,
+        abort: tokio_util::sync::CancellationToken,
+    ) -> Ctx {
         let spec = &self.handle.spec;
         let job_id = self.handle.id;
         Ctx {
@@ -214,6 +232,9 @@ impl Runner {
             }),
             breaker: self.handle.breaker.clone(),
             credentials_hint: credentials_hint(spec),
+            journal: self.journal.clone(),
+            job: job_id,
+            abort,
         }
     }
 

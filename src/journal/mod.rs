@@ -15,9 +15,11 @@ mod dest_index;
 mod entries;
 mod jobs;
 mod schema;
+mod uploads;
 mod writer;
 
 pub use batches::{BatchListing, BatchRecord};
+pub use uploads::UploadRecord;
 pub use writer::{Outcome, Tally};
 
 use std::path::{Path, PathBuf};

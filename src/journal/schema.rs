@@ -73,7 +73,16 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             etag TEXT,
             last_modified INTEGER,
             PRIMARY KEY (job_id, key)
-        ) WITHOUT ROWID;",
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS uploads (
+            job_id INTEGER NOT NULL,
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            upload_id TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            UNIQUE (bucket, key, upload_id)
+        );
+        CREATE INDEX IF NOT EXISTS uploads_job ON uploads (job_id);",
     )?;
     // Journals made before jobs recorded their process.
     let has_owner: bool = c

@@ -12,7 +12,7 @@ use super::direct::DirectCopy;
 use super::error::S3Result;
 use super::list::{self, ListRequest, Paginator};
 use super::model::{ListPage, ObjectProps, PageToken, Versioning};
-use super::ops::{self, DeleteFailure, DeleteKey, Upload, WriteProps, WriteResult};
+use super::ops::{self, DeleteFailure, DeleteKey, OpenUpload, Upload, WriteProps, WriteResult};
 use super::refs::{CompletedPart, ObjectRef, UploadRef};
 
 /// One bucket on one connection.
@@ -155,6 +155,11 @@ impl Bucket {
     /// A small text object (reports, manifests).
     pub async fn get_text(&self, key: &str) -> S3Result<String> {
         ops::get_text(self.client(), self.object(key, None)).await
+    }
+
+    /// Multipart uploads in progress under `prefix` (all pages).
+    pub async fn open_uploads(&self, prefix: &str) -> S3Result<Vec<OpenUpload>> {
+        ops::list_uploads(self.client(), &self.name, prefix).await
     }
 
     pub async fn versioning(&self) -> S3Result<Versioning> {

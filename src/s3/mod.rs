@@ -27,6 +27,7 @@ pub use error::{ErrorKind, S3Error, S3Result};
 pub use list::{ListRequest, Paginator};
 pub use model::*;
 pub use ops::{
-    xml_can_carry, DeleteFailure, DeleteKey, SseRequest, Upload, WriteProps, WriteResult,
+    xml_can_carry, DeleteFailure, DeleteKey, OpenUpload, SseRequest, Upload, WriteProps,
+    WriteResult,
 };
 pub use refs::{CompletedPart, ObjectRef, UploadRef};

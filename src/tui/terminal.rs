@@ -65,13 +65,37 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         exec.run(e);
     }
     let input = tokio::spawn(read_terminal(tx.clone()));
-    let ticker = tokio::spawn(tick(tx.clone(), engine));
+    let ticker = tokio::spawn(tick(tx.clone(), engine.clone()));
     let result = event_loop(&mut app, &mut terminal, &mut exec, rx).await;
     input.abort();
     ticker.abort();
     exec.abort_all();
     drop(terminal);
+    if let Some(engine) = engine {
+        stop_jobs(&engine).await;
+    }
     result
+}
+
+/// Quitting with jobs running (confirmed): each stops as after a first
+/// Ctrl-C (in-flight objects finish or are aborted after the grace), its
+/// journal flushed, resumable. Said on the restored terminal.
+async fn stop_jobs(engine: &Engine) {
+    let running = engine
+        .live_jobs()
+        .iter()
+        .filter(|j| j.state.is_active())
+        .count();
+    if running == 0 {
+        return;
+    }
+    eprintln!(
+        "stopping {running} job(s): in-flight objects finish (aborted after {}s)...",
+        crate::job::STOP_GRACE.as_secs()
+    );
+    for id in engine.stop_all().await {
+        eprintln!("job {id} stopped; resume with: s3ferry resume {id}");
+    }
 }
 
 async fn event_loop(

@@ -14,6 +14,7 @@ mod faults;
 mod foundation;
 mod outages;
 mod network;
+mod interrupt;
 mod safety;
 mod sandbox_protocol;
 mod scale_tui;

@@ -1669,12 +1669,41 @@ fn quitting_asks_while_jobs_run() {
     let Some(Dialog::Confirm(c)) = app.dialogs.last() else {
         panic!("asks first")
     };
-    assert!(c.lines[0].contains("1 job(s) still running"));
+    assert!(c.lines[0].contains("1 job(s) still running (job 3)"));
+    // It says what quitting does to them.
+    let text = c.lines.join(" ");
+    assert!(text.contains("aborted after 3s"), "{text}");
+    assert!(text.contains("s3ferry resume 3"), "{text}");
     ch(&mut app, 'n');
     assert!(app.dialogs.is_empty() && !app.quitting);
     ctrl(&mut app, 'c');
     assert_eq!(ch(&mut app, 'y'), vec![Effect::Quit]);
     assert!(app.quitting);
+
+    // A second q, or ctrl-c, confirms.
+    for second in [Key::Char('q'), Key::Ctrl('c')] {
+        let (mut app, _) = opened();
+        let running = job(
+            3,
+            JobKind::Copy,
+            JobState::Running,
+            progress((1, 2), (1, 2), 0),
+        );
+        send(&mut app, Msg::JobsSnapshot(vec![running]));
+        assert!(ch(&mut app, 'q').is_empty());
+        let effects = match second {
+            Key::Char(c) => ch(&mut app, c),
+            Key::Ctrl(c) => ctrl(&mut app, c),
+        };
+        assert_eq!(effects, vec![Effect::Quit], "{second:?}");
+        assert!(app.quitting);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Char(char),
+    Ctrl(char),
 }
 
 #[test]

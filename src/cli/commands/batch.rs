@@ -262,6 +262,7 @@ async fn finish_move(
     conn: &Connection,
     json: bool,
 ) -> anyhow::Result<Exit> {
+    let mut signals = crate::cli::signals::Signals::new()?;
     let journal_arc = Arc::new(Journal::open(journal.path())?);
     let engine = Engine::with_journal(ConnectionPool::new(), journal_arc, Config::default());
     let started = start_move(&engine, id, record, conn).await?;
@@ -269,6 +270,7 @@ async fn finish_move(
         eprintln!("source {source} not checked: {why}");
     }
     let job = started.job;
+    signals.follow(&engine, job).await;
     let snap = engine
         .wait(job)
         .await
@@ -283,6 +285,11 @@ async fn finish_move(
             "move: {} source(s) deleted after checking their copies, {} failed (job {job})",
             p.deleted, p.failed
         );
+    }
+    let interrupted = engine.handle(job).and_then(|h| h.outcome());
+    if let Some(o @ crate::engine::JobOutcome::Interrupted { .. }) = &interrupted {
+        eprintln!("{o}");
+        return Ok(Exit::of_job(Some(o)));
     }
     Ok(if p.failed == 0 {
         Exit::OK

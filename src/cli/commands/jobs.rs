@@ -36,6 +36,7 @@ pub async fn run(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
             }
             Ok(Exit::OK)
         }
+        Some(JobsCommand::Cancel { id }) => cancel(&engine, id).await,
         Some(JobsCommand::Show { id, failed, json }) => {
             let r = journal
                 .job(id)?
@@ -91,6 +92,27 @@ pub async fn run(_config: &Config, args: JobsArgs) -> anyhow::Result<Exit> {
             Ok(Exit::OK)
         }
     }
+}
+
+/// `jobs cancel ID`: the job ends cancelled (resumable) and the uploads its
+/// runs left open are aborted.
+async fn cancel(engine: &Engine, id: i64) -> anyhow::Result<Exit> {
+    let aborted = engine.cancel_job(id).await?;
+    println!(
+        "job {id} cancelled (resume with: s3ferry resume {id}); {} multipart upload(s) aborted",
+        aborted.done.len()
+    );
+    for (u, why) in &aborted.failed {
+        eprintln!(
+            "could not abort the upload of s3://{}/{} ({}): {why}",
+            u.bucket, u.key, u.upload_id
+        );
+    }
+    Ok(if aborted.failed.is_empty() {
+        Exit::OK
+    } else {
+        Exit::FAILURE
+    })
 }
 
 fn job_json(s: &JobSnapshot) -> serde_json::Value {

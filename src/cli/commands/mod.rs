@@ -2,6 +2,7 @@
 //! share lives in `transfer.rs` (cp, mv, sync, resume).
 
 pub mod batch;
+pub mod cleanup;
 pub mod cp;
 pub mod demo;
 pub mod diff;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::args::{ConnFlags, TransferArgs};
+use crate::cli::signals::Signals;
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::Config;
 use crate::engine::preview::{plan_entry, plan_in_memory};
@@ -128,9 +129,10 @@ pub async fn run(
     if args.dry_run {
         return dry_run(&pool, &spec, args.json).await;
     }
+    let signals = Signals::new()?;
     let engine = Engine::open(pool).await?;
     let id = engine.submit(spec).await?;
-    watch(&engine, id, args.json, args.no_progress).await
+    watch(&engine, id, signals, args.json, args.no_progress).await
 }
 
 async fn dry_run(pool: &ConnectionPool, spec: &JobSpec, json: bool) -> anyhow::Result<Exit> {
@@ -235,10 +237,12 @@ fn rate_line(s: &JobSnapshot, elapsed: f64, obj_rate: f64, byte_rate: f64) -> St
 }
 
 /// Follow a job until it stops: progress on a terminal, plain lines
-/// otherwise, a summary at the end. Ctrl-C stops it cleanly.
+/// otherwise, a summary at the end. Ctrl-C or SIGTERM stops it cleanly, a
+/// second Ctrl-C at once (see `cli/signals.rs`).
 pub(crate) async fn watch(
     engine: &Engine,
     id: JobId,
+    mut signals: Signals,
     json: bool,
     no_progress: bool,
 ) -> anyhow::Result<Exit> {
@@ -252,7 +256,6 @@ pub(crate) async fn watch(
     let mut window: std::collections::VecDeque<(Instant, u64, u64)> =
         std::collections::VecDeque::new();
     let mut last_plain = Instant::now();
-    let mut interrupted = false;
     let mut was_unreachable = false;
     let finished = handle.clone();
     let done = finished.wait();
@@ -260,11 +263,10 @@ pub(crate) async fn watch(
     loop {
         tokio::select! {
             _ = &mut done => break,
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                eprintln!("\nstopping job {id} (in-flight objects finish first)...");
-                engine.cancel(id);
-            }
+            stop = signals.next() => signals.act(engine, id, stop, |m| match &bar {
+                Some(b) => b.suspend(|| eprintln!("{m}")),
+                None => eprintln!("{m}"),
+            }),
             _ = tick.tick() => {
                 let s = handle.snapshot();
                 let now = Instant::now();

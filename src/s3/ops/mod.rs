@@ -194,6 +194,7 @@ pub use delete::{
 };
 pub use read::{
     endpoint_answers, get_range, get_tagging, get_tags, get_text, get_with_props, head_object,
+    list_uploads, OpenUpload,
 };
 pub use write::{
     abort_multipart, complete_multipart, copy_acl, copy_object, create_multipart, put_manifest,

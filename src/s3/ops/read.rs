@@ -222,3 +222,51 @@ pub async fn endpoint_answers(c: &Client, bucket: &str) -> bool {
         Err(e) => !S3Error::from(e).kind.is_connection(),
     }
 }
+
+/// A multipart upload in progress, as ListMultipartUploads shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenUpload {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every multipart upload in progress under `prefix`, all pages (S3 answers
+/// at most 1,000 per page, continued by key and upload id markers).
+pub async fn list_uploads(c: &Client, bucket: &str, prefix: &str) -> S3Result<Vec<OpenUpload>> {
+    let mut out = Vec::new();
+    let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
+    loop {
+        let r = c
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_key_marker(key_marker.take())
+            .set_upload_id_marker(id_marker.take())
+            .send()
+            .await
+            .map_err(|e| {
+                S3Error::from(e)
+                    .context(format_args!("ListMultipartUploads s3://{bucket}/{prefix}"))
+            })?;
+        out.extend(r.uploads().iter().filter_map(|u| {
+            Some(OpenUpload {
+                key: u.key()?.to_string(),
+                upload_id: u.upload_id()?.to_string(),
+                initiated: u.initiated().and_then(to_chrono),
+            })
+        }));
+        if r.is_truncated() != Some(true) {
+            return Ok(out);
+        }
+        key_marker = r.next_key_marker().map(str::to_string);
+        id_marker = r.next_upload_id_marker().map(str::to_string);
+        // A truncated page without a marker would list the same page forever.
+        if key_marker.is_none() {
+            return Err(S3Error::new(
+                ErrorKind::Other,
+                format!("ListMultipartUploads s3://{bucket}/{prefix}: truncated page without NextKeyMarker"),
+            ));
+        }
+    }
+}

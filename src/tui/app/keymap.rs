@@ -193,7 +193,7 @@ pub const ACTIONS: &[VerbInfo] = &[
         action: Verb::Quit,
         name: "quit",
         description: "quit (asks while jobs run)",
-        contexts: MAIN,
+        contexts: &[C::Tree, C::Buckets, C::Transfers, C::Confirm],
     },
     VerbInfo {
         action: Verb::Help,

@@ -53,6 +53,9 @@ pub struct Faults {
     /// The first N requests of this kind are read and never answered (the
     /// connection stays open and silent).
     pub never_answer: Option<(NeverAnswer, u64)>,
+    /// Forward the first CreateMultipartUpload, then drop its answer: the
+    /// upload exists and the client never learns its id.
+    pub lose_first_create_upload_answer: bool,
 }
 
 /// Which requests `Faults::never_answer` swallows.
@@ -98,6 +101,7 @@ pub struct Stats {
     /// Single DeleteObject requests.
     pub delete_object: AtomicU64,
     pub never_answered: AtomicU64,
+    pub create_upload_answer_lost: std::sync::atomic::AtomicBool,
 }
 
 pub struct Proxy {
@@ -257,6 +261,13 @@ async fn handle(
             }
         }
     }
+    let is_create_upload = req.method() == hyper::Method::POST
+        && query
+            .split('&')
+            .any(|p| p == "uploads" || p.starts_with("uploads="));
+    let lose_answer = faults.lose_first_create_upload_answer
+        && is_create_upload
+        && !stats.create_upload_answer_lost.swap(true, Ordering::SeqCst);
     let is_head = req.method() == hyper::Method::HEAD;
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|_| Dropped)?.to_bytes();
@@ -272,6 +283,9 @@ async fn handle(
     }
     let fwd = fwd.body(Full::new(body)).map_err(|_| Dropped)?;
     let resp = http.request(fwd).await.map_err(|_| Dropped)?;
+    if lose_answer {
+        return Err(Dropped);
+    }
     if dropping {
         stats.drops.fetch_add(1, Ordering::Relaxed);
         return Err(Dropped);

@@ -52,6 +52,11 @@ pub(crate) fn dialog_action(app: &mut App, action: Verb) -> Vec<Effect> {
         }
         Dialog::Preview(_) => preview::keys::dialog_action(app, action),
         Dialog::Confirm(c) => match action {
+            // A second q (or ctrl-c) confirms quitting.
+            Verb::Yes | Verb::Quit if c.on_yes == OnYes::Quit => {
+                app.quitting = true;
+                vec![Effect::Quit]
+            }
             Verb::Yes => {
                 let on_yes = c.on_yes.clone();
                 match on_yes {
@@ -210,9 +215,15 @@ pub(crate) fn connection_input_key(app: &mut App, ev: &KeyEvent) -> Vec<Effect> 
 
 impl App {
     pub(crate) fn request_quit(&mut self) -> Vec<Effect> {
-        let active = self.transfers.active();
-        if active > 0 {
-            self.dialogs.push(Dialog::Confirm(Confirm::quit(active)));
+        let active: Vec<crate::job::JobId> = self
+            .transfers
+            .jobs
+            .iter()
+            .filter(|j| j.state.is_active())
+            .map(|j| j.id)
+            .collect();
+        if !active.is_empty() {
+            self.dialogs.push(Dialog::Confirm(Confirm::quit(&active)));
             return Vec::new();
         }
         self.quitting = true;
@@ -221,12 +232,17 @@ impl App {
 }
 
 impl Confirm {
-    pub fn quit(active: usize) -> Confirm {
+    /// What quitting does to the jobs still running, said before it happens.
+    pub fn quit(active: &[crate::job::JobId]) -> Confirm {
+        let ids: Vec<String> = active.iter().map(|id| id.to_string()).collect();
+        let grace = crate::job::STOP_GRACE.as_secs();
         Confirm {
             title: "Quit?".into(),
             lines: vec![
-                format!("{active} job(s) still running."),
-                "They stop now and can be resumed later from the transfers panel or `s3ferry resume`.".into(),
+                format!("{} job(s) still running (job {}).", active.len(), ids.join(", ")),
+                format!("Quitting stops them: no new object starts, objects in flight finish or are aborted after {grace}s."),
+                format!("Resume later with `s3ferry resume {}` or from the transfers panel.", ids.first().map_or("ID", String::as_str)),
+                "q or ctrl-c again quits; n or esc stays.".into(),
             ],
             on_yes: OnYes::Quit,
         }
