@@ -115,6 +115,8 @@ impl Counters {
             listing_done: self.listing_done.load(Ordering::Relaxed),
             concurrency: g(&self.concurrency),
             throttled: g(&self.throttled),
+            // The breaker's, filled in by `JobHandle::snapshot`.
+            unreachable_retry_in: None,
         }
     }
 }
