@@ -65,7 +65,10 @@ fn block<'a>(app: &App, pane: &'a Pane, focused: bool, width: u16) -> Block<'a> 
         .border_style(theme::border(focused))
         .title_top(Line::from(title))
         .title_top(Line::from(busy).alignment(Alignment::Right));
-    let used = bottom.iter().map(|s| fmt::width(&s.content)).sum::<usize>();
+    let used = bottom
+        .iter()
+        .map(|s| fmt::width(&s.content))
+        .sum::<usize>();
     b = b.title_bottom(Line::from(bottom));
     if let View::Tree(t) = &pane.view {
         let room = (width as usize).saturating_sub(used + 5);
