@@ -12,6 +12,7 @@ mod direct_copy;
 mod engine;
 mod faults;
 mod foundation;
+mod journal_retention;
 mod safety;
 mod sandbox_protocol;
 mod scale_tui;
