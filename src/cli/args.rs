@@ -339,6 +339,15 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Drop the per-object rows of finished jobs now (summaries and failures stay)
+    Prune {
+        /// Jobs finished at least this long ago (default: the config's [journal] keep)
+        #[arg(long, value_name = "DURATION")]
+        older_than: Option<String>,
+        /// Say what would be dropped, drop nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]

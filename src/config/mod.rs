@@ -254,6 +254,38 @@ impl Default for BatchSettings {
     }
 }
 
+/// `[journal]`: how long finished jobs keep their per-object rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalSettings {
+    /// A duration (`30d`, `12h`, `0`: at the next prune) or `forever`.
+    pub keep: String,
+}
+
+impl Default for JournalSettings {
+    fn default() -> Self {
+        JournalSettings { keep: "30d".into() }
+    }
+}
+
+impl JournalSettings {
+    /// The retention period; `None` keeps rows forever.
+    pub fn retention(&self) -> Result<Option<std::time::Duration>, String> {
+        retention(&self.keep)
+    }
+}
+
+/// A retention period as written in the config or on the command line.
+pub fn retention(text: &str) -> Result<Option<std::time::Duration>, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("forever") {
+        return Ok(None);
+    }
+    humantime::parse_duration(t).map(Some).map_err(|e| {
+        format!("invalid retention {text:?} ({e}); use e.g. \"30d\", \"12h\", \"0\" or \"forever\"")
+    })
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -261,6 +293,7 @@ pub struct Config {
     pub engine: EngineDefaults,
     pub ui: UiSettings,
     pub batch: BatchSettings,
+    pub journal: JournalSettings,
     /// action name -> key chords, e.g. `copy = ["c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -312,9 +345,14 @@ impl Config {
         let mut base: toml::Table = toml::from_str(DEFAULT_CONFIG).map_err(|e| e.to_string())?;
         let user: toml::Table = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
         merge(&mut base, user);
-        toml::Value::Table(base)
+        let config: Config = toml::Value::Table(base)
             .try_into()
-            .map_err(|e: toml::de::Error| one_line(&e.to_string()))
+            .map_err(|e: toml::de::Error| one_line(&e.to_string()))?;
+        config
+            .journal
+            .retention()
+            .map_err(|e| format!("[journal] keep: {e}"))?;
+        Ok(config)
     }
 
     pub fn connection(&self, name: &str) -> Result<ConnectionSettings, ConfigError> {
@@ -496,6 +534,23 @@ mod tests {
         for (a, b) in different {
             assert_ne!(store_identity(a), store_identity(b), "{a:?} {b:?}");
         }
+    }
+
+    #[test]
+    fn journal_retention_is_a_duration_or_forever() {
+        use std::time::Duration;
+        assert_eq!(
+            Config::defaults().journal.retention(),
+            Ok(Some(Duration::from_secs(30 * 86400)))
+        );
+        assert_eq!(retention("0"), Ok(Some(Duration::ZERO)));
+        assert_eq!(retention("12h"), Ok(Some(Duration::from_secs(12 * 3600))));
+        assert_eq!(retention("forever"), Ok(None));
+        let bad = Config::parse("[journal]\nkeep = \"a month\"").expect_err("bad keep");
+        assert!(
+            bad.starts_with("[journal] keep: invalid retention"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -73,14 +73,27 @@ impl Engine {
     /// The engine on the default journal (`S3FERRY_DATA` or the data dir).
     /// Jobs a previous process left running are marked interrupted.
     pub async fn open(pool: ConnectionPool) -> anyhow::Result<Engine> {
-        let journal = Arc::new(Journal::open_default()?);
-        let config = Config::load().unwrap_or_default();
-        Ok(Engine::with_journal(pool, journal, config))
+        // Opening reads the journal and may apply its daily retention:
+        // SQLite work, kept off the runtime's workers.
+        tokio::task::spawn_blocking(move || {
+            let journal = Arc::new(Journal::open_default()?);
+            let config = Config::load().unwrap_or_default();
+            Ok(Engine::with_journal(pool, journal, config))
+        })
+        .await?
     }
 
     pub fn with_journal(pool: ConnectionPool, journal: Arc<Journal>, config: Config) -> Engine {
         if let Err(e) = journal.mark_orphans_interrupted(&[]) {
             tracing::warn!("cannot mark interrupted jobs: {e}");
+        }
+        match config.journal.retention() {
+            Ok(keep) => {
+                if let Err(e) = journal.prune_daily(keep) {
+                    tracing::warn!("cannot apply the journal's retention: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("[journal] keep: {e}"),
         }
         Engine(Arc::new(Inner {
             pool,

@@ -6,6 +6,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use super::writer::Durability;
 use super::{
     bad_value, CopiedSource, Counts, EntryRow, EntryState, JResult, Journal, JournalError, NewEntry,
 };
@@ -22,6 +23,10 @@ fn action_parse(s: &str) -> Result<Action, String> {
         other => return Err(format!("unknown entry action {other:?}")),
     })
 }
+
+/// The stored counters of one job (see `writer.rs`).
+pub(super) const COUNTS_SQL: &str =
+    "SELECT state, is_delete, n, bytes FROM job_counts WHERE job_id = ?1 AND n != 0";
 
 /// Rows per page when walking a whole job.
 const PAGE: usize = 1000;
@@ -58,8 +63,9 @@ impl Journal {
         token: Option<&str>,
         done: bool,
     ) -> JResult<u64> {
-        self.with(|c| {
-            let tx = c.transaction()?;
+        // Batch Operations hands over verified copies: see `writer.rs`.
+        let durability = Durability::of(entries.iter().map(|e| e.state));
+        self.commit(durability, |tx| {
             let mut n = 0;
             {
                 let mut st = tx.prepare_cached(
@@ -92,7 +98,6 @@ impl Journal {
                  ON CONFLICT (job_id, idx) DO UPDATE SET token = excluded.token, done = excluded.done",
                 params![job, idx, token, done as i64],
             )?;
-            tx.commit()?;
             Ok(n)
         })
     }
@@ -193,20 +198,21 @@ impl Journal {
         self.for_each_page(job, |rows| rows.into_iter().try_for_each(&mut f))
     }
 
+    /// A job's per-state counts, from its stored counters (kept with the
+    /// rows, see `writer.rs`): a read of a dozen rows whatever the job's
+    /// size, and still right once its rows are pruned.
     pub fn counts(&self, job: JobId) -> JResult<Counts> {
         self.with(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT state, action, COUNT(*), COALESCE(SUM(size), 0) FROM entries WHERE job_id = ?1 GROUP BY state, action",
-            )?;
+            let mut st = c.prepare_cached(COUNTS_SQL)?;
             let mut rows = st.query(params![job])?;
             let mut k = Counts::default();
             while let Some(r) = rows.next()? {
                 let state: String = r.get(0)?;
-                let action: String = r.get(1)?;
+                let is_delete = r.get::<_, i64>(1)? != 0;
                 let n = r.get::<_, i64>(2)?.max(0) as u64;
                 let bytes = r.get::<_, i64>(3)?.max(0) as u64;
                 k.total += n;
-                if action == "delete" {
+                if is_delete {
                     k.deletes += n;
                     if state == "done" {
                         k.deletes_done += n;
@@ -223,7 +229,7 @@ impl Journal {
                     }
                     EntryState::Done => {
                         k.done += n;
-                        if action != "delete" {
+                        if !is_delete {
                             k.done_bytes += bytes;
                         }
                     }
@@ -261,7 +267,8 @@ impl Journal {
     /// on what was copied) instead of copying it again; one kept because the
     /// source changed after its copy is copied again.
     pub fn reset_failed(&self, job: JobId) -> JResult<u64> {
-        self.with(|c| {
+        // It may write `verified` rows, which allow deletes: see `writer.rs`.
+        self.commit(Durability::Full, |c| {
             c.execute(
                 "UPDATE entries SET reason = NULL, state = CASE
                    WHEN verify IS NOT NULL AND action != 'delete'

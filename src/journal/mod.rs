@@ -1,9 +1,11 @@
 //! Crash-safe job store (SQLite, WAL): jobs, their listing cursors, one row
 //! per planned object with its state, the destination index used by sync, and
 //! the Batch Operations hand-offs. One file per table (`jobs`, `entries`,
-//! `dest_index`, `batches`) and one for the writer (`writer`: the journal's
-//! thread and the buffered entry outcomes, where the crash-safety invariant
-//! is stated); this file holds the `Journal` handle and the shared types.
+//! `dest_index`, `batches`), one for the writer (`writer`: the journal's
+//! thread, the buffered entry outcomes, the commits' durability and the
+//! stored job counters, where the crash-safety invariant is stated) and one
+//! for retention (`retention`: what a finished job keeps); this file holds
+//! the `Journal` handle and the shared types.
 //!
 //! Entry states: `pending` -> `copied` (written, not yet verified) ->
 //! `verified` (copy checked; final for copy/sync, for a move awaiting the
@@ -14,12 +16,14 @@ mod batches;
 mod dest_index;
 mod entries;
 mod jobs;
+mod retention;
 mod schema;
 mod uploads;
 mod writer;
 
 pub use batches::{BatchListing, BatchRecord};
 pub use uploads::UploadRecord;
+pub use retention::{PruneReport, PrunedJob, Reclaim};
 pub use writer::{Outcome, Tally};
 
 use std::path::{Path, PathBuf};
@@ -212,12 +216,12 @@ impl Journal {
                 message: e.to_string(),
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| JournalError::Sql {
+        let mut conn = Connection::open(path).map_err(|source| JournalError::Sql {
             path: label.clone(),
             source,
         })?;
         restrict_mode(path);
-        schema::init(&conn).map_err(|source| JournalError::Sql {
+        schema::init(&mut conn).map_err(|source| JournalError::Sql {
             path: label.clone(),
             source,
         })?;
@@ -232,11 +236,11 @@ impl Journal {
 
     /// A private in-memory journal (dry runs, previews).
     pub fn in_memory() -> JResult<Journal> {
-        let conn = Connection::open_in_memory().map_err(|source| JournalError::Sql {
+        let mut conn = Connection::open_in_memory().map_err(|source| JournalError::Sql {
             path: ":memory:".into(),
             source,
         })?;
-        schema::init(&conn).map_err(|source| JournalError::Sql {
+        schema::init(&mut conn).map_err(|source| JournalError::Sql {
             path: ":memory:".into(),
             source,
         })?;

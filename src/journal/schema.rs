@@ -2,13 +2,20 @@
 
 use rusqlite::Connection;
 
-pub fn init(c: &Connection) -> rusqlite::Result<()> {
+pub fn init(c: &mut Connection) -> rusqlite::Result<()> {
+    // Pages freed by retention go back to the file system (`retention.rs`);
+    // only takes effect on a new database (an older one is converted by the
+    // VACUUM of `jobs prune`).
+    c.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     // WAL: readers (the TUI, `jobs`) never block the engine's writes, and a
     // committed transaction survives a crash of the process.
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "foreign_keys", "ON")?;
     c.busy_timeout(std::time::Duration::from_secs(10))?;
+    // A WAL left after a checkpoint is cut back to this, so a big job's
+    // writes do not keep the journal's WAL at its peak size.
+    c.pragma_update(None, "journal_size_limit", 32 * 1024 * 1024)?;
     c.execute_batch(
         "CREATE TABLE IF NOT EXISTS jobs (
             id INTEGER PRIMARY KEY,
@@ -22,8 +29,13 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             updated_at INTEGER NOT NULL,
             finished_at INTEGER,
             message TEXT,
-            owner_pid INTEGER
+            owner_pid INTEGER,
+            pruned_at INTEGER
         );
+        CREATE TABLE IF NOT EXISTS meta (
+            key TEXT PRIMARY KEY,
+            value INTEGER
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS listing (
             job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
             idx INTEGER NOT NULL,
@@ -91,6 +103,13 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
     if !has_owner {
         c.execute_batch("ALTER TABLE jobs ADD COLUMN owner_pid INTEGER")?;
     }
+    // Journals made before retention.
+    let has_pruned: bool = c
+        .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'pruned_at'")?
+        .exists([])?;
+    if !has_pruned {
+        c.execute_batch("ALTER TABLE jobs ADD COLUMN pruned_at INTEGER")?;
+    }
     // Journals made before moves recorded what their copies read.
     for column in ["copied_version", "copied_etag"] {
         let has: bool = c
@@ -100,5 +119,5 @@ pub fn init(c: &Connection) -> rusqlite::Result<()> {
             c.execute_batch(&format!("ALTER TABLE entries ADD COLUMN {column} TEXT"))?;
         }
     }
-    Ok(())
+    super::writer::init_counters(c)
 }

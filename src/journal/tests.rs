@@ -272,3 +272,214 @@ fn a_batch_record_that_does_not_parse_is_an_error_not_left_out() {
     let one = j.batch("r-1").expect_err("lookup");
     assert!(one.to_string().contains("batch record 1"), "{one}");
 }
+
+/// What a scan of the entries says (the old `counts`): the oracle the stored
+/// counters must agree with.
+fn scanned(j: &Journal, job: JobId) -> Vec<(String, i64, i64, i64)> {
+    j.with(|c| {
+        let mut st = c.prepare(
+            "SELECT state, action = 'delete', COUNT(*), SUM(size) FROM entries WHERE job_id = ?1
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let rows = st.query_map(params![job], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        rows.collect()
+    })
+    .expect("scan")
+}
+
+fn stored(j: &Journal, job: JobId) -> Vec<(String, i64, i64, i64)> {
+    j.with(|c| {
+        let mut st = c.prepare(
+            "SELECT state, is_delete, n, bytes FROM job_counts WHERE job_id = ?1 AND n != 0 ORDER BY 1, 2",
+        )?;
+        let rows = st.query_map(params![job], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        rows.collect()
+    })
+    .expect("stored")
+}
+
+#[test]
+fn stored_counters_follow_every_write_and_survive_pruned_rows() {
+    let j = Journal::in_memory().expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    let other = j.create_job(&spec()).expect("job");
+    let page: Vec<NewEntry> = (0..3000)
+        .map(|i| entry(0, &format!("p/{i}"), &format!("q/{i}")))
+        .collect();
+    j.insert_page(id, 0, &page, None, true).expect("insert");
+    j.insert_page(other, 0, &page[..5], None, true)
+        .expect("insert");
+    let mut del = entry(-1, "q/x", "q/x");
+    del.action = Action::Delete;
+    j.insert_page(id, -1, &[del], None, true).expect("insert");
+    let rows = j.entries(id, 0, 3001).expect("rows");
+    for (n, r) in rows.iter().enumerate() {
+        let outcome = match n % 3 {
+            0 => Outcome::Deleted { note: None },
+            1 => Outcome::Failed { reason: "x".into() },
+            _ => continue,
+        };
+        j.record(r.id, 10, outcome);
+    }
+    j.flush().expect("flush");
+    j.mark_conflicts(id, &["q/2".into()], "two sources")
+        .expect("conflicts");
+    j.reset_failed(id).expect("reset");
+    assert_eq!(stored(&j, id), scanned(&j, id));
+    assert_eq!(stored(&j, other), scanned(&j, other));
+    let before = j.counts(id).expect("counts");
+    assert_eq!((before.total, before.deletes), (3001, 1));
+    // The counts are the stored ones, not a scan: deleting the rows (what
+    // retention does) leaves them whole.
+    j.with(|c| c.execute("DELETE FROM entries WHERE job_id = ?1", params![id]))
+        .expect("delete");
+    assert_eq!(j.counts(id).expect("counts"), before);
+    // And reading them touches no entry: the query plan names only job_counts.
+    let plan: Vec<String> = j
+        .with(|c| {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {}", entries::COUNTS_SQL))?;
+            let rows = st.query_map(params![id], |r| r.get::<_, String>(3))?;
+            rows.collect()
+        })
+        .expect("plan");
+    assert!(
+        plan.iter().all(|p| !p.contains("entries"))
+            && plan.iter().any(|p| p.contains("job_counts")),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_journal_from_before_stored_counters_gets_them_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.sqlite");
+    let j = Journal::open(&path).expect("open");
+    let id = j.create_job(&spec()).expect("job");
+    let page = vec![entry(0, "p/1", "q/1"), entry(0, "p/2", "q/2")];
+    j.insert_page(id, 0, &page, None, true).expect("insert");
+    // As an older journal: no counters table, no triggers.
+    j.with(|c| {
+        c.execute_batch(
+            "DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_update; DROP TABLE job_counts;",
+        )
+    })
+    .expect("drop");
+    drop(j);
+    let j = Journal::open(&path).expect("reopen");
+    assert_eq!(stored(&j, id), scanned(&j, id));
+    assert_eq!(j.counts(id).expect("counts").pending, 2);
+}
+
+#[test]
+fn a_commit_that_writes_verified_rows_is_synced_and_others_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+    let level = |d| {
+        j.commit(d, |tx| {
+            tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
+        })
+        .expect("commit")
+    };
+    // 1 = NORMAL, 2 = FULL; the level is back to NORMAL after a FULL commit.
+    assert_eq!(level(writer::Durability::Full), 2);
+    assert_eq!(level(writer::Durability::Normal), 1);
+    assert_eq!(
+        writer::Durability::of([EntryState::Done, EntryState::Verified]),
+        writer::Durability::Full
+    );
+    assert_eq!(
+        writer::Durability::of([EntryState::Done, EntryState::Failed, EntryState::Copied]),
+        writer::Durability::Normal
+    );
+}
+
+#[test]
+fn prune_keeps_summaries_failures_and_unfinished_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+    let page: Vec<NewEntry> = (0..30)
+        .map(|i| entry(0, &format!("p/{i}"), &format!("q/{i}")))
+        .collect();
+    let mut jobs = Vec::new();
+    for state in [JobState::Failed, JobState::Interrupted, JobState::Completed] {
+        let id = j.create_job(&spec()).expect("job");
+        j.insert_page(id, 0, &page, Some("t"), true)
+            .expect("insert");
+        j.insert_dest(
+            id,
+            &[("q/0".into(), crate::plan::compare::Facts::default())],
+        )
+        .expect("dest");
+        let rows = j.entries(id, 0, 30).expect("rows");
+        for r in &rows[..20] {
+            j.record(r.id, 10, Outcome::Deleted { note: None });
+        }
+        j.record(
+            rows[20].id,
+            10,
+            Outcome::Failed {
+                reason: "denied".into(),
+            },
+        );
+        j.flush().expect("flush");
+        j.set_planned(id).expect("planned");
+        j.set_job_state(id, state, None).expect("state");
+        jobs.push(id);
+    }
+    // Planned but never finished listing: kept whole.
+    let listing = j.create_job(&spec()).expect("job");
+    j.insert_page(listing, 0, &page, Some("t"), false)
+        .expect("insert");
+    j.set_job_state(listing, JobState::Cancelled, None)
+        .expect("state");
+    let before: Vec<Counts> = jobs
+        .iter()
+        .map(|id| j.counts(*id).expect("counts"))
+        .collect();
+    let dry = j
+        .prune(std::time::Duration::ZERO, true, Reclaim::Full)
+        .expect("dry run");
+    let ids: Vec<JobId> = dry.jobs.iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![jobs[0], jobs[2]], "finished, planned jobs only");
+    assert_eq!(
+        (
+            dry.jobs[0].entries,
+            dry.jobs[0].listing,
+            dry.jobs[0].dest_index
+        ),
+        (20, 1, 1)
+    );
+    let done = j
+        .prune(std::time::Duration::ZERO, false, Reclaim::Full)
+        .expect("prune");
+    assert_eq!(done.jobs, dry.jobs);
+    for (id, k) in jobs.iter().zip(&before) {
+        assert_eq!(&j.counts(*id).expect("counts"), k, "the summary stays");
+        assert_eq!(j.failed(*id, 10).expect("failed").len(), 1, "failures stay");
+    }
+    // What is left to do stays: the failed job still retries and resumes.
+    assert_eq!(j.next_work(jobs[0], 0, 100).expect("work").len(), 9);
+    assert_eq!(j.entries(jobs[1], 0, 100).expect("rows").len(), 30);
+    assert_eq!(j.entries(listing, 0, 100).expect("rows").len(), 30);
+    assert!(j.pruned_at(jobs[0]).expect("pruned").is_some());
+    assert!(j.pruned_at(jobs[1]).expect("pruned").is_none());
+    // A job finished later than the period is left alone.
+    let later = j
+        .prune(std::time::Duration::from_secs(3600), false, Reclaim::Cheap)
+        .expect("prune");
+    assert!(later.jobs.is_empty());
+    // Once a day: the first call prunes, the next one that day does not.
+    assert!(j
+        .prune_daily(Some(std::time::Duration::ZERO))
+        .expect("daily")
+        .is_some());
+    assert!(j
+        .prune_daily(Some(std::time::Duration::ZERO))
+        .expect("daily")
+        .is_none());
+    assert!(j.prune_daily(None).expect("forever").is_none());
+}

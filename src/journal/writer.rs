@@ -1,5 +1,6 @@
-//! The journal's writer: its own thread, and the one way an entry's outcome
-//! is recorded after planning.
+//! The journal's writer: its own thread, the one way an entry's outcome is
+//! recorded after planning, how a commit reaches the disk, and the job
+//! counters kept with the rows.
 //!
 //! Crash-safety invariant. Every outcome of a planned entry (copied, already
 //! moved, deleted, a null delete marker left, failed) goes through
@@ -11,13 +12,108 @@
 //! repeat a delete). The engine flushes before it sends any source delete, so
 //! a source is deleted only once its verified copy is committed; a crash
 //! loses at most outcomes not yet flushed, and those entries are simply
-//! worked again on resume, where the counters are rebuilt from the stored
-//! states (`Journal::counts`), never from memory.
+//! worked again on resume, whose counters start from the stored ones
+//! (`Journal::counts`), never from memory.
+//!
+//! Durability. The journal runs in WAL mode with `synchronous=NORMAL`: a
+//! commit survives a crash of the process, and an OS crash or power loss can
+//! lose the last commits. That is harmless for every row but one kind: a
+//! `verified` row is what allows a source delete, so a transaction that
+//! writes one (a flushed batch holding a verified copy, a page of verified
+//! copies handed over by Batch Operations, a retry that puts verified copies
+//! back) commits with `synchronous=FULL` ([`Durability::of`],
+//! [`Journal::commit`]); the WAL is synced before the commit returns, and so
+//! before any delete that the row allows is sent. Everything else stays
+//! NORMAL (a lost `done` or `copied` row only makes resume work the entry
+//! again).
+//!
+//! Stored counters. Each job's per-state counts live in `job_counts`, kept by
+//! the triggers below in the same transaction as the entry rows they count
+//! (every insert and state change of an entry, whichever method writes it),
+//! so they are never recomputed by scanning entries: `Journal::counts` reads
+//! at most a dozen rows per job, which is what the TUI's job snapshots and a
+//! resume's counters start from. Deleting entries (retention) leaves the
+//! counts alone: they are the job's summary.
 use std::sync::Arc;
 
 use rusqlite::params;
 
+use rusqlite::{Connection, Transaction};
+
 use super::{CopiedSource, EntryState, JResult, Journal, JournalError, Update};
+
+/// The stored per-job counters and the triggers that keep them. A row per
+/// (job, state, whether the entry is a delete), with its entries' bytes.
+pub(super) const COUNTERS: &str = "
+CREATE TABLE IF NOT EXISTS job_counts (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    is_delete INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (job_id, state, is_delete)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS job_counts_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO job_counts (job_id, state, is_delete, n, bytes)
+    VALUES (NEW.job_id, NEW.state, NEW.action = 'delete', 1, NEW.size)
+    ON CONFLICT (job_id, state, is_delete) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER IF NOT EXISTS job_counts_update AFTER UPDATE OF job_id, state, action, size ON entries
+WHEN OLD.state IS NOT NEW.state OR OLD.job_id IS NOT NEW.job_id OR OLD.size IS NOT NEW.size
+  OR (OLD.action = 'delete') IS NOT (NEW.action = 'delete')
+BEGIN
+    UPDATE job_counts SET n = n - 1, bytes = bytes - OLD.size
+    WHERE job_id = OLD.job_id AND state = OLD.state AND is_delete = (OLD.action = 'delete');
+    INSERT INTO job_counts (job_id, state, is_delete, n, bytes)
+    VALUES (NEW.job_id, NEW.state, NEW.action = 'delete', 1, NEW.size)
+    ON CONFLICT (job_id, state, is_delete) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes;
+END;";
+
+/// Create the counters; a journal made before them gets them computed once
+/// from its entries, in the same transaction, so no write slips between.
+pub(super) fn init_counters(c: &mut Connection) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let existed: bool = tx
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_counts'")?
+        .exists([])?;
+    tx.execute_batch(COUNTERS)?;
+    if !existed {
+        tx.execute(
+            "INSERT INTO job_counts (job_id, state, is_delete, n, bytes)
+             SELECT job_id, state, action = 'delete', COUNT(*), COALESCE(SUM(size), 0)
+             FROM entries GROUP BY 1, 2, 3",
+            [],
+        )?;
+    }
+    tx.commit()
+}
+
+/// How a transaction reaches the disk (see the invariant above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Durability {
+    /// `synchronous=NORMAL`: survives the process, not the OS.
+    Normal,
+    /// `synchronous=FULL`: synced before the commit returns.
+    Full,
+}
+
+impl Durability {
+    /// Full when the transaction writes a row that allows a source delete.
+    pub(super) fn of(states: impl IntoIterator<Item = EntryState>) -> Durability {
+        if states.into_iter().any(|s| s == EntryState::Verified) {
+            Durability::Full
+        } else {
+            Durability::Normal
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
+}
 
 /// How one entry ended (or reached its next step) in a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,8 +216,8 @@ impl Journal {
         if batch.is_empty() {
             return Ok(());
         }
-        let res = self.with(|c| {
-            let tx = c.transaction()?;
+        let durability = Durability::of(batch.iter().map(|u| u.state));
+        let res = self.commit(durability, |tx| {
             {
                 let mut st = tx.prepare_cached(
                     "UPDATE entries SET state = ?2, reason = ?3, verify = COALESCE(?4, verify),
@@ -142,7 +238,7 @@ impl Journal {
                     ])?;
                 }
             }
-            tx.commit()
+            Ok(())
         });
         if res.is_err() {
             // Keep them for the next try: losing a state change could repeat a delete.
@@ -152,6 +248,30 @@ impl Journal {
             p.extend(newer);
         }
         res
+    }
+
+    /// One write transaction at the given durability; NORMAL is restored
+    /// afterwards whatever happened.
+    pub(super) fn commit<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> JResult<T> {
+        self.with(|c| {
+            if durability != Durability::Normal {
+                c.pragma_update(None, "synchronous", durability.pragma())?;
+            }
+            let res = c.transaction().and_then(|tx| {
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            });
+            if durability != Durability::Normal {
+                let restored = c.pragma_update(None, "synchronous", Durability::Normal.pragma());
+                return res.and_then(|out| restored.map(|()| out));
+            }
+            res
+        })
     }
 
     /// Record an entry's outcome: its row is buffered for the next `flush`,
