@@ -426,7 +426,9 @@ impl EngineDefaults {
 /// that works for one setting works for all.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
-    let bad = |why: &str| format!("invalid duration {s:?}: {why} (expected e.g. 500ms, 30s, 10m, 1h 30m)");
+    let bad = |why: &str| {
+        format!("invalid duration {s:?}: {why} (expected e.g. 500ms, 30s, 10m, 1h 30m)")
+    };
     let d = match t.parse::<u64>() {
         Ok(secs) => std::time::Duration::from_secs(secs),
         Err(_) => humantime::parse_duration(t).map_err(|e| bad(&e.to_string()))?,

@@ -177,8 +177,17 @@ impl Runner {
             let cancel = h.cancel.clone();
             let notify = notify.clone();
             let handle = h.clone();
+            let journal = self.journal.clone();
             return Ok(Listing::Running(tokio::spawn(async move {
-                let r = planner.list_sources(indexed, &cancel).await;
+                let mut r = planner.list_sources(indexed, &cancel).await;
+                // A streamed plan is complete once its listing is: retention
+                // may then drop the job's rows when it has finished.
+                if r.is_ok() && !cancel.is_cancelled() {
+                    let id = handle.id;
+                    if let Err(e) = journal.off_runtime(move |j| j.set_planned(id)).await {
+                        r = Err(e.into());
+                    }
+                }
                 handle.counters.listing_done.store(true, Ordering::Relaxed);
                 notify.notify_one();
                 r

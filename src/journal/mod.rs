@@ -22,8 +22,8 @@ mod uploads;
 mod writer;
 
 pub use batches::{BatchListing, BatchRecord};
-pub use uploads::UploadRecord;
 pub use retention::{PruneReport, PrunedJob, Reclaim};
+pub use uploads::UploadRecord;
 pub use writer::{Outcome, Tally};
 
 use std::path::{Path, PathBuf};

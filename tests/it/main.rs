@@ -22,4 +22,3 @@ mod tui_e2e;
 mod tui_snapshots;
 mod tui_state;
 mod tui_support;
-
