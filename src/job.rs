@@ -498,6 +498,11 @@ pub struct FailedEntry {
     pub reason: String,
 }
 
+/// How long a stopped job's in-flight objects may take to finish before
+/// they are aborted (their multipart uploads too): a stop (Ctrl-C, SIGTERM,
+/// quitting the TUI) must not wait on a 5 GiB part.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,8 +631,3 @@ mod tests {
         );
     }
 }
-
-/// How long a stopped job's in-flight objects may take to finish before
-/// they are aborted (their multipart uploads too): a stop (Ctrl-C, SIGTERM,
-/// quitting the TUI) must not wait on a 5 GiB part.
-pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
