@@ -109,7 +109,7 @@ impl Runner {
         let mut deleter = tokio::spawn(delete_worker(
             self.journal.clone(),
             h.clone(),
-            del_ctx,
+            del_ctx.clone(),
             del_rx,
         ));
 
@@ -129,9 +129,9 @@ impl Runner {
             h.add_note(note);
         }
         dispatched?;
-        h.counters
-            .retries
-            .store(ctx.retries.load(Ordering::Relaxed), Ordering::Relaxed);
+        // Copies and deletes count their retries in their own contexts.
+        let retries = ctx.retries.load(Ordering::Relaxed) + del_ctx.retries.load(Ordering::Relaxed);
+        h.counters.retries.store(retries, Ordering::Relaxed);
         h.counters.in_flight.store(0, Ordering::Relaxed);
         if let Some(t) = listing {
             if h.cancel.is_cancelled() {
