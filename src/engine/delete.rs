@@ -116,6 +116,9 @@ pub enum Conditions {
     Ignored,
     /// Answers an error for any conditional delete.
     Rejected,
+    /// The probe could not tell (denied, unreachable): conditions are sent
+    /// and each object is also checked by HEAD, as if they were ignored.
+    Unknown,
 }
 
 /// A key no object can have, for the probe.
@@ -154,7 +157,7 @@ pub async fn probe_conditions(ctx: &Ctx, store: &Bucket) -> Conditions {
             Conditions::Honoured
         }
         // Denied by a policy for this key: says nothing about conditions.
-        Ok(Err(f)) if f.kind() == ErrorKind::AccessDenied => Conditions::Honoured,
+        Ok(Err(f)) if f.kind() == ErrorKind::AccessDenied => Conditions::Unknown,
         Ok(Err(f)) => {
             tracing::debug!(%bucket, "conditional delete probe answered {}", f.message);
             Conditions::Rejected
@@ -168,11 +171,11 @@ pub async fn probe_conditions(ctx: &Ctx, store: &Bucket) -> Conditions {
         Err(e) if e.kind == ErrorKind::NotImplemented || e.status == Some(400) => {
             Conditions::Rejected
         }
-        // Inconclusive (access denied, network): keep the conditions; a
-        // server that refuses them fails the deletes with a reason.
+        // Inconclusive (access denied, network): nothing proves the
+        // conditions hold, so every delete is also checked by HEAD.
         Err(e) => {
             tracing::debug!(%bucket, "conditional delete probe inconclusive: {e}");
-            Conditions::Honoured
+            Conditions::Unknown
         }
     }
 }
@@ -284,7 +287,11 @@ async fn flush_deletes(
                 if c != Conditions::Honoured {
                     let note = format!(
                         "conditional deletes are {} by this endpoint (s3://{bucket}): each object was checked by HEAD just before its delete",
-                        if c == Conditions::Ignored { "ignored" } else { "not supported" }
+                        match c {
+                            Conditions::Ignored => "ignored",
+                            Conditions::Unknown => "not known to be honoured",
+                            _ => "not supported",
+                        }
                     );
                     tracing::warn!(job = h.id, "{note}");
                     h.add_note(note);
@@ -297,7 +304,7 @@ async fn flush_deletes(
             settle_null_versions(journal, h, ctx, items).await
         } else {
             // An ignored ETag costs nothing to send; a rejected one fails.
-            let keep_etag = conditions == Conditions::Ignored;
+            let keep_etag = conditions != Conditions::Rejected;
             checked_by_head(journal, h, ctx, items, keep_etag).await
         };
         delete_batch(journal, h, ctx, &bucket, items).await;
