@@ -16,7 +16,7 @@ use super::copy::Ctx;
 use super::job::JobHandle;
 use super::retry::Attempts;
 use crate::journal::{CopiedSource, Journal, NewEntry, Outcome};
-use crate::s3::{xml_can_carry, Bucket, DeleteFailure, DeleteKey, ErrorKind};
+use crate::s3::{xml_can_carry, Bucket, DeleteFailure, DeleteKey, ErrorKind, S3Error, S3Result};
 
 pub const DELETE_BATCH: usize = 1000;
 
@@ -37,6 +37,10 @@ pub struct Deletion {
     /// and a write while versioning is suspended turns it into an object at
     /// any moment, so it is left in place rather than deleted blind.
     pub null_marker: bool,
+    /// The ETag a HEAD found on the addressed object just before the delete
+    /// was sent, where the server's own condition cannot be relied on. A
+    /// delete sent again after a wait is checked again first.
+    checked: Option<String>,
 }
 
 impl Deletion {
@@ -54,6 +58,7 @@ impl Deletion {
             etag,
             target: source.for_name(&e.src_bucket).into_owned(),
             is_extra: false,
+            checked: None,
         }
     }
 
@@ -68,6 +73,7 @@ impl Deletion {
             target: destination.for_name(&e.dst_bucket).into_owned(),
             is_extra: true,
             null_marker: false,
+            checked: None,
         }
     }
 
@@ -327,6 +333,7 @@ async fn settle_null_versions(
 ) -> Vec<Deletion> {
     let mut out = Vec::with_capacity(items.len());
     let mut check = Vec::new();
+    let mut current_etags = HashMap::new();
     for d in items {
         if d.version_id.as_deref() != Some("null") || d.etag.is_none() {
             out.push(d);
@@ -337,10 +344,22 @@ async fn settle_null_versions(
             Ok(p) if p.version_id.as_deref().is_none_or(|v| v == "null") => out.push(d),
             // Current is another version (or a delete marker): check the
             // null version itself.
-            _ => check.push(d),
+            other => {
+                if let Ok(p) = other {
+                    current_etags.insert(d.id, p.etag);
+                }
+                check.push(d)
+            }
         }
     }
-    out.extend(checked_by_head(journal, h, ctx, check, false).await);
+    for mut d in checked_by_head(journal, h, ctx, check, false).await {
+        // The server's condition is on the current version: while it is
+        // the one just seen, nobody rewrote the null version behind it (a
+        // write would have made it current). Behind a delete marker there
+        // is no ETag to pin, and only the HEAD guards the delete.
+        d.etag = current_etags.remove(&d.id).flatten();
+        out.push(d);
+    }
     out
 }
 
@@ -356,7 +375,7 @@ async fn checked_by_head(
 ) -> Vec<Deletion> {
     let mut out = Vec::with_capacity(items.len());
     for mut d in items {
-        let Some(want) = d.etag.clone() else {
+        let Some(want) = d.checked.clone().or_else(|| d.etag.clone()) else {
             out.push(d);
             continue;
         };
@@ -371,6 +390,7 @@ async fn checked_by_head(
                 if p.etag.as_deref().map(|t| t.trim_matches('"'))
                     == Some(want.trim_matches('"')) =>
             {
+                d.checked = Some(want);
                 out.push(d)
             }
             Ok(_) => {
@@ -402,7 +422,16 @@ async fn delete_batch(
     let (mut todo, single): (Vec<Deletion>, Vec<Deletion>) =
         items.into_iter().partition(|d| xml_can_carry(&d.key));
     let mut all_ok = true;
-    for d in &single {
+    // The probe asked DeleteObjects about `<ETag>`, not DeleteObject about
+    // `If-Match`: a single delete's ETag is also checked by HEAD.
+    let (unchecked, mut ready): (Vec<Deletion>, Vec<Deletion>) = single
+        .into_iter()
+        .partition(|d| d.etag.is_some() && d.checked.is_none());
+    let before = unchecked.len();
+    let unchecked = checked_by_head(journal, h, ctx, unchecked, true).await;
+    all_ok &= unchecked.len() == before;
+    ready.extend(unchecked);
+    for d in ready {
         all_ok &= delete_single(journal, h, ctx, bucket, d).await;
     }
     let mut attempts = Attempts::with_budget(ctx.run.retry_budget);
@@ -410,8 +439,17 @@ async fn delete_batch(
         let (mut throttled, mut transient) = (false, false);
         let store = todo[0].target.for_name(bucket).into_owned();
         let keys: Vec<DeleteKey> = todo.iter().map(Deletion::request).collect();
-        let failures = match ctx.call(|| store.delete_objects(&keys)).await {
+        let checked = todo.iter().any(|d| d.checked.is_some());
+        let answer = send_fresh(ctx, checked, || store.delete_objects(&keys)).await;
+        let failures = match answer {
             Ok(f) => f,
+            Err(err) if is_stale(&err) && attempts.may_retry(ErrorKind::Transient) => {
+                attempts.count(ErrorKind::Transient);
+                let before = todo.len();
+                todo = recheck(journal, h, ctx, todo).await;
+                all_ok &= todo.len() == before;
+                continue;
+            }
             Err(err) => {
                 for d in &todo {
                     let reason = d.failed_reason(&err.message);
@@ -420,43 +458,25 @@ async fn delete_batch(
                 return false;
             }
         };
-        let mut per_key: HashMap<String, usize> = HashMap::new();
-        for d in &todo {
-            *per_key.entry(d.key.clone()).or_default() += 1;
-        }
-        let mut failed: HashMap<(String, Option<String>), DeleteFailure> = HashMap::new();
-        let mut unversioned: HashMap<String, DeleteFailure> = HashMap::new();
-        for f in failures {
-            match &f.version_id {
-                Some(v) => {
-                    failed.insert((f.key.clone(), Some(v.clone())), f);
-                }
-                None => {
-                    unversioned.insert(f.key.clone(), f);
-                }
-            }
-        }
+        let rows: Vec<(&str, Option<&str>)> = todo
+            .iter()
+            .map(|d| (d.key.as_str(), d.version_id.as_deref()))
+            .collect();
+        let verdicts = match_failures(&rows, failures);
         let mut again = Vec::new();
-        for d in std::mem::take(&mut todo) {
-            let exact = failed.remove(&(d.key.clone(), d.version_id.clone()));
-            let f = match exact {
-                Some(f) => Some(f),
-                // An error without a version id names the row only when the
-                // key is in the batch once; otherwise its outcome is unknown,
-                // and an unknown outcome is never counted as deleted.
-                None if per_key.get(&d.key) == Some(&1) => unversioned.remove(&d.key),
-                None => match unversioned.get(&d.key) {
-                    Some(f) => {
-                        let reason = d.failed_reason(&format!(
-                            "outcome unknown: S3 reported an error for this key without a version ({})",
-                            f.message
-                        ));
-                        finish(journal, h, &d, Err(reason));
-                        all_ok = false;
-                        continue;
-                    }
-                    None => None,
-                },
+        for (d, verdict) in std::mem::take(&mut todo).into_iter().zip(verdicts) {
+            let f = match verdict {
+                Verdict::Deleted => None,
+                Verdict::Failed(f) => Some(f),
+                Verdict::Unknown(f) => {
+                    let reason = d.failed_reason(&format!(
+                        "outcome unknown: S3 reported an error for this key that names no version in the batch ({})",
+                        f.message
+                    ));
+                    finish(journal, h, &d, Err(reason));
+                    all_ok = false;
+                    continue;
+                }
             };
             match f {
                 None => finish(journal, h, &d, Ok(None)),
@@ -498,6 +518,96 @@ async fn delete_batch(
     all_ok
 }
 
+/// What a DeleteObjects answer says about one row of the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Deleted,
+    Failed(DeleteFailure),
+    /// An error for this key that names none of the batch's versions of it:
+    /// it may be this row's, so the row is never counted as deleted.
+    Unknown(DeleteFailure),
+}
+
+/// Match each `<Error>` to the rows `(key, version)` it is about: the row of
+/// exactly that key and version; the key's only row whatever version the
+/// error echoes (a server may name a version the request did not); and for
+/// a key in the batch more than once, an error naming none of its versions
+/// leaves all of them unknown. An error is never dropped.
+fn match_failures(rows: &[(&str, Option<&str>)], failures: Vec<DeleteFailure>) -> Vec<Verdict> {
+    let mut by_key: HashMap<&str, Vec<&DeleteFailure>> = HashMap::new();
+    for f in &failures {
+        by_key.entry(f.key.as_str()).or_default().push(f);
+    }
+    let mut versions: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
+    for (k, v) in rows {
+        versions.entry(k).or_default().push(*v);
+    }
+    rows.iter()
+        .map(|(key, version)| {
+            let Some(errors) = by_key.get(key) else {
+                return Verdict::Deleted;
+            };
+            if let Some(f) = errors.iter().find(|f| f.version_id.as_deref() == *version) {
+                return Verdict::Failed((*f).clone());
+            }
+            let mine = &versions[key];
+            if mine.len() == 1 {
+                return Verdict::Failed(errors[0].clone());
+            }
+            match errors
+                .iter()
+                .find(|f| !mine.contains(&f.version_id.as_deref()))
+            {
+                Some(f) => Verdict::Unknown((*f).clone()),
+                None => Verdict::Deleted,
+            }
+        })
+        .collect()
+}
+
+/// Why a delete was not sent again: what a HEAD checked went stale.
+const STALE: &str = "not sent again without a fresh check: the endpoint kept failing";
+
+fn is_stale(e: &S3Error) -> bool {
+    e.kind == ErrorKind::Other && e.message == STALE
+}
+
+/// A delete whose safety rests on a HEAD just before it is sent once per
+/// check: the call's own retries, which may wait out an outage for
+/// minutes, stop at the second attempt with [`STALE`] so the caller checks
+/// again first.
+async fn send_fresh<T, F, Fut>(ctx: &Ctx, checked: bool, mut send: F) -> S3Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = S3Result<T>>,
+{
+    let mut sent = false;
+    ctx.call(|| {
+        let again = std::mem::replace(&mut sent, true);
+        let request = (!(checked && again)).then(&mut send);
+        async move {
+            match request {
+                Some(r) => r.await,
+                None => Err(S3Error::new(ErrorKind::Other, STALE)),
+            }
+        }
+    })
+    .await
+}
+
+/// HEAD again the deletions whose check went stale; the others pass.
+async fn recheck(
+    journal: &Journal,
+    h: &JobHandle,
+    ctx: &Ctx,
+    items: Vec<Deletion>,
+) -> Vec<Deletion> {
+    let (stale, mut out): (Vec<Deletion>, Vec<Deletion>) =
+        items.into_iter().partition(|d| d.checked.is_some());
+    out.extend(checked_by_head(journal, h, ctx, stale, true).await);
+    out
+}
+
 /// A key DeleteObjects cannot carry (a control character): one DeleteObject
 /// on the same condition, the version and/or `If-Match` ETag. Returns
 /// whether it was deleted (or already gone).
@@ -506,27 +616,39 @@ async fn delete_single(
     h: &JobHandle,
     ctx: &Ctx,
     bucket: &str,
-    d: &Deletion,
+    d: Deletion,
 ) -> bool {
-    let store = d.target.for_name(bucket);
-    let request = d.request();
-    match ctx.call(|| store.delete_object_if(&request)).await {
-        Ok(()) => {
-            finish(journal, h, d, Ok(None));
-            true
-        }
-        Err(e) if e.kind == ErrorKind::PreconditionFailed => {
-            finish(journal, h, d, Err(d.kept_reason()));
-            false
-        }
-        // Only a conditional delete answers 404: the object is already gone.
-        Err(e) if e.kind == ErrorKind::NoSuchKey => {
-            finish(journal, h, d, Ok(Some("already gone".into())));
-            true
-        }
-        Err(e) => {
-            finish(journal, h, d, Err(d.failed_reason(&e.message)));
-            false
+    let mut attempts = Attempts::with_budget(ctx.run.retry_budget);
+    let mut d = d;
+    loop {
+        let store = d.target.for_name(bucket).into_owned();
+        let request = d.request();
+        let checked = d.checked.is_some();
+        match send_fresh(ctx, checked, || store.delete_object_if(&request)).await {
+            Ok(()) => {
+                finish(journal, h, &d, Ok(None));
+                return true;
+            }
+            Err(e) if is_stale(&e) && attempts.may_retry(ErrorKind::Transient) => {
+                attempts.count(ErrorKind::Transient);
+                match recheck(journal, h, ctx, vec![d]).await.pop() {
+                    Some(again) => d = again,
+                    None => return false,
+                }
+            }
+            Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+                finish(journal, h, &d, Err(d.kept_reason()));
+                return false;
+            }
+            // Only a conditional delete answers 404: the object is already gone.
+            Err(e) if e.kind == ErrorKind::NoSuchKey => {
+                finish(journal, h, &d, Ok(Some("already gone".into())));
+                return true;
+            }
+            Err(e) => {
+                finish(journal, h, &d, Err(d.failed_reason(&e.message)));
+                return false;
+            }
         }
     }
 }
@@ -615,6 +737,48 @@ mod tests {
             version_id: version.map(str::to_string),
             etag: etag.map(str::to_string),
         }
+    }
+
+    fn failure(key: &str, version: Option<&str>) -> DeleteFailure {
+        DeleteFailure {
+            key: key.into(),
+            version_id: version.map(str::to_string),
+            code: Some("SlowDown".into()),
+            message: "slow down".into(),
+        }
+    }
+
+    #[test]
+    fn every_delete_error_reaches_a_row() {
+        let rows = [
+            ("a", None),
+            ("b", Some("v1")),
+            ("b", Some("v2")),
+            ("c", Some("v1")),
+            ("c", Some("v2")),
+            ("d", None),
+        ];
+        let got = match_failures(
+            &rows,
+            vec![
+                // Echoes a version the request did not name: a's only row.
+                failure("a", Some("x")),
+                failure("b", Some("v2")),
+                // Names neither of c's rows: both unknown.
+                failure("c", None),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Verdict::Failed(failure("a", Some("x"))),
+                Verdict::Deleted,
+                Verdict::Failed(failure("b", Some("v2"))),
+                Verdict::Unknown(failure("c", None)),
+                Verdict::Unknown(failure("c", None)),
+                Verdict::Deleted,
+            ]
+        );
     }
 
     #[test]

@@ -7,9 +7,12 @@
 //!
 //! "Ours" means recorded in this journal. For a lost answer there is no
 //! record: S3 tags an upload with no owner but the account, so an upload of
-//! the very same key initiated after our attempt began is taken to be ours.
+//! the very same key initiated while our attempts ran is taken to be ours,
+//! but only when there are no more such uploads than attempts that may have
+//! made one. More means another writer is uploading the key too, and then
+//! none is touched: aborting someone else's upload destroys their work.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::copy::Ctx;
@@ -48,7 +51,7 @@ pub(crate) async fn create(
     let began = chrono::Utc::now();
     // Set while an attempt waits for its answer: an attempt dropped by an
     // abort never clears it.
-    let (waiting, uncertain) = (&AtomicBool::new(false), &AtomicBool::new(false));
+    let (waiting, uncertain) = (&AtomicBool::new(false), &AtomicUsize::new(0));
     let result = ctx
         .call(|| async move {
             waiting.store(true, Ordering::SeqCst);
@@ -56,7 +59,7 @@ pub(crate) async fn create(
             waiting.store(false, Ordering::SeqCst);
             if let Err(e) = &r {
                 if may_have_acted(e) {
-                    uncertain.store(true, Ordering::SeqCst);
+                    uncertain.fetch_add(1, Ordering::SeqCst);
                 }
             }
             r
@@ -78,9 +81,10 @@ pub(crate) async fn create(
             ));
         }
     }
-    if uncertain.load(Ordering::SeqCst) || waiting.load(Ordering::SeqCst) {
+    let lost = uncertain.load(Ordering::SeqCst) + usize::from(waiting.load(Ordering::SeqCst));
+    if lost > 0 {
         let ours = result.as_ref().ok().map(|u| u.id.as_str());
-        abort_lost(ctx, target, key, ours, began).await;
+        abort_lost(ctx, target, key, ours, Window::since(began, lost)).await;
     }
     result
 }
@@ -124,29 +128,56 @@ async fn forget(journal: &Arc<Journal>, bucket: &str, key: &str, upload_id: &str
     }
 }
 
-/// Uploads of exactly `key` initiated since `began`, other than `ours`.
+/// When the attempts of one CreateMultipartUpload ran, and how many of
+/// them may have created an upload without its id reaching us.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    began: chrono::DateTime<chrono::Utc>,
+    ended: chrono::DateTime<chrono::Utc>,
+    attempts: usize,
+}
+
+impl Window {
+    fn since(began: chrono::DateTime<chrono::Utc>, attempts: usize) -> Window {
+        Window {
+            began,
+            ended: chrono::Utc::now(),
+            attempts,
+        }
+    }
+}
+
+/// Which uploads of exactly `key` to abort as the lost ones: those
+/// initiated within the window, other than `ours`, and none at all when
+/// there are more of them than attempts that may have made one (another
+/// writer's upload is among them and nothing tells which).
 fn lost_ones<'a>(
     open: &'a [OpenUpload],
     key: &str,
     ours: Option<&str>,
-    began: chrono::DateTime<chrono::Utc>,
-) -> Vec<&'a OpenUpload> {
-    let since = began.timestamp() - INITIATED_SLACK_SECS;
-    open.iter()
+    w: Window,
+) -> Result<Vec<&'a OpenUpload>, Vec<&'a OpenUpload>> {
+    let since = w.began.timestamp() - INITIATED_SLACK_SECS;
+    let until = w.ended.timestamp() + INITIATED_SLACK_SECS;
+    let found: Vec<&OpenUpload> = open
+        .iter()
         .filter(|u| u.key == key && Some(u.upload_id.as_str()) != ours)
-        .filter(|u| u.initiated.is_some_and(|t| t.timestamp() >= since))
-        .collect()
+        .filter(|u| {
+            u.initiated
+                .is_some_and(|t| (since..=until).contains(&t.timestamp()))
+        })
+        .collect();
+    if found.len() > w.attempts {
+        Err(found)
+    } else {
+        Ok(found)
+    }
 }
 
 /// After a CreateMultipartUpload whose answer was lost: list the key's
-/// uploads and abort those this attempt made.
-async fn abort_lost(
-    ctx: &Ctx,
-    target: &Bucket,
-    key: &str,
-    ours: Option<&str>,
-    began: chrono::DateTime<chrono::Utc>,
-) {
+/// uploads and abort those this attempt made. They are not journaled: an
+/// id we only guess is ours must never reach `resume` or `cleanup`.
+async fn abort_lost(ctx: &Ctx, target: &Bucket, key: &str, ours: Option<&str>, w: Window) {
     let open = match ctx.cleanup_call(|| target.open_uploads(key)).await {
         Ok(o) => o,
         Err(e) => {
@@ -155,20 +186,27 @@ async fn abort_lost(
             return;
         }
     };
-    for u in lost_ones(&open, key, ours, began) {
+    let lost = match lost_ones(&open, key, ours, w) {
+        Ok(lost) => lost,
+        Err(many) => {
+            let ids: Vec<&str> = many.iter().map(|u| u.upload_id.as_str()).collect();
+            tracing::warn!(bucket = %target.name(), %key, uploads = ?ids,
+                "a CreateMultipartUpload answer was lost, and more uploads of this key were started meanwhile than s3ferry may have made: another writer is uploading it, so none is aborted");
+            return;
+        }
+    };
+    for u in lost {
         tracing::info!(bucket = %target.name(), %key, upload = %u.upload_id,
             "aborting the upload of a CreateMultipartUpload whose answer was lost");
-        let (journal, job) = (ctx.journal.clone(), ctx.job);
-        let (b, k, id) = (
-            target.name().to_string(),
-            key.to_string(),
-            u.upload_id.clone(),
-        );
-        // Journaled first: if the abort fails, resume or cleanup finish it.
-        let _ = journal
-            .off_runtime(move |j| j.add_upload(job, &b, &k, &id))
-            .await;
-        abort(ctx, target, key, &u.upload_id).await;
+        match ctx
+            .cleanup_call(|| target.abort_multipart(key, &u.upload_id))
+            .await
+        {
+            Ok(()) => {}
+            Err(e) if gone(&e) => {}
+            Err(e) => tracing::warn!(bucket = %target.name(), %key, upload = %u.upload_id,
+                error = %e, "could not abort the upload of a lost CreateMultipartUpload answer; abort it by hand"),
+        }
     }
 }
 
@@ -287,11 +325,28 @@ mod tests {
             u("k", "no-time", None),
         ];
         let began = at(1000).expect("time") + chrono::Duration::milliseconds(500);
-        let ids: Vec<&str> = lost_ones(&open, "k", Some("mine"), began)
-            .iter()
-            .map(|u| u.upload_id.as_str())
-            .collect();
-        assert_eq!(ids, ["lost", "rounded"]);
+        let window = |attempts| Window {
+            began,
+            ended: at(1003).expect("time"),
+            attempts,
+        };
+        let ids =
+            |r: Result<Vec<&OpenUpload>, Vec<&OpenUpload>>| -> Result<Vec<String>, Vec<String>> {
+                let names = |v: Vec<&OpenUpload>| v.iter().map(|u| u.upload_id.clone()).collect();
+                r.map(names).map_err(names)
+            };
+        assert_eq!(
+            ids(lost_ones(&open, "k", Some("mine"), window(2))),
+            Ok(vec!["lost".to_string(), "rounded".to_string()])
+        );
+        // One attempt cannot have made two uploads: one is another writer's.
+        assert_eq!(
+            ids(lost_ones(&open, "k", Some("mine"), window(1))),
+            Err(vec!["lost".to_string(), "rounded".to_string()])
+        );
+        // Started after our attempts ended: not ours.
+        let late = vec![u("k", "late", Some(1010))];
+        assert_eq!(ids(lost_ones(&late, "k", None, window(1))), Ok(vec![]));
     }
 
     #[test]

@@ -329,6 +329,37 @@ async fn cleanup_and_jobs_cancel_abort_only_journaled_uploads() {
     }
 }
 
+/// A multipart `cp` of big.bin whose first CreateMultipartUpload answer is
+/// lost on the way back.
+fn copy_losing_the_create_answer(srv: &Server, src: &str, dst: &str) {
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            lose_first_create_upload_answer: true,
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = run(ferry_cmd(&proxy.url, data.path()).args([
+        "cp",
+        "--no-progress",
+        "--multipart-threshold",
+        "8MiB",
+        "--part-size",
+        "5MiB",
+        &format!("s3://{src}/big.bin"),
+        &format!("s3://{dst}/big.bin"),
+    ]));
+    assert_eq!(code, 0, "{}: {err}", srv.name());
+    assert!(
+        proxy
+            .stats
+            .create_upload_answer_lost
+            .load(std::sync::atomic::Ordering::SeqCst),
+        "the fault was injected"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_create_multipart_answer_leaves_no_upload_behind() {
     // The sandbox only: moto's ListMultipartUploads does not show the lost
@@ -338,32 +369,7 @@ async fn a_lost_create_multipart_answer_leaves_no_upload_behind() {
         let src = srv.bucket("lost-src", false).await;
         let dst = srv.bucket("lost-dst", false).await;
         put(&c, &src, "big.bin", body()).await;
-        let proxy = proxy::start(
-            &srv.url,
-            proxy::Faults {
-                lose_first_create_upload_answer: true,
-                ..Default::default()
-            },
-        );
-        let data = tempfile::tempdir().expect("tmp");
-        let (code, _, err) = run(ferry_cmd(&proxy.url, data.path()).args([
-            "cp",
-            "--no-progress",
-            "--multipart-threshold",
-            "8MiB",
-            "--part-size",
-            "5MiB",
-            &format!("s3://{src}/big.bin"),
-            &format!("s3://{dst}/big.bin"),
-        ]));
-        assert_eq!(code, 0, "{}: {err}", srv.name());
-        assert!(
-            proxy
-                .stats
-                .create_upload_answer_lost
-                .load(std::sync::atomic::Ordering::SeqCst),
-            "the fault was injected"
-        );
+        copy_losing_the_create_answer(srv, &src, &dst);
         assert_copied(srv, &dst).await;
         assert_eq!(
             open_uploads(&c, &dst).await,
@@ -371,5 +377,44 @@ async fn a_lost_create_multipart_answer_leaves_no_upload_behind() {
             "{}: the lost upload was aborted",
             srv.name()
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_multipart_answer_never_aborts_another_writers_upload() {
+    // Another writer starts an upload of the same key a moment before ours:
+    // two candidates for one lost answer, so nothing tells which is ours and
+    // neither is aborted.
+    for srv in servers().into_iter().filter(|s| s.name() == "sandbox") {
+        let c = srv.client();
+        let src = srv.bucket("lost-foreign-src", false).await;
+        let dst = srv.bucket("lost-foreign-dst", false).await;
+        put(&c, &src, "big.bin", body()).await;
+        let foreign = c
+            .create_multipart_upload()
+            .bucket(&dst)
+            .key("big.bin")
+            .send()
+            .await
+            .expect("foreign upload")
+            .upload_id
+            .expect("upload id");
+        copy_losing_the_create_answer(srv, &src, &dst);
+        assert_copied(srv, &dst).await;
+        let open = open_uploads(&c, &dst).await;
+        assert!(
+            open.contains(&("big.bin".to_string(), foreign.clone())),
+            "{}: the other writer's upload is still open: {open:?}",
+            srv.name()
+        );
+        for (key, id) in open {
+            let _ = c
+                .abort_multipart_upload()
+                .bucket(&dst)
+                .key(key)
+                .upload_id(id)
+                .send()
+                .await;
+        }
     }
 }

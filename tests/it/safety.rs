@@ -39,6 +39,15 @@ fn body(seed: u8, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// A proxy hook that overwrites `key` with `data`.
+fn rewrite(c: &aws_sdk_s3::Client, bucket: &str, key: &str, data: &'static str) -> proxy::Hook {
+    let (c, b, k) = (c.clone(), bucket.to_string(), key.to_string());
+    proxy::Hook(std::sync::Arc::new(move || {
+        let (c, b, k) = (c.clone(), b.clone(), k.clone());
+        Box::pin(async move { put(&c, &b, &k, data).await })
+    }))
+}
+
 async fn exists(c: &aws_sdk_s3::Client, bucket: &str, key: &str) -> bool {
     c.head_object().bucket(bucket).key(key).send().await.is_ok()
 }
@@ -309,14 +318,10 @@ async fn a_source_rewritten_between_copy_and_delete_is_kept() {
     let dst = srv.bucket("rw-dst", false).await;
     put(&c, &src, "k/changed", "old").await;
     put(&c, &src, "k/steady", "steady").await;
-    let (hc, hb) = (c.clone(), src.clone());
     let proxy = proxy::start(
         &srv.url,
         proxy::Faults {
-            on_first_delete_objects: Some(proxy::Hook(std::sync::Arc::new(move || {
-                let (c, b) = (hc.clone(), hb.clone());
-                Box::pin(async move { put(&c, &b, "k/changed", "new").await })
-            }))),
+            on_first_delete_objects: Some(rewrite(&c, &src, "k/changed", "new")),
             ..Default::default()
         },
     );
@@ -367,6 +372,53 @@ async fn an_endpoint_ignoring_delete_conditions_is_detected_and_said() {
     let msg = s["message"].as_str().unwrap_or_default();
     assert!(msg.contains("conditional deletes are ignored"), "{s}");
     assert!(keys(&c, &src, "").await.is_empty());
+}
+
+/// Where only a HEAD guards a delete (moto ignores the condition), a delete
+/// sent again after its first attempt got no answer is checked by HEAD
+/// again: a source rewritten meanwhile is kept, not deleted by the retry.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_retried_after_no_answer_is_checked_again() {
+    let srv = moto();
+    let c = srv.client();
+    let src = srv.bucket("recheck-src", false).await;
+    let dst = srv.bucket("recheck-dst", false).await;
+    put(&c, &src, "k/changed", "old").await;
+    put(&c, &src, "k/steady", "steady").await;
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            // DeleteObjects 0 is the condition probe; 1 is the batch.
+            drop_delete_objects: Some((1, rewrite(&c, &src, "k/changed", "new"))),
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
+        "mv",
+        "--json",
+        &format!("s3://{src}/k/"),
+        &format!("s3://{dst}/"),
+    ]));
+    assert_eq!(code, 1, "{err}\n{out}");
+    assert_eq!(
+        proxy.stats.drops.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the batch was dropped once"
+    );
+    let s = summary(&out);
+    assert_eq!(
+        (s["failed"].as_u64(), s["deleted"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    assert_eq!(get(&c, &src, "k/changed").await, b"new".to_vec(), "kept");
+    assert!(
+        !exists(&c, &src, "k/steady").await,
+        "the unchanged one moved"
+    );
+    let out = failed_reasons(srv, data.path(), &s["job"]);
+    assert!(out.contains("source changed after copy: kept"), "{out}");
 }
 
 /// Killed while deleting (copies verified and journaled), a source is then
@@ -890,14 +942,10 @@ async fn sync_delete_keeps_a_destination_object_rewritten_after_listing() {
     put(&c, &src, "keep.txt", "k").await;
     put(&c, &dst, "stale.txt", "stale").await;
     put(&c, &dst, "rewritten.txt", "old").await;
-    let (hc, hb) = (c.clone(), dst.clone());
     let proxy = proxy::start(
         &srv.url,
         proxy::Faults {
-            on_first_delete_objects: Some(proxy::Hook(std::sync::Arc::new(move || {
-                let (c, b) = (hc.clone(), hb.clone());
-                Box::pin(async move { put(&c, &b, "rewritten.txt", "new data").await })
-            }))),
+            on_first_delete_objects: Some(rewrite(&c, &dst, "rewritten.txt", "new data")),
             ..Default::default()
         },
     );

@@ -53,6 +53,9 @@ pub struct Faults {
     /// The first N requests of this kind are read and never answered (the
     /// connection stays open and silent).
     pub never_answer: Option<(NeverAnswer, u64)>,
+    /// DeleteObjects number N (from 0) runs the hook and is then dropped
+    /// unanswered, never forwarded: the client must send it again.
+    pub drop_delete_objects: Option<(u64, Hook)>,
     /// Forward the first CreateMultipartUpload, then drop its answer: the
     /// upload exists and the client never learns its id.
     pub lose_first_create_upload_answer: bool,
@@ -258,6 +261,13 @@ async fn handle(
         if let Some(hook) = &faults.on_first_delete_objects {
             if !stats.delete_hook_ran.swap(true, Ordering::SeqCst) {
                 (hook.0)().await;
+            }
+        }
+        if let Some((at, hook)) = &faults.drop_delete_objects {
+            if n == *at {
+                (hook.0)().await;
+                stats.drops.fetch_add(1, Ordering::Relaxed);
+                return Err(Dropped);
             }
         }
     }
