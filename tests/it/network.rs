@@ -392,3 +392,86 @@ async fn a_client_with_a_skewed_clock_still_copies() {
     let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
     assert_eq!(got, names);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_response_that_never_comes_is_retried_after_the_read_timeout() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("never-src", false).await;
+    let names = fill(&c, &src, 12).await;
+    // The direct CopyObject path, then the SDK's.
+    for (side, config) in [("direct", ""), ("sdk", "[engine]\ndirect_copy = false\n")] {
+        let dst = srv.bucket("never-dst", false).await;
+        let proxy = proxy::start(
+            &srv.url,
+            proxy::Faults {
+                never_answer: Some((proxy::NeverAnswer::Copies, 3)),
+                ..Default::default()
+            },
+        );
+        let data = tempfile::tempdir().expect("tmp");
+        std::fs::write(data.path().join("config.toml"), config).expect("config");
+        let mut cmd = ferry_cmd(&proxy.url, data.path());
+        cmd.args(["--read-timeout", "2s"]);
+        let s = cp_json(&mut cmd, &format!("s3://{src}/"), &format!("s3://{dst}/"));
+        assert_eq!(
+            (s["copied"].as_u64(), s["failed"].as_u64()),
+            (Some(12), Some(0)),
+            "{side}: {s}"
+        );
+        assert!(s["retries"].as_u64().unwrap_or(0) >= 3, "{side}: {s}");
+        // Three copies went unanswered; each was sent again.
+        let copies = proxy.stats.never_answered.load(Ordering::SeqCst);
+        assert_eq!(copies, 12 + 3, "{side}: CopyObject requests");
+        let (direct, sdk) = (
+            proxy.stats.copies_direct.load(Ordering::SeqCst),
+            proxy.stats.copies_sdk.load(Ordering::SeqCst),
+        );
+        let want = if side == "direct" { (15, 0) } else { (0, 15) };
+        assert_eq!((direct, sdk), want, "{side}: which path copied");
+        let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
+        assert_eq!(got, names, "{side}");
+    }
+}
+
+/// A copy streamed between two connections (GET, then PUT) whose first GETs
+/// are never answered: the SDK path's read timeout, on a download.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_that_never_starts_is_retried() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("never-get-src", false).await;
+    let dst = srv.bucket("never-get-dst", false).await;
+    let names = fill(&c, &src, 6).await;
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            never_answer: Some((proxy::NeverAnswer::Gets, 2)),
+            ..Default::default()
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_s3ferry"));
+    test_env(&mut cmd, data.path());
+    cmd.args([
+        "--src-endpoint-url",
+        proxy.url.as_str(),
+        "--dst-endpoint-url",
+        srv.url.as_str(),
+        "--read-timeout",
+        "2s",
+    ]);
+    let s = cp_json(&mut cmd, &format!("s3://{src}/"), &format!("s3://{dst}/"));
+    assert_eq!(
+        (s["copied"].as_u64(), s["failed"].as_u64()),
+        (Some(6), Some(0)),
+        "{s}"
+    );
+    assert_eq!(
+        proxy.stats.never_answered.load(Ordering::SeqCst),
+        6 + 2,
+        "GETs"
+    );
+    let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
+    assert_eq!(got, names);
+}

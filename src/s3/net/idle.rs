@@ -41,15 +41,20 @@ impl<T> IdleTimeout<T> {
     }
 
     /// Called with the inner result: progress disarms, waiting arms (once)
-    /// and fails when the timer runs out.
+    /// and fails when the timer runs out. Only moved bytes are progress: a
+    /// flush or an empty write that completes says nothing about the peer,
+    /// and hyper flushes on every wake while it waits for a response.
     fn watch<R>(
         &mut self,
         cx: &mut Context<'_>,
         polled: Poll<io::Result<R>>,
+        moved: impl FnOnce(&io::Result<R>) -> bool,
     ) -> Poll<io::Result<R>> {
         match polled {
             Poll::Ready(r) => {
-                self.armed = false;
+                if moved(&r) {
+                    self.armed = false;
+                }
                 Poll::Ready(r)
             }
             Poll::Pending => {
@@ -80,7 +85,8 @@ impl<T: Read + Unpin> Read for IdleTimeout<T> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
-        this.watch(cx, polled)
+        // Ready is data, the end of the stream or an error: all final.
+        this.watch(cx, polled, |_| true)
     }
 }
 
@@ -92,7 +98,7 @@ impl<T: Write + Unpin> Write for IdleTimeout<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.watch(cx, polled)
+        this.watch(cx, polled, wrote)
     }
 
     fn poll_write_vectored(
@@ -102,7 +108,7 @@ impl<T: Write + Unpin> Write for IdleTimeout<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.watch(cx, polled)
+        this.watch(cx, polled, wrote)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -112,14 +118,18 @@ impl<T: Write + Unpin> Write for IdleTimeout<T> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_flush(cx);
-        this.watch(cx, polled)
+        this.watch(cx, polled, |_| false)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_shutdown(cx);
-        this.watch(cx, polled)
+        this.watch(cx, polled, |_| false)
     }
+}
+
+fn wrote(r: &io::Result<usize>) -> bool {
+    !matches!(r, Ok(0))
 }
 
 impl<T: Connection> Connection for IdleTimeout<T> {
@@ -158,6 +168,27 @@ mod tests {
         let _server = trickle.await.ok();
         // Then nothing: the next read fails.
         let err = idle.read(&mut buf).await.err().map(|e| e.kind());
+        assert_eq!(err, Some(io::ErrorKind::TimedOut));
+    }
+
+    /// hyper waits for a response by polling a read and flushing on every
+    /// wake; the flushes that complete must not restart the timer.
+    #[tokio::test]
+    async fn flushes_while_waiting_do_not_keep_a_silent_peer_alive() {
+        let (client, _server) = tokio::io::duplex(64);
+        let timeout = Duration::from_millis(500);
+        let mut idle = TokioIo::new(IdleTimeout::new(TokioIo::new(client), timeout, false));
+        let mut buf = [0u8; 8];
+        let started = Instant::now();
+        let err = loop {
+            tokio::select! {
+                r = idle.read(&mut buf) => break r.err().map(|e| e.kind()),
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                    idle.flush().await.expect("flush");
+                }
+            }
+            assert!(started.elapsed() < timeout * 10, "the timer never ran out");
+        };
         assert_eq!(err, Some(io::ErrorKind::TimedOut));
     }
 }

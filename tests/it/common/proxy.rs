@@ -216,9 +216,14 @@ async fn handle(
         }
     }
     if let Some((kind, first)) = faults.never_answer {
+        // Object data only, not subresources such as `?tagging`.
         let is_get = req.method() == hyper::Method::GET
-            && !query.contains("list-type")
-            && !query.contains("uploads")
+            && query.split('&').all(|p| {
+                p.is_empty()
+                    || p.starts_with("versionId=")
+                    || p.starts_with("partNumber=")
+                    || p.starts_with("x-id=")
+            })
             && req.uri().path().trim_matches('/').contains('/');
         let matches = match kind {
             NeverAnswer::Copies => is_copy,
