@@ -4,7 +4,6 @@ pub mod args;
 pub mod commands;
 mod conn;
 mod output;
-pub mod signals;
 
 pub use args::{Cli, Command};
 pub use commands::status::render as render_status;

@@ -15,6 +15,7 @@ pub mod planner;
 pub mod preview;
 pub mod retry;
 pub mod runner;
+pub mod signals;
 pub mod uploads;
 
 use std::collections::BTreeMap;

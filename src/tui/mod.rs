@@ -9,7 +9,7 @@ mod effects;
 mod terminal;
 pub mod ui;
 
-pub use terminal::run;
+pub use terminal::{run, Ended};
 
 use crate::config::{Config, ConnectionSettings};
 use crate::location::Location;

@@ -26,6 +26,7 @@ use super::app::event::{
 use super::app::{update, App, AppInit, Effect, Msg};
 use super::effects::Executor;
 use super::TuiOptions;
+use crate::engine::signals::{Signals, Stop};
 use crate::engine::{Engine, JobEvent, JobSnapshot};
 use crate::s3::ConnectionPool;
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -33,8 +34,18 @@ use tokio::sync::broadcast::{self, error::TryRecvError};
 /// Ticks drive the spinner, throughput sampling and job snapshots.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Opens the TUI and runs it until the user quits.
-pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+/// How the TUI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT: running jobs were stopped as by a first
+    /// Ctrl-C, and they are resumable (the caller exits 130).
+    Signalled,
+}
+
+/// Opens the TUI and runs it until the user quits or a signal ends it.
+pub async fn run(opts: TuiOptions) -> anyhow::Result<Ended> {
     let pool = ConnectionPool::new();
     let (mut app, initial) = App::new(AppInit {
         config: opts.config,
@@ -66,21 +77,45 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     }
     let input = tokio::spawn(read_terminal(tx.clone()));
     let ticker = tokio::spawn(tick(tx.clone(), engine.clone()));
-    let result = event_loop(&mut app, &mut terminal, &mut exec, rx).await;
+    // Raw mode turns Ctrl-C into a key; these come from outside (a service
+    // manager, `kill`, a closed terminal window).
+    let mut signals = match Signals::new() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!("cannot watch for signals: {e}");
+            None
+        }
+    };
+    let (result, ended) = tokio::select! {
+        r = event_loop(&mut app, &mut terminal, &mut exec, rx) => (r, Ended::Quit),
+        _ = next_signal(&mut signals) => (Ok(()), Ended::Signalled),
+    };
     input.abort();
     ticker.abort();
     exec.abort_all();
     drop(terminal);
-    if let Some(engine) = engine {
-        stop_jobs(&engine).await;
+    if ended == Ended::Signalled {
+        eprintln!("s3ferry: stopped by a signal");
     }
-    result
+    if let Some(engine) = engine {
+        stop_jobs(&engine, &mut signals).await;
+    }
+    result.map(|()| ended)
 }
 
-/// Quitting with jobs running (confirmed): each stops as after a first
-/// Ctrl-C (in-flight objects finish or are aborted after the grace), its
-/// journal flushed, resumable. Said on the restored terminal.
-async fn stop_jobs(engine: &Engine) {
+async fn next_signal(signals: &mut Option<Signals>) -> Stop {
+    match signals {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Quitting with jobs running (confirmed) or signalled: each stops as after
+/// a first Ctrl-C (in-flight objects finish or are aborted after the
+/// grace), its journal flushed, resumable; a signal meanwhile (Ctrl-C now
+/// reaches the restored terminal) aborts them at once. Said on the
+/// restored terminal.
+async fn stop_jobs(engine: &Engine, signals: &mut Option<Signals>) {
     let running = engine
         .live_jobs()
         .iter()
@@ -90,10 +125,23 @@ async fn stop_jobs(engine: &Engine) {
         return;
     }
     eprintln!(
-        "stopping {running} job(s): in-flight objects finish (aborted after {}s)...",
+        "stopping {running} job(s): in-flight objects finish (aborted after {}s; Ctrl-C to abort now)...",
         crate::job::STOP_GRACE.as_secs()
     );
-    for id in engine.stop_all().await {
+    let stopping = engine.stop_all();
+    tokio::pin!(stopping);
+    let stopped = loop {
+        tokio::select! {
+            ids = &mut stopping => break ids,
+            _ = next_signal(signals) => {
+                eprintln!("aborting now: in-flight requests dropped, their multipart uploads aborted");
+                for j in engine.live_jobs() {
+                    engine.abort(j.id);
+                }
+            }
+        }
+    };
+    for id in stopped {
         eprintln!("job {id} stopped; resume with: s3ferry resume {id}");
     }
 }

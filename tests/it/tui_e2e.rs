@@ -356,3 +356,94 @@ fn compare_marks_the_differences_and_copies_them() {
     assert_eq!(got, want);
     rt.block_on(sandbox.shutdown());
 }
+
+/// SIGTERM while a move runs in the TUI (its deletes held unanswered): the
+/// terminal is given back, the job stopped and said resumable, exit 130;
+/// `resume` then finishes the move.
+#[test]
+fn sigterm_stops_a_running_job_resumably() {
+    let (rt, sandbox, s3) = sandbox_with(&[
+        (
+            "e2e-src",
+            &[("photos/a.jpg", "first photo"), ("photos/b.jpg", "second")],
+        ),
+        ("e2e-dst", &[]),
+    ]);
+    let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let proxy = rt.block_on(async {
+        crate::common::proxy::start(
+            &sandbox.url(),
+            crate::common::proxy::Faults {
+                hang_delete_objects: Some(hang.clone()),
+                ..Default::default()
+            },
+        )
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_s3ferry"));
+    cmd.args(["--endpoint-url", proxy.url.as_str(), "tui", SRC, DST]);
+    isolate(&mut cmd, dir.path());
+    let mut tui = Pty::spawn(cmd);
+    tui.wait_for(&["SOURCE", "photos/"]);
+    tui.send(" ");
+    tui.wait_for(&["✔ 1 marked · 2 obj"]);
+    tui.send("m");
+    tui.wait_for(&["MOVE", "backup/photos/b.jpg", "complete"]);
+    tui.send("\r");
+    // A move deletes: it asks first.
+    tui.wait_for(&["y yes · n no"]);
+    tui.send("y");
+    // Wait until the copies are done and the deletes are held.
+    let start = Instant::now();
+    while proxy
+        .stats
+        .delete_objects
+        .load(std::sync::atomic::Ordering::SeqCst)
+        == 0
+    {
+        assert!(
+            start.elapsed() < WAIT,
+            "no delete was sent:\n{}",
+            tui.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = tui.child.process_id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tui.wait_exit();
+    assert_eq!(status.exit_code(), 130, "screen:\n{}", tui.contents());
+    let screen = tui.contents();
+    assert!(screen.contains("stopped by a signal"), "{screen}");
+    assert!(
+        screen.contains("job 1 stopped; resume with: s3ferry resume 1"),
+        "{screen}"
+    );
+    // The sources are still there; resume deletes them once S3 answers.
+    assert_eq!(rt.block_on(bucket_contents(&s3, "e2e-src")).len(), 2);
+    hang.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut resume = std::process::Command::new(env!("CARGO_BIN_EXE_s3ferry"));
+    resume.args(["--endpoint-url", proxy.url.as_str(), "resume", "1"]);
+    resume.env("S3FERRY_DATA", dir.path().join("data"));
+    resume.env("S3FERRY_CONFIG", dir.path().join("config.toml"));
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        resume.env(k, v);
+    }
+    let out = resume.output().expect("resume");
+    assert!(
+        out.status.success(),
+        "resume: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(rt.block_on(bucket_contents(&s3, "e2e-src")).is_empty());
+    assert_eq!(rt.block_on(bucket_contents(&s3, "e2e-dst")).len(), 2);
+    rt.block_on(sandbox.shutdown());
+}

@@ -262,7 +262,7 @@ async fn finish_move(
     conn: &Connection,
     json: bool,
 ) -> anyhow::Result<Exit> {
-    let mut signals = crate::cli::signals::Signals::new()?;
+    let mut signals = crate::engine::signals::Signals::new()?;
     let journal_arc = Arc::new(Journal::open(journal.path())?);
     let engine = Engine::with_journal(ConnectionPool::new(), journal_arc, Config::default());
     let started = start_move(&engine, id, record, conn).await?;

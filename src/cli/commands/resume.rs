@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use super::transfer::watch;
 use crate::cli::args::ResumeArgs;
-use crate::cli::signals::Signals;
 use crate::cli::Exit;
 use crate::config::Config;
+use crate::engine::signals::Signals;
 use crate::engine::Engine;
 use crate::journal::Journal;
 use crate::s3::ConnectionPool;

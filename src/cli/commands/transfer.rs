@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::args::{ConnFlags, TransferArgs};
-use crate::cli::signals::Signals;
 use crate::cli::{json_line, resolve_side, Exit, Side, UsageError};
 use crate::config::Config;
 use crate::engine::preview::{plan_entry, plan_in_memory};
+use crate::engine::signals::Signals;
 use crate::engine::{
     Engine, JobId, JobKind, JobOutcome, JobSnapshot, JobSpec, PlanOptions, RunOptions, RunOverrides,
 };

@@ -30,7 +30,7 @@ pub async fn open_tui(
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal; use a subcommand (see --help) for scripts");
     }
-    crate::tui::run(crate::tui::TuiOptions {
+    let ended = crate::tui::run(crate::tui::TuiOptions {
         config: config.clone(),
         src_conn,
         dst_conn,
@@ -39,5 +39,8 @@ pub async fn open_tui(
         read_only: read_only || config.ui.read_only,
     })
     .await?;
-    Ok(Exit::OK)
+    Ok(match ended {
+        crate::tui::Ended::Quit => Exit::OK,
+        crate::tui::Ended::Signalled => Exit::INTERRUPTED,
+    })
 }

@@ -1,10 +1,10 @@
-//! Ctrl-C and SIGTERM while a command runs engine jobs. The first one (or
-//! SIGTERM) stops the job: no new object starts, objects in flight finish or
+//! Ctrl-C, SIGTERM and SIGHUP (the terminal closed) while engine jobs run,
+//! for the CLI and the TUI alike. The first one stops the job: no new object starts, objects in flight finish or
 //! are aborted after the engine's grace, the journal is flushed, and the job
 //! ends resumable (exit 130). A second one aborts at once: requests in flight
 //! are dropped and their multipart uploads aborted.
 
-use crate::engine::{Engine, JobId, STOP_GRACE};
+use super::{Engine, JobId, STOP_GRACE};
 
 /// What a signal asks of the running job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,7 @@ pub struct Signals {
 struct Sources {
     int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 #[cfg(unix)]
@@ -35,6 +36,7 @@ impl Sources {
         Ok(Sources {
             int: signal(SignalKind::interrupt())?,
             term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
         })
     }
 
@@ -42,6 +44,7 @@ impl Sources {
         tokio::select! {
             _ = self.int.recv() => {}
             _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
         }
     }
 }
