@@ -350,3 +350,60 @@ async fn a_spent_retry_budget_stops_the_job_resumable_with_one_line() {
         assert_eq!(got, want, "{}: resume finished the job", srv.name());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_credentials_stop_the_job_resumable_with_what_to_run() {
+    for srv in servers() {
+        let c = srv.client();
+        let src = srv.bucket("exp-src", false).await;
+        let dst = srv.bucket("exp-dst", false).await;
+        let names = fill(&c, &src, 400).await;
+        let expired = Arc::new(AtomicBool::new(false));
+        let proxy = proxy::start(
+            &srv.url,
+            proxy::Faults {
+                expired: Some(expired.clone()),
+                latency: Duration::from_millis(5),
+                ..Default::default()
+            },
+        );
+        let data = tempfile::tempdir().expect("tmp");
+        let child = spawn_ferry(
+            &proxy,
+            data.path(),
+            &[
+                "cp",
+                "--json",
+                "--concurrency",
+                "8",
+                &format!("s3://{src}/o/"),
+                &format!("s3://{dst}/"),
+            ],
+        );
+        copies_reach(&proxy, 50).await;
+        // The session ends; static environment credentials cannot renew.
+        expired.store(true, Ordering::SeqCst);
+        let (code, stdout, stderr) = finish(child).await;
+        assert_eq!(code, 1, "{stderr}\n{stdout}");
+        let s = summary(&stdout);
+        assert_eq!(s["state"], "interrupted", "{}: {s}", srv.name());
+        assert_eq!(s["failed"].as_u64(), Some(0), "nothing marked failed: {s}");
+        let message = s["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("credentials expired (ExpiredToken) and could not be refreshed"),
+            "{message}"
+        );
+        assert!(message.contains("renew the credentials"), "{message}");
+        assert!(message.contains("s3ferry resume"), "{message}");
+        assert!(!message.contains('\n'), "one line: {message}");
+
+        expired.store(false, Ordering::SeqCst);
+        let job = s["job"].to_string();
+        let (code, out, err) =
+            run(ferry_cmd(&proxy.url, data.path()).args(["resume", "--json", &job]));
+        assert_eq!(code, 0, "{}: {err}\n{out}", srv.name());
+        let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
+        let want: BTreeSet<String> = names.iter().map(|k| k["o/".len()..].to_string()).collect();
+        assert_eq!(got, want, "{}: resume finished the job", srv.name());
+    }
+}

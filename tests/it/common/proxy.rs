@@ -56,6 +56,9 @@ pub struct Faults {
     /// DeleteObjects number N (from 0) runs the hook and is then dropped
     /// unanswered, never forwarded: the client must send it again.
     pub drop_delete_objects: Option<(u64, Hook)>,
+    /// While set, every request is answered 400 ExpiredToken, as S3 answers
+    /// a session whose credentials expired (a HEAD gets no body).
+    pub expired: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Forward the first CreateMultipartUpload, then drop its answer: the
     /// upload exists and the client never learns its id.
     pub lose_first_create_upload_answer: bool,
@@ -150,6 +153,17 @@ async fn handle(
     {
         stats.refused.fetch_add(1, Ordering::Relaxed);
         return Err(Dropped);
+    }
+    if faults
+        .expired
+        .as_ref()
+        .is_some_and(|e| e.load(Ordering::SeqCst))
+    {
+        let mut r = s3_error(400, "ExpiredToken", "The provided token has expired.");
+        if req.method() == hyper::Method::HEAD {
+            *r.body_mut() = Full::new(Bytes::new());
+        }
+        return Ok(r);
     }
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
