@@ -342,13 +342,21 @@ async fn settle_null_versions(
         let current = ctx.call(|| d.target.head(&d.key, None)).await;
         match current {
             Ok(p) if p.version_id.as_deref().is_none_or(|v| v == "null") => out.push(d),
-            // Current is another version (or a delete marker): check the
-            // null version itself.
-            other => {
-                if let Ok(p) = other {
-                    current_etags.insert(d.id, p.etag);
-                }
+            // Current is another version: check the null version itself,
+            // and pin the delete to the current one.
+            Ok(p) => {
+                current_etags.insert(d.id, p.etag);
                 check.push(d)
+            }
+            // No current object: a delete marker on top. Only the HEAD of
+            // the null version guards its delete.
+            Err(e) if e.kind == ErrorKind::NoSuchKey => check.push(d),
+            Err(e) => {
+                let reason = d.failed_reason(&format!(
+                    "cannot read the key's current version: {}",
+                    e.message
+                ));
+                finish(journal, h, &d, Err(reason));
             }
         }
     }
@@ -470,7 +478,7 @@ async fn delete_batch(
                 Verdict::Failed(f) => Some(f),
                 Verdict::Unknown(f) => {
                     let reason = d.failed_reason(&format!(
-                        "outcome unknown: S3 reported an error for this key that names no version in the batch ({})",
+                        "outcome unknown: S3 reported an error that cannot be told apart from this row's ({})",
                         f.message
                     ));
                     finish(journal, h, &d, Err(reason));
@@ -512,6 +520,10 @@ async fn delete_batch(
                 attempts.count(ErrorKind::Transient);
             }
             tokio::time::sleep(attempts.wait()).await;
+            // A HEAD-checked row is not sent again after a wait unchecked.
+            let before = again.len();
+            again = recheck(journal, h, ctx, again).await;
+            all_ok &= again.len() == before;
         }
         todo = again;
     }
@@ -530,35 +542,41 @@ enum Verdict {
 
 /// Match each `<Error>` to the rows `(key, version)` it is about: the row of
 /// exactly that key and version; the key's only row whatever version the
-/// error echoes (a server may name a version the request did not); and for
-/// a key in the batch more than once, an error naming none of its versions
-/// leaves all of them unknown. An error is never dropped.
+/// error echoes (a server may name a version the request did not). What
+/// cannot be placed for certain makes rows unknown, never deleted: for a
+/// key in the batch more than once, an error without a version or naming
+/// none of its versions leaves every one of its rows without an exact error
+/// unknown; an error naming no key of the batch (no `<Key>`, a key echoed
+/// differently) leaves every row without an exact error unknown.
 fn match_failures(rows: &[(&str, Option<&str>)], failures: Vec<DeleteFailure>) -> Vec<Verdict> {
-    let mut by_key: HashMap<&str, Vec<&DeleteFailure>> = HashMap::new();
-    for f in &failures {
-        by_key.entry(f.key.as_str()).or_default().push(f);
-    }
     let mut versions: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
     for (k, v) in rows {
         versions.entry(k).or_default().push(*v);
     }
+    let stray = failures
+        .iter()
+        .find(|f| !versions.contains_key(f.key.as_str()));
+    let mut by_key: HashMap<&str, Vec<&DeleteFailure>> = HashMap::new();
+    for f in &failures {
+        by_key.entry(f.key.as_str()).or_default().push(f);
+    }
     rows.iter()
         .map(|(key, version)| {
-            let Some(errors) = by_key.get(key) else {
-                return Verdict::Deleted;
-            };
+            let errors = by_key.get(key).map(Vec::as_slice).unwrap_or_default();
             if let Some(f) = errors.iter().find(|f| f.version_id.as_deref() == *version) {
                 return Verdict::Failed((*f).clone());
             }
             let mine = &versions[key];
             if mine.len() == 1 {
-                return Verdict::Failed(errors[0].clone());
+                if let Some(f) = errors.first() {
+                    return Verdict::Failed((*f).clone());
+                }
             }
-            match errors
+            let unplaced = errors
                 .iter()
-                .find(|f| !mine.contains(&f.version_id.as_deref()))
-            {
-                Some(f) => Verdict::Unknown((*f).clone()),
+                .find(|f| f.version_id.is_none() || !mine.contains(&f.version_id.as_deref()));
+            match unplaced.copied().or(stray) {
+                Some(f) => Verdict::Unknown(f.clone()),
                 None => Verdict::Deleted,
             }
         })
@@ -777,6 +795,26 @@ mod tests {
                 Verdict::Unknown(failure("c", None)),
                 Verdict::Unknown(failure("c", None)),
                 Verdict::Deleted,
+            ]
+        );
+        // A version-less error for a key listed with and without a version:
+        // the unversioned row's, but maybe the other's too.
+        let rows = [("k", None), ("k", Some("v1")), ("z", None)];
+        assert_eq!(
+            match_failures(&rows, vec![failure("k", None)]),
+            vec![
+                Verdict::Failed(failure("k", None)),
+                Verdict::Unknown(failure("k", None)),
+                Verdict::Deleted,
+            ]
+        );
+        // An error naming no key of the batch: nothing is known deleted.
+        let rows = [("k", None), ("z", None)];
+        assert_eq!(
+            match_failures(&rows, vec![failure("", None), failure("z", None)]),
+            vec![
+                Verdict::Unknown(failure("", None)),
+                Verdict::Failed(failure("z", None)),
             ]
         );
     }

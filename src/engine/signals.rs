@@ -6,6 +6,13 @@
 
 use super::{Engine, JobId, STOP_GRACE};
 
+/// A line on stderr that never panics: after SIGHUP the terminal is gone
+/// and writing to it fails, which must not stop the jobs from stopping.
+pub fn say(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 /// What a signal asks of the running job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -111,7 +118,7 @@ impl Signals {
         loop {
             tokio::select! {
                 _ = &mut done => return,
-                stop = self.next() => self.act(engine, id, stop, |m| eprintln!("{m}")),
+                stop = self.next() => self.act(engine, id, stop, say),
             }
         }
     }

@@ -9,8 +9,9 @@
 //! record: S3 tags an upload with no owner but the account, so an upload of
 //! the very same key initiated while our attempts ran is taken to be ours,
 //! but only when there are no more such uploads than attempts that may have
-//! made one. More means another writer is uploading the key too, and then
-//! none is touched: aborting someone else's upload destroys their work.
+//! made one, and only while they hold no part (ours never got one). More
+//! means another writer is uploading the key too, and then none is touched:
+//! aborting someone else's upload destroys their work.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -196,6 +197,24 @@ async fn abort_lost(ctx: &Ctx, target: &Bucket, key: &str, ours: Option<&str>, w
         }
     };
     for u in lost {
+        // Ours never got a part (its id never reached us): one with parts
+        // is certainly another writer's. Unknown is left alone too.
+        match ctx
+            .cleanup_call(|| target.upload_has_parts(key, &u.upload_id))
+            .await
+        {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::warn!(bucket = %target.name(), %key, upload = %u.upload_id,
+                    "an upload of this key holds parts s3ferry never sent: another writer's, left alone");
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(bucket = %target.name(), %key, upload = %u.upload_id, error = %e,
+                    "cannot tell whether an upload of a lost CreateMultipartUpload answer is ours; left alone");
+                continue;
+            }
+        }
         tracing::info!(bucket = %target.name(), %key, upload = %u.upload_id,
             "aborting the upload of a CreateMultipartUpload whose answer was lost");
         match ctx

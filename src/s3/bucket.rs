@@ -235,6 +235,11 @@ impl Bucket {
         ops::complete_multipart(self.client(), self.upload(key, upload_id), parts).await
     }
 
+    /// Whether the upload holds any part yet.
+    pub async fn upload_has_parts(&self, key: &str, upload_id: &str) -> S3Result<bool> {
+        ops::upload_has_parts(self.client(), self.upload(key, upload_id)).await
+    }
+
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> S3Result<()> {
         ops::abort_multipart(self.client(), self.upload(key, upload_id)).await
     }

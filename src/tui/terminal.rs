@@ -26,7 +26,7 @@ use super::app::event::{
 use super::app::{update, App, AppInit, Effect, Msg};
 use super::effects::Executor;
 use super::TuiOptions;
-use crate::engine::signals::{Signals, Stop};
+use crate::engine::signals::{say, Signals, Stop};
 use crate::engine::{Engine, JobEvent, JobSnapshot};
 use crate::s3::ConnectionPool;
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -95,7 +95,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<Ended> {
     exec.abort_all();
     drop(terminal);
     if ended == Ended::Signalled {
-        eprintln!("s3ferry: stopped by a signal");
+        say("s3ferry: stopped by a signal");
     }
     if let Some(engine) = engine {
         stop_jobs(&engine, &mut signals).await;
@@ -124,17 +124,17 @@ async fn stop_jobs(engine: &Engine, signals: &mut Option<Signals>) {
     if running == 0 {
         return;
     }
-    eprintln!(
+    say(&format!(
         "stopping {running} job(s): in-flight objects finish (aborted after {}s; Ctrl-C to abort now)...",
         crate::job::STOP_GRACE.as_secs()
-    );
+    ));
     let stopping = engine.stop_all();
     tokio::pin!(stopping);
     let stopped = loop {
         tokio::select! {
             ids = &mut stopping => break ids,
             _ = next_signal(signals) => {
-                eprintln!("aborting now: in-flight requests dropped, their multipart uploads aborted");
+                say("aborting now: in-flight requests dropped, their multipart uploads aborted");
                 for j in engine.live_jobs() {
                     engine.abort(j.id);
                 }
@@ -142,7 +142,9 @@ async fn stop_jobs(engine: &Engine, signals: &mut Option<Signals>) {
         }
     };
     for id in stopped {
-        eprintln!("job {id} stopped; resume with: s3ferry resume {id}");
+        say(&format!(
+            "job {id} stopped; resume with: s3ferry resume {id}"
+        ));
     }
 }
 

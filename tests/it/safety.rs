@@ -325,6 +325,13 @@ async fn a_source_rewritten_between_copy_and_delete_is_kept() {
             ..Default::default()
         },
     );
+    move_keeping_the_rewritten(srv, &proxy, &src, &dst).await;
+}
+
+/// `mv s3://src/k/ s3://dst/` through `proxy`, whose fault rewrote
+/// k/changed after its copy: it is kept and reported, k/steady moved.
+async fn move_keeping_the_rewritten(srv: &Server, proxy: &proxy::Proxy, src: &str, dst: &str) {
+    let c = srv.client();
     let data = tempfile::tempdir().expect("tmp");
     let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
         "mv",
@@ -332,19 +339,19 @@ async fn a_source_rewritten_between_copy_and_delete_is_kept() {
         &format!("s3://{src}/k/"),
         &format!("s3://{dst}/"),
     ]));
-    assert_eq!(code, 1, "{err}\n{out}");
+    assert_eq!(code, 1, "{}: {err}\n{out}", srv.name());
     let s = summary(&out);
     assert_eq!(
         (s["failed"].as_u64(), s["deleted"].as_u64()),
         (Some(1), Some(1)),
         "{s}"
     );
-    assert_eq!(get(&c, &src, "k/changed").await, b"new".to_vec(), "kept");
+    assert_eq!(get(&c, src, "k/changed").await, b"new".to_vec(), "kept");
     assert!(
-        !exists(&c, &src, "k/steady").await,
+        !exists(&c, src, "k/steady").await,
         "the unchanged one moved"
     );
-    assert_eq!(get(&c, &dst, "changed").await, b"old".to_vec());
+    assert_eq!(get(&c, dst, "changed").await, b"old".to_vec());
     let out = failed_reasons(srv, data.path(), &s["job"]);
     assert!(out.contains("source changed after copy: kept"), "{out}");
 }
@@ -375,50 +382,34 @@ async fn an_endpoint_ignoring_delete_conditions_is_detected_and_said() {
 }
 
 /// Where only a HEAD guards a delete (moto ignores the condition), a delete
-/// sent again after its first attempt got no answer is checked by HEAD
-/// again: a source rewritten meanwhile is kept, not deleted by the retry.
+/// sent again after a wait is checked by HEAD again: a source rewritten
+/// meanwhile is kept, not deleted by the retry. The wait is either a request
+/// that got no answer or per-key SlowDown inside the DeleteObjects answer.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_delete_retried_after_no_answer_is_checked_again() {
-    let srv = moto();
-    let c = srv.client();
-    let src = srv.bucket("recheck-src", false).await;
-    let dst = srv.bucket("recheck-dst", false).await;
-    put(&c, &src, "k/changed", "old").await;
-    put(&c, &src, "k/steady", "steady").await;
-    let proxy = proxy::start(
-        &srv.url,
-        proxy::Faults {
-            // DeleteObjects 0 is the condition probe; 1 is the batch.
-            drop_delete_objects: Some((1, rewrite(&c, &src, "k/changed", "new"))),
-            ..Default::default()
-        },
-    );
-    let data = tempfile::tempdir().expect("tmp");
-    let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args([
-        "mv",
-        "--json",
-        &format!("s3://{src}/k/"),
-        &format!("s3://{dst}/"),
-    ]));
-    assert_eq!(code, 1, "{err}\n{out}");
-    assert_eq!(
-        proxy.stats.drops.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "the batch was dropped once"
-    );
-    let s = summary(&out);
-    assert_eq!(
-        (s["failed"].as_u64(), s["deleted"].as_u64()),
-        (Some(1), Some(1)),
-        "{s}"
-    );
-    assert_eq!(get(&c, &src, "k/changed").await, b"new".to_vec(), "kept");
-    assert!(
-        !exists(&c, &src, "k/steady").await,
-        "the unchanged one moved"
-    );
-    let out = failed_reasons(srv, data.path(), &s["job"]);
-    assert!(out.contains("source changed after copy: kept"), "{out}");
+async fn a_delete_retried_after_a_wait_is_checked_again() {
+    for per_key in [false, true] {
+        let srv = moto();
+        let c = srv.client();
+        let src = srv.bucket("recheck-src", false).await;
+        let dst = srv.bucket("recheck-dst", false).await;
+        put(&c, &src, "k/changed", "old").await;
+        put(&c, &src, "k/steady", "steady").await;
+        // DeleteObjects 0 is the condition probe; 1 is the batch.
+        let hook = rewrite(&c, &src, "k/changed", "new");
+        let faults = if per_key {
+            proxy::Faults {
+                key_errors_at: Some((1, hook)),
+                ..Default::default()
+            }
+        } else {
+            proxy::Faults {
+                drop_delete_objects: Some((1, hook)),
+                ..Default::default()
+            }
+        };
+        let proxy = proxy::start(&srv.url, faults);
+        move_keeping_the_rewritten(srv, &proxy, &src, &dst).await;
+    }
 }
 
 /// Killed while deleting (copies verified and journaled), a source is then

@@ -264,8 +264,8 @@ pub(crate) async fn watch(
         tokio::select! {
             _ = &mut done => break,
             stop = signals.next() => signals.act(engine, id, stop, |m| match &bar {
-                Some(b) => b.suspend(|| eprintln!("{m}")),
-                None => eprintln!("{m}"),
+                Some(b) => b.suspend(|| crate::engine::signals::say(m)),
+                None => crate::engine::signals::say(m),
             }),
             _ = tick.tick() => {
                 let s = handle.snapshot();

@@ -198,7 +198,7 @@ pub use read::{
 };
 pub use write::{
     abort_multipart, complete_multipart, copy_acl, copy_object, create_multipart, put_manifest,
-    put_object, upload_part, upload_part_copy, Upload,
+    put_object, upload_has_parts, upload_part, upload_part_copy, Upload,
 };
 
 #[cfg(test)]

@@ -209,6 +209,19 @@ pub async fn complete_multipart(
     })
 }
 
+/// Whether an upload holds any part (ListParts, one part asked for).
+pub async fn upload_has_parts(c: &Client, upload: UploadRef<'_>) -> S3Result<bool> {
+    let r = c
+        .list_parts()
+        .bucket(upload.bucket)
+        .key(upload.key)
+        .upload_id(upload.upload_id)
+        .max_parts(1)
+        .send()
+        .await?;
+    Ok(!r.parts().is_empty())
+}
+
 pub async fn abort_multipart(c: &Client, upload: UploadRef<'_>) -> S3Result<()> {
     c.abort_multipart_upload()
         .bucket(upload.bucket)

@@ -56,6 +56,9 @@ pub struct Faults {
     /// DeleteObjects number N (from 0) runs the hook and is then dropped
     /// unanswered, never forwarded: the client must send it again.
     pub drop_delete_objects: Option<(u64, Hook)>,
+    /// DeleteObjects number N (from 0) runs the hook and is answered by the
+    /// proxy with a per-key error for every key, not forwarded.
+    pub key_errors_at: Option<(u64, Hook)>,
     /// While set, every request is answered 400 ExpiredToken, as S3 answers
     /// a session whose credentials expired (a HEAD gets no body).
     pub expired: Option<Arc<std::sync::atomic::AtomicBool>>,
@@ -137,6 +140,20 @@ impl std::fmt::Display for Dropped {
     }
 }
 impl std::error::Error for Dropped {}
+
+/// A DeleteObjects answered by the proxy: a per-key error for every key.
+async fn answer_key_errors(
+    req: Request<Incoming>,
+    stats: &Stats,
+) -> Result<Response<Body>, Dropped> {
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map_err(|_| Dropped)?
+        .to_bytes();
+    Ok(key_errors(&String::from_utf8_lossy(&body), stats))
+}
 
 async fn handle(
     req: Request<Incoming>,
@@ -264,13 +281,7 @@ async fn handle(
     if is_delete_objects {
         let n = stats.delete_objects.fetch_add(1, Ordering::Relaxed);
         if n < faults.delete_objects_key_errors {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map_err(|_| Dropped)?
-                .to_bytes();
-            return Ok(key_errors(&String::from_utf8_lossy(&body), &stats));
+            return answer_key_errors(req, &stats).await;
         }
         if let Some(hang) = &faults.hang_delete_objects {
             while hang.load(Ordering::SeqCst) {
@@ -280,6 +291,12 @@ async fn handle(
         if let Some(hook) = &faults.on_first_delete_objects {
             if !stats.delete_hook_ran.swap(true, Ordering::SeqCst) {
                 (hook.0)().await;
+            }
+        }
+        if let Some((at, hook)) = &faults.key_errors_at {
+            if n == *at {
+                (hook.0)().await;
+                return answer_key_errors(req, &stats).await;
             }
         }
         if let Some((at, hook)) = &faults.drop_delete_objects {
