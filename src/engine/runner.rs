@@ -50,6 +50,19 @@ fn outcome_of(h: &JobHandle, outcome: Result<(), PlanError>) -> JobOutcome {
 impl Runner {
     pub async fn run(self) {
         let h = self.handle.clone();
+        let id = h.id;
+        match self
+            .journal
+            .off_runtime(move |j| j.prune_superseded(id))
+            .await
+        {
+            Ok(r) if !r.jobs.is_empty() => {
+                let ids: Vec<i64> = r.jobs.iter().map(|j| j.id).collect();
+                tracing::info!(job = id, superseded = ?ids, "dropped the per-object rows of earlier runs of this transfer");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(job = id, "cannot prune earlier runs of this transfer: {e}"),
+        }
         h.set_state(JobState::Running, None);
         let _ = self.journal.set_job_state(h.id, JobState::Running, None);
         let outcome = self.run_inner().await;

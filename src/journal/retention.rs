@@ -1,8 +1,9 @@
 //! Retention: a finished job keeps its row, its stored counters and its
 //! failures for good, and drops its per-object rows (entries done or
 //! skipped, listing cursors, the destination index) once it is older than
-//! the retention period. Applied when the journal is opened at most once a
-//! day (`prune_daily`) and on demand (`s3ferry jobs prune`).
+//! the retention period, or at once when a new run of the same transfer
+//! starts (`prune_superseded`). Applied when the journal is opened at most
+//! once a day (`prune_daily`) and on demand (`s3ferry jobs prune`).
 //!
 //! Only jobs that can lose nothing are pruned: completed, cancelled or
 //! failed, and fully planned. A job still listing keeps everything, because
@@ -143,16 +144,50 @@ impl Journal {
 
     /// Finished, planned jobs older than `cutoff` with rows to drop.
     fn prunable(&self, cutoff: i64) -> JResult<Vec<PrunedJob>> {
+        self.prunable_where(
+            &format!("j.state IN {FINISHED} AND COALESCE(j.finished_at, j.updated_at) <= ?1"),
+            cutoff,
+        )
+    }
+
+    /// A new run of a transfer supersedes the per-object record of the
+    /// earlier completed runs of the same kind, source and destination
+    /// (their summaries and failures stay): a nightly sync keeps one night's
+    /// rows, not a month's. Done as `job` starts, before it writes its own.
+    pub fn prune_superseded(&self, job: JobId) -> JResult<PruneReport> {
+        let bytes_before = self.size_on_disk();
+        let jobs = self.prunable_where(
+            "j.state = 'completed' AND j.id < ?1 AND EXISTS (SELECT 1 FROM jobs n WHERE n.id = ?1
+               AND n.kind = j.kind AND n.source = j.source AND n.destination = j.destination)",
+            job,
+        )?;
+        let mut report = PruneReport {
+            bytes_before,
+            bytes_after: bytes_before,
+            ..PruneReport::default()
+        };
+        for job in jobs {
+            report.jobs.push(self.prune_job(job)?);
+        }
+        if !report.jobs.is_empty() {
+            report.not_reclaimed = self.reclaim(Reclaim::Cheap).err().map(|e| e.to_string());
+        }
+        report.bytes_after = self.size_on_disk();
+        Ok(report)
+    }
+
+    /// Planned jobs matching `filter` (SQL on `jobs j`, with `?1`) with rows
+    /// to drop.
+    fn prunable_where(&self, filter: &str, arg: i64) -> JResult<Vec<PrunedJob>> {
         self.with(|c| {
             let mut st = c.prepare(&format!(
                 "SELECT j.id, j.kind, j.source, j.destination, COALESCE(j.finished_at, j.updated_at),
                    (SELECT COUNT(*) FROM entries e WHERE e.job_id = j.id AND e.state IN ('done', 'skipped')),
                    (SELECT COUNT(*) FROM listing l WHERE l.job_id = j.id),
                    (SELECT COUNT(*) FROM dest_index d WHERE d.job_id = j.id)
-                 FROM jobs j WHERE j.state IN {FINISHED} AND j.planned = 1
-                   AND COALESCE(j.finished_at, j.updated_at) <= ?1 ORDER BY j.id"
+                 FROM jobs j WHERE j.planned = 1 AND {filter} ORDER BY j.id"
             ))?;
-            let rows = st.query_map(params![cutoff], |r| {
+            let rows = st.query_map(params![arg], |r| {
                 let n = |i| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
                 Ok(PrunedJob {
                     id: r.get(0)?,

@@ -194,3 +194,54 @@ async fn retention_applies_on_open_at_most_once_a_day() {
     assert_ne!(code, 0);
     assert!(err.contains("[journal] keep"), "{err}");
 }
+
+/// Without any prune, each run of the same transfer drops the per-object
+/// rows of the earlier completed ones as it starts: ten nightly syncs keep
+/// one night's rows, and every summary.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_run_of_a_transfer_supersedes_the_earlier_runs_rows() {
+    let srv = sandbox();
+    let c = srv.client();
+    let src = srv.bucket("sup-src", false).await;
+    let dst = srv.bucket("sup-dst", false).await;
+    let other = srv.bucket("sup-other", false).await;
+    seed(&c, &src, 2000).await;
+    let data = tempfile::tempdir().expect("tmp");
+    let sync = |to: &str| {
+        let (code, _, err) = run(srv.cmd(data.path()).args([
+            "sync",
+            "--no-progress",
+            &format!("s3://{src}/"),
+            &format!("s3://{to}/"),
+        ]));
+        assert_eq!(code, 0, "{err}");
+    };
+    sync(&dst);
+    let one_job = db_size(data.path());
+    // Another transfer's rows are not touched by runs of this one.
+    sync(&other);
+    let mut peak = one_job;
+    for _ in 0..10 {
+        sync(&dst);
+        peak = peak.max(db_size(data.path()));
+    }
+    let entries = |job: i64| {
+        rows(
+            data.path(),
+            &format!("SELECT COUNT(*) FROM entries WHERE job_id = {job}"),
+        )
+    };
+    assert_eq!(entries(12), 2000, "the newest run keeps its rows");
+    assert_eq!(entries(2), 2000, "another transfer keeps its rows");
+    for job in [1, 3, 4, 11] {
+        assert_eq!(entries(job), 0, "job {job} superseded");
+        let j = job_json(srv, data.path(), job);
+        assert_eq!(j["objects_done"], 2000, "{j}");
+        assert!(j["pruned_at"].is_i64(), "{j}");
+    }
+    eprintln!("journal after one sync of 2000 keys: {one_job} bytes; peak over 12 syncs: {peak}");
+    assert!(
+        peak <= 2 * one_job + one_job / 2,
+        "peak {peak} vs one job {one_job} (two transfers' rows)"
+    );
+}
