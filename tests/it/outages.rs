@@ -297,113 +297,81 @@ async fn retry_failed_after_a_failed_delete_deletes_without_copying_again() {
     }
 }
 
+/// A 400-object copy whose endpoint turns bad (the fault `turn_bad` makes
+/// from the switch) after 50 copies: the job must stop by itself, state
+/// interrupted with nothing failed and one line of message, which is
+/// returned; with the endpoint good again, `resume` finishes it.
+async fn stops_resumable_mid_copy(
+    srv: &Server,
+    name: &str,
+    extra: &[&str],
+    turn_bad: impl Fn(Arc<AtomicBool>) -> proxy::Faults,
+) -> String {
+    let c = srv.client();
+    let src = srv.bucket(&format!("{name}-src"), false).await;
+    let dst = srv.bucket(&format!("{name}-dst"), false).await;
+    let names = fill(&c, &src, 400).await;
+    let switch = Arc::new(AtomicBool::new(false));
+    let proxy = proxy::start(
+        &srv.url,
+        proxy::Faults {
+            latency: Duration::from_millis(5),
+            ..turn_bad(switch.clone())
+        },
+    );
+    let data = tempfile::tempdir().expect("tmp");
+    let (from, to) = (format!("s3://{src}/o/"), format!("s3://{dst}/"));
+    let mut args = vec!["cp", "--json", "--concurrency", "8"];
+    args.extend_from_slice(extra);
+    args.extend([from.as_str(), to.as_str()]);
+    let child = spawn_ferry(&proxy, data.path(), &args);
+    copies_reach(&proxy, 50).await;
+    switch.store(true, Ordering::SeqCst);
+    let (code, stdout, stderr) = finish(child).await;
+    assert_eq!(code, 1, "{stderr}\n{stdout}");
+    let s = summary(&stdout);
+    assert_eq!(s["state"], "interrupted", "{}: {s}", srv.name());
+    assert_eq!(s["failed"].as_u64(), Some(0), "nothing marked failed: {s}");
+    let message = s["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("s3ferry resume"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
+
+    switch.store(false, Ordering::SeqCst);
+    let job = s["job"].to_string();
+    let (code, out, err) = run(ferry_cmd(&proxy.url, data.path()).args(["resume", "--json", &job]));
+    assert_eq!(code, 0, "{}: {err}\n{out}", srv.name());
+    let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
+    let want: BTreeSet<String> = names.iter().map(|k| k["o/".len()..].to_string()).collect();
+    assert_eq!(got, want, "{}: resume finished the job", srv.name());
+    message
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_spent_retry_budget_stops_the_job_resumable_with_one_line() {
     for srv in servers() {
-        let c = srv.client();
-        let src = srv.bucket("bud-src", false).await;
-        let dst = srv.bucket("bud-dst", false).await;
-        let names = fill(&c, &src, 400).await;
-        let switch = Arc::new(AtomicBool::new(false));
-        let proxy = proxy::start(
-            &srv.url,
-            proxy::Faults {
-                outage: Some(switch.clone()),
-                latency: Duration::from_millis(5),
+        let message =
+            stops_resumable_mid_copy(srv, "bud", &["--retry-budget", "3s"], |s| proxy::Faults {
+                outage: Some(s),
                 ..Default::default()
-            },
-        );
-        let data = tempfile::tempdir().expect("tmp");
-        let child = spawn_ferry(
-            &proxy,
-            data.path(),
-            &[
-                "cp",
-                "--json",
-                "--concurrency",
-                "8",
-                "--retry-budget",
-                "3s",
-                &format!("s3://{src}/o/"),
-                &format!("s3://{dst}/"),
-            ],
-        );
-        copies_reach(&proxy, 50).await;
-        switch.store(true, Ordering::SeqCst);
-        let (code, stdout, stderr) = finish(child).await;
-        assert_eq!(code, 1, "{stderr}\n{stdout}");
-        let s = summary(&stdout);
-        assert_eq!(s["state"], "interrupted", "{}: {s}", srv.name());
-        assert_eq!(s["failed"].as_u64(), Some(0), "nothing marked failed: {s}");
-        let message = s["message"].as_str().unwrap_or_default();
+            })
+            .await;
         assert!(message.contains("retry budget spent"), "{message}");
-        assert!(message.contains("s3ferry resume"), "{message}");
-        assert!(!message.contains('\n'), "one line: {message}");
-
-        switch.store(false, Ordering::SeqCst);
-        let job = s["job"].to_string();
-        let (code, out, err) =
-            run(ferry_cmd(&proxy.url, data.path()).args(["resume", "--json", &job]));
-        assert_eq!(code, 0, "{}: {err}\n{out}", srv.name());
-        let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
-        let want: BTreeSet<String> = names.iter().map(|k| k["o/".len()..].to_string()).collect();
-        assert_eq!(got, want, "{}: resume finished the job", srv.name());
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_credentials_stop_the_job_resumable_with_what_to_run() {
     for srv in servers() {
-        let c = srv.client();
-        let src = srv.bucket("exp-src", false).await;
-        let dst = srv.bucket("exp-dst", false).await;
-        let names = fill(&c, &src, 400).await;
-        let expired = Arc::new(AtomicBool::new(false));
-        let proxy = proxy::start(
-            &srv.url,
-            proxy::Faults {
-                expired: Some(expired.clone()),
-                latency: Duration::from_millis(5),
-                ..Default::default()
-            },
-        );
-        let data = tempfile::tempdir().expect("tmp");
-        let child = spawn_ferry(
-            &proxy,
-            data.path(),
-            &[
-                "cp",
-                "--json",
-                "--concurrency",
-                "8",
-                &format!("s3://{src}/o/"),
-                &format!("s3://{dst}/"),
-            ],
-        );
-        copies_reach(&proxy, 50).await;
         // The session ends; static environment credentials cannot renew.
-        expired.store(true, Ordering::SeqCst);
-        let (code, stdout, stderr) = finish(child).await;
-        assert_eq!(code, 1, "{stderr}\n{stdout}");
-        let s = summary(&stdout);
-        assert_eq!(s["state"], "interrupted", "{}: {s}", srv.name());
-        assert_eq!(s["failed"].as_u64(), Some(0), "nothing marked failed: {s}");
-        let message = s["message"].as_str().unwrap_or_default();
+        let message = stops_resumable_mid_copy(srv, "exp", &[], |s| proxy::Faults {
+            expired: Some(s),
+            ..Default::default()
+        })
+        .await;
         assert!(
             message.contains("credentials expired (ExpiredToken) and could not be refreshed"),
             "{message}"
         );
         assert!(message.contains("renew the credentials"), "{message}");
-        assert!(message.contains("s3ferry resume"), "{message}");
-        assert!(!message.contains('\n'), "one line: {message}");
-
-        expired.store(false, Ordering::SeqCst);
-        let job = s["job"].to_string();
-        let (code, out, err) =
-            run(ferry_cmd(&proxy.url, data.path()).args(["resume", "--json", &job]));
-        assert_eq!(code, 0, "{}: {err}\n{out}", srv.name());
-        let got: BTreeSet<String> = keys(&c, &dst, "").await.into_iter().collect();
-        let want: BTreeSet<String> = names.iter().map(|k| k["o/".len()..].to_string()).collect();
-        assert_eq!(got, want, "{}: resume finished the job", srv.name());
     }
 }
